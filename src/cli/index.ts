@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// placeholder: replaced by its owner
+export {};

@@ -1,0 +1,61 @@
+/**
+ * The one seam every solving backend implements (CapSolver, Anti-Captcha, CapMonster Cloud, 2Captcha,
+ * the built-in offline model, a test solver). Nothing here names a browser framework.
+ */
+
+/** CapSolver's `ImageToTextTask`, the shape every solver accepts. */
+export interface ImageToTextTask {
+  /** The image, base64 with no `data:` prefix and no newlines. */
+  body: string;
+  /** The page the captcha was found on (`page.url()`). */
+  websiteURL?: string;
+  /** CapSolver recognition module: `common`, `queueit`, or another name the provider knows. */
+  module?: string;
+  /** Minimum recognition confidence, 0.8–1 (CapSolver semantics). */
+  score?: number;
+  /** `true` when the answer is case-sensitive. */
+  case?: boolean;
+  /** Several images at once (CapSolver `images`, up to 9 for `number` modules). */
+  images?: string[];
+}
+
+/** Per-call budget: an overall timeout in ms (0 = none) and an AbortSignal. */
+export interface SolveOptions {
+  signal?: AbortSignal;
+  /** Overall time for this call in ms, retries and polling included. 0 = no limit. */
+  timeout?: number;
+}
+
+export interface Solution {
+  /** The recognised text. */
+  text: string;
+  /** The provider's task id, where it has one. */
+  taskId?: string;
+  /** Which backend answered (`capsolver`, `anticaptcha`, `capmonster`, `2captcha`, `local`, …). */
+  provider: string;
+  /** Wall time of the solve call in ms. */
+  elapsedMs: number;
+  /** Recognition confidence 0–1, where the backend reports one. */
+  confidence?: number;
+  /** The provider's raw response (never holds the API key). */
+  raw?: unknown;
+}
+
+export interface Balance {
+  balance: number;
+  packages?: unknown[];
+}
+
+export interface Solver {
+  /** Short provider name, as in `Solution.provider`. */
+  readonly name: string;
+  solve(task: ImageToTextTask, options?: SolveOptions): Promise<Solution>;
+  /** Tell the provider an answer was wrong (refund / model feedback). */
+  reportIncorrect?(solution: Solution, options?: SolveOptions): Promise<void>;
+  getBalance?(options?: SolveOptions): Promise<Balance>;
+  /** Release sockets, sessions and threads. */
+  close?(): Promise<void>;
+}
+
+/** The phases of the page flow, used in errors and timings. */
+export type Step = 'locate' | 'capture' | 'solve' | 'act' | 'verify';
