@@ -1,2 +1,19 @@
-// placeholder until the offline runtime lands (issue 7): replaced by its owner.
-export {};
+/**
+ * The offline solver: our ONNX model run by onnxruntime-node, no API key, no network.
+ */
+export { LocalSolver, type LocalSolverOptions, type RecognizeOptions, type RecognizeResult } from './local-solver.js';
+export { ModelError, isModelError } from './errors.js';
+export { type ModelSpec, defaultModelPath, findPackageRoot, loadModelSpec, parseModelSpec, sidecarPath } from './model.js';
+export {
+  DEFAULT_MAX_INPUT_PIXELS,
+  decodeToRgba,
+  flattenToGray,
+  resizeBilinearPil,
+  targetWidth,
+  toModelInput,
+  preprocess,
+  type GrayImage,
+  type ModelInput,
+  type RawRgba,
+} from './preprocess.js';
+export { ctcGreedyDecode, logitsViews, type CtcResult, type LogitsView } from './decode.js';

@@ -1,0 +1,252 @@
+/**
+ * LocalSolver: solves image captchas offline with our ONNX model (onnxruntime-node, CPU).
+ * Create once, solve many, close: the session is created lazily on first use and reused.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import type * as Ort from 'onnxruntime-node';
+import { withDeadline, type Deadline } from '../../core/deadline.js';
+import { InvalidOptionError, UnsolvableError, isCaptchaSolverError } from '../../core/errors.js';
+import type { ImageToTextTask, Solution, SolveOptions, Solver } from '../../core/types.js';
+import { ctcGreedyDecode, logitsViews } from './decode.js';
+import { ModelError } from './errors.js';
+import { defaultModelPath, loadModelSpec, type ModelSpec } from './model.js';
+import { DEFAULT_MAX_INPUT_PIXELS, decodeToRgba, flattenToGray, imageBytes, toModelInput } from './preprocess.js';
+
+export interface LocalSolverOptions {
+  /**
+   * Path to an `.onnx` model; its JSON sidecar (same basename, `.json`) must sit beside it.
+   * @default the shipped `models/captcha-ocr.onnx` of this package
+   */
+  model?: string;
+  /**
+   * onnxruntime intra-op threads per inference. One thread is fastest per CPU for these small models
+   * and leaves cores to the browser.
+   * @default 1
+   */
+  threads?: number;
+  /**
+   * Images with more pixels than this are refused before decoding (`InvalidImageError`), so a
+   * hostile 10000x10000 PNG or SVG cannot exhaust memory.
+   * @default 16777216 (4096 x 4096)
+   */
+  maxInputPixels?: number;
+  /**
+   * Minimum confidence (0–1) for `solve()` when the task has no `score`; below it `solve()` throws
+   * `UnsolvableError` so the flow refreshes the captcha instead of typing a weak guess.
+   * `recognize()` never applies it.
+   * @default 0 (answer whatever was read)
+   */
+  minConfidence?: number;
+}
+
+/** What `recognize()` read. */
+export interface RecognizeResult {
+  /** The text, in the model's case. */
+  text: string;
+  /**
+   * 0–1: the smallest per-step probability along the greedy CTC path (blank steps included).
+   * Low when any character is doubtful.
+   */
+  confidence: number;
+  /** Wall time of the call in ms (decode, resize, inference, decode). */
+  elapsedMs: number;
+}
+
+export type RecognizeOptions = SolveOptions;
+
+type OrtModule = typeof Ort;
+
+interface Loaded {
+  ort: OrtModule;
+  session: Ort.InferenceSession;
+  spec: ModelSpec;
+}
+
+const PROVIDER = 'local';
+
+/** Solves text captchas with the built-in ONNX model; no API key, no network. */
+export class LocalSolver implements Solver {
+  readonly name = PROVIDER;
+  /** Absolute path of the model this solver loads. */
+  readonly modelPath: string;
+  readonly threads: number;
+  readonly maxInputPixels: number;
+  readonly minConfidence: number;
+  private loading?: Promise<Loaded>;
+  /**
+   * Inference runs one at a time: onnxruntime-node runs a session synchronously on the JS thread
+   * (inside setImmediate), so a queue costs nothing, keeps `close()` from releasing a session mid-run,
+   * and lets a call that timed out while waiting skip its run.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: LocalSolverOptions = {}) {
+    const { model, threads = 1, maxInputPixels = DEFAULT_MAX_INPUT_PIXELS, minConfidence = 0 } = options;
+    if (model !== undefined && (typeof model !== 'string' || model.length === 0)) {
+      throw new InvalidOptionError('new LocalSolver: `model` must be a path to an .onnx file', { hint: 'Omit it to use the shipped model', provider: PROVIDER });
+    }
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+      throw new InvalidOptionError(`new LocalSolver: \`threads\` must be an integer 1–64, got ${String(threads)}`, { hint: 'Use 1 unless you solve large batches', provider: PROVIDER });
+    }
+    if (!Number.isInteger(maxInputPixels) || maxInputPixels < 1) {
+      throw new InvalidOptionError(`new LocalSolver: \`maxInputPixels\` must be a positive integer, got ${String(maxInputPixels)}`, { provider: PROVIDER });
+    }
+    if (typeof minConfidence !== 'number' || !(minConfidence >= 0 && minConfidence <= 1)) {
+      throw new InvalidOptionError(`new LocalSolver: \`minConfidence\` must be within 0–1, got ${String(minConfidence)}`, { provider: PROVIDER });
+    }
+    this.modelPath = model === undefined ? defaultModelPath() : resolvePath(model);
+    this.threads = threads;
+    this.maxInputPixels = maxInputPixels;
+    this.minConfidence = minConfidence;
+  }
+
+  /** Loads the model now (it otherwise loads on the first call). Resolves to the sidecar spec. */
+  async load(options: SolveOptions = {}): Promise<ModelSpec> {
+    return withDeadline({ ...options, label: 'LocalSolver.load' }, async (deadline) => (await deadline.race(this.ensureLoaded())).spec);
+  }
+
+  /** Reads the text of one image (Buffer, Uint8Array, base64 or data URL). */
+  async recognize(image: Buffer | Uint8Array | string, options: RecognizeOptions = {}): Promise<RecognizeResult> {
+    return withDeadline({ ...options, label: 'LocalSolver.recognize' }, (deadline) => this.recognizeWith(image, deadline));
+  }
+
+  /**
+   * Solves an ImageToTextTask. `task.case === false` lowercases the answer; otherwise the model's
+   * case is kept. `task.score` (0.8–1), else `minConfidence`, is the minimum confidence: below it
+   * the call throws `UnsolvableError` (code `ERROR_CAPTCHA_UNSOLVABLE`).
+   */
+  async solve(task: ImageToTextTask, options: SolveOptions = {}): Promise<Solution> {
+    if (!task || typeof task !== 'object') {
+      throw new InvalidOptionError('LocalSolver.solve: the task must be an object with a `body`', { hint: 'Pass { body: base64 }', provider: PROVIDER, step: 'solve' });
+    }
+    const score = task.score;
+    if (score !== undefined && (typeof score !== 'number' || !(score >= 0 && score <= 1))) {
+      throw new InvalidOptionError(`LocalSolver.solve: \`score\` must be within 0–1, got ${String(score)}`, { hint: 'Use 0.8–1, or omit it', provider: PROVIDER, step: 'solve' });
+    }
+    return withDeadline({ ...options, label: 'LocalSolver.solve' }, async (deadline) => {
+      const r = await this.recognizeWith(task.body, deadline);
+      const min = score ?? this.minConfidence;
+      if (r.confidence < min) {
+        throw new UnsolvableError(
+          `LocalSolver.solve: read "${r.text}" with confidence ${r.confidence.toFixed(3)}, below the minimum ${min} (local model)`,
+          { code: 'ERROR_CAPTCHA_UNSOLVABLE', provider: PROVIDER, step: 'solve', hint: 'Refresh the captcha and try a new image, or lower `score`', log: [...deadline.log] },
+        );
+      }
+      const text = task.case === false ? r.text.toLowerCase() : r.text;
+      return { text, provider: PROVIDER, elapsedMs: deadline.elapsed(), confidence: r.confidence };
+    });
+  }
+
+  /** Releases the ONNX session after the runs already queued; a later call loads the model again. */
+  async close(): Promise<void> {
+    const loading = this.loading;
+    this.loading = undefined;
+    if (!loading) return;
+    const release = this.queue.then(async () => {
+      const loaded = await loading.catch(() => undefined);
+      await loaded?.session.release();
+    });
+    this.queue = release.catch(() => {});
+    await release;
+  }
+
+  private async recognizeWith(image: Buffer | Uint8Array | string, deadline: Deadline): Promise<RecognizeResult> {
+    const started = Date.now();
+    const bytes = imageBytes(image);
+    // load the model while decoding; a broken image fails on its own even when the model is missing
+    this.ensureLoaded().catch(() => {});
+    const gray = await deadline.race(decodeToRgba(bytes, this.maxInputPixels).then(flattenToGray));
+    deadline.note(`decoded ${gray.width}x${gray.height}`);
+    const { spec } = await deadline.race(this.ensureLoaded());
+    const input = toModelInput(gray, spec);
+    deadline.note(`resized to ${input.contentWidth}x${input.height}, padded to ${input.width}`);
+    const run = this.queue.then(async () => {
+      deadline.check();
+      // the current session: if close() ran meanwhile, this loads the model again
+      const { ort, session } = await this.ensureLoaded();
+      const tensor = new ort.Tensor('float32', input.data, [1, 1, input.height, input.width]);
+      const outputs = await session.run({ [spec.input]: tensor });
+      return { outputs, session };
+    });
+    this.queue = run.catch(() => {});
+    let result: { outputs: Ort.InferenceSession.OnnxValueMapType; session: Ort.InferenceSession };
+    try {
+      result = await deadline.race(run);
+    } catch (cause) {
+      if (isCaptchaSolverError(cause)) throw cause;
+      if (deadline.aborted) throw deadline.signal.reason;
+      throw new ModelError(`LocalSolver.recognize: inference failed (${this.modelPath}: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`, {
+        hint: 'The model and its sidecar do not match: check "input" and "height" in the sidecar',
+        cause,
+      });
+    }
+    const out = result.outputs[spec.output] as Ort.Tensor | undefined;
+    if (!out || out.type !== 'float32') {
+      throw new ModelError(`LocalSolver.recognize: the model has no float32 output "${spec.output}" (${this.modelPath})`, { hint: `Its outputs are: ${result.session.outputNames.join(', ')}; fix "output" in the sidecar` });
+    }
+    const [view] = logitsViews(out.data as Float32Array, out.dims, spec.layout);
+    if (!view || view.classes !== spec.classes.length) {
+      throw new ModelError(`LocalSolver.recognize: the model output has shape [${out.dims.join(',')}] but the sidecar lists ${spec.classes.length} classes (${this.modelPath})`, { hint: 'Use the sidecar exported with this model' });
+    }
+    const decoded = ctcGreedyDecode(view, spec.classes, spec.blank);
+    deadline.note(`read "${decoded.text}" (confidence ${decoded.confidence.toFixed(3)})`);
+    return { text: decoded.text, confidence: decoded.confidence, elapsedMs: Date.now() - started };
+  }
+
+  private ensureLoaded(): Promise<Loaded> {
+    if (!this.loading) {
+      const p = this.loadModel();
+      this.loading = p;
+      // a failed load is not cached: the next call tries again (e.g. after the file is installed)
+      p.catch(() => {
+        if (this.loading === p) this.loading = undefined;
+      });
+    }
+    return this.loading;
+  }
+
+  private async loadModel(): Promise<Loaded> {
+    const path = this.modelPath;
+    try {
+      const s = await stat(path);
+      if (!s.isFile()) throw new Error('not a file');
+    } catch (cause) {
+      throw new ModelError(`LocalSolver: the model file is missing (${path})`, {
+        hint: 'Reinstall image-captcha-solver (models/ ships in the package), or pass `model: "/path/to/model.onnx"`',
+        cause,
+      });
+    }
+    const spec = await loadModelSpec(path);
+    let ort: OrtModule;
+    try {
+      ort = (await import('onnxruntime-node')) as OrtModule;
+      // CJS interop: the namespace may sit under `default`
+      if (!ort.InferenceSession && (ort as unknown as { default?: OrtModule }).default) ort = (ort as unknown as { default: OrtModule }).default;
+    } catch (cause) {
+      throw new ModelError('LocalSolver: cannot load onnxruntime-node', { hint: 'Install it: npm install onnxruntime-node', cause });
+    }
+    let session: Ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(path, {
+        intraOpNumThreads: this.threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3,
+      });
+    } catch (cause) {
+      throw new ModelError(`LocalSolver: cannot load the ONNX model (${path}: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`, {
+        hint: 'The file is corrupt or not an ONNX model: reinstall the package or re-export the model',
+        cause,
+      });
+    }
+    if (!session.inputNames.includes(spec.input) || !session.outputNames.includes(spec.output)) {
+      await session.release().catch(() => {});
+      throw new ModelError(`LocalSolver: the model's tensors (inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')}) do not match its sidecar ("${spec.input}" → "${spec.output}") (${path})`, {
+        hint: 'Fix "input"/"output" in the sidecar JSON',
+      });
+    }
+    return { ort, session, spec };
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The model contract: where the shipped model lives, and its JSON sidecar (`<model>.json` beside `<model>.onnx`),
+ * read and validated once. Errors say which file and what to do.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, parse as parsePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ModelError } from './errors.js';
+
+/** The package whose root holds `models/`. */
+const PACKAGE_NAME = 'image-captcha-solver';
+/** The shipped model, relative to the package root. */
+export const DEFAULT_MODEL_RELATIVE = 'models/captcha-ocr.onnx';
+
+/**
+ * What the sidecar JSON says about the model's input and output.
+ * Input: float32 `[N,1,height,W]` = `(gray/255 - mean) / std`. Output: float32 logits `[N,T,C]`
+ * (or `[T,N,C]` with `layout: "TNC"`), class `blank` = CTC blank, the others map to `charset` in order.
+ */
+export interface ModelSpec {
+  /** Sidecar format version (1). */
+  version: number;
+  /** Name of the input tensor. */
+  input: string;
+  /** Name of the output tensor. */
+  output: string;
+  /** Input height in pixels: images are resized to it, keeping aspect. */
+  height: number;
+  /** Smallest input width after resizing. */
+  minWidth: number;
+  /** Largest input width after resizing (0 = no limit). */
+  maxWidth: number;
+  /** The width is right-padded with white to a multiple of this. */
+  widthMultiple: number;
+  mean: number;
+  std: number;
+  /** Output classes in order, blank included at index `blank` (as `''`). */
+  classes: string[];
+  /** Index of the CTC blank class. */
+  blank: number;
+  /** Output axis order. */
+  layout: 'NTC' | 'TNC';
+  /** Resize filter (only `bilinear`, PIL semantics, is implemented). */
+  resize: 'bilinear';
+}
+
+/** Finds the package root: the nearest directory upwards from `from` whose package.json is ours. */
+export function findPackageRoot(from: string = moduleDir()): string | undefined {
+  let dir = from;
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        const name = (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name;
+        if (name === PACKAGE_NAME) return dir;
+      } catch {
+        // an unreadable package.json is not ours: keep walking
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function moduleDir(): string {
+  // tsup's `shims: true` provides import.meta.url in the CJS build too.
+  return dirname(fileURLToPath(import.meta.url));
+}
+
+/** Absolute path of the shipped model (`models/captcha-ocr.onnx` under the package root). */
+export function defaultModelPath(): string {
+  const root = findPackageRoot();
+  if (!root) {
+    throw new ModelError(
+      `LocalSolver: cannot find the shipped model (no package.json named "${PACKAGE_NAME}" above ${moduleDir()})`,
+      { hint: 'Pass `model: "/path/to/captcha-ocr.onnx"` to new LocalSolver()' },
+    );
+  }
+  return join(root, DEFAULT_MODEL_RELATIVE);
+}
+
+/** `/x/y/model.onnx` → `/x/y/model.json`. */
+export function sidecarPath(modelPath: string): string {
+  const p = parsePath(modelPath);
+  return join(p.dir, `${p.name}.json`);
+}
+
+/** Reads and validates the sidecar JSON of `modelPath`. */
+export async function loadModelSpec(modelPath: string): Promise<ModelSpec> {
+  const file = sidecarPath(modelPath);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new ModelError(`LocalSolver: cannot read the model sidecar (${file})`, {
+      hint: 'Every .onnx model needs its JSON sidecar with the same basename beside it',
+      cause,
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new ModelError(`LocalSolver: the model sidecar is not valid JSON (${file})`, {
+      hint: 'Reinstall the package or re-export the model',
+      cause,
+    });
+  }
+  return parseModelSpec(raw, file);
+}
+
+/** Validates a parsed sidecar; `where` names the file in messages. */
+export function parseModelSpec(raw: unknown, where = 'sidecar'): ModelSpec {
+  const bad = (what: string): never => {
+    throw new ModelError(`LocalSolver: the model sidecar ${what} (${where})`, {
+      hint: 'Re-export the model with a sidecar that follows the documented format',
+    });
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('is not a JSON object');
+  const o = raw as Record<string, unknown>;
+  const num = (key: string, fallback?: number): number => {
+    const v = o[key] ?? fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return bad(`has no numeric "${key}"`);
+    return v;
+  };
+  const int = (key: string, min: number, fallback?: number): number => {
+    const v = num(key, fallback);
+    if (!Number.isInteger(v) || v < min) return bad(`has "${key}" = ${v}, expected an integer >= ${min}`);
+    return v;
+  };
+  const str = (key: string, fallback: string): string => {
+    const v = o[key] ?? fallback;
+    if (typeof v !== 'string' || v.length === 0) return bad(`has no string "${key}"`);
+    return v;
+  };
+  const version = int('version', 1, 1);
+  if (version !== 1) bad(`has version ${version}; this release reads version 1`);
+  const height = int('height', 1);
+  const minWidth = int('minWidth', 1, 1);
+  const maxWidth = int('maxWidth', 0, 0);
+  if (maxWidth !== 0 && maxWidth < minWidth) bad(`has maxWidth ${maxWidth} < minWidth ${minWidth}`);
+  const widthMultiple = int('widthMultiple', 1, 1);
+  const mean = num('mean', 0);
+  const std = num('std', 1);
+  if (std === 0) bad('has std 0');
+  const blank = int('blank', 0, 0);
+  const charset = o['charset'];
+  let classes: string[];
+  if (typeof charset === 'string' && charset.length > 0) {
+    // class `blank` is the blank, the others take the charset's characters in order
+    const chars = Array.from(charset);
+    classes = [...chars.slice(0, blank), '', ...chars.slice(blank)];
+  } else if (Array.isArray(charset) && charset.length > 1 && charset.every((c) => typeof c === 'string')) {
+    // a full class list (ddddocr style): entry `blank` is the blank
+    classes = (charset as string[]).slice();
+    if (blank >= classes.length) bad(`has blank ${blank} outside its ${classes.length} classes`);
+    classes[blank] = '';
+  } else {
+    return bad('has no "charset" (a string, or an array of class labels)');
+  }
+  const layout = str('layout', 'NTC');
+  if (layout !== 'NTC' && layout !== 'TNC') bad(`has layout "${layout}"; expected "NTC" or "TNC"`);
+  const resize = str('resize', 'bilinear');
+  if (resize !== 'bilinear') bad(`asks for resize "${resize}"; only "bilinear" is implemented`);
+  return {
+    version,
+    input: str('input', 'image'),
+    output: str('output', 'logits'),
+    height,
+    minWidth,
+    maxWidth,
+    widthMultiple,
+    mean,
+    std,
+    classes,
+    blank,
+    layout: layout as 'NTC' | 'TNC',
+    resize: 'bilinear',
+  };
+}

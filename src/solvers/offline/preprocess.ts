@@ -1,0 +1,227 @@
+/**
+ * Image → model input, matching the trainer's PIL pipeline pixel for pixel:
+ * decode (sharp, or our BMP reader) → RGBA → alpha flattened onto white → grayscale (ITU-R 601 luma,
+ * PIL's fixed-point `L` conversion) → resized to the model height keeping aspect, with PIL's
+ * bilinear filter (support scaled by the downscale factor, horizontal pass first, 8-bit
+ * fixed-point coefficients, rounding as PIL does) → width clamped → right-padded with white → normalised.
+ *
+ * The resize is done in JS on the gray pixels because sharp/libvips' bilinear differs from PIL's
+ * (no antialiasing when downscaling), and mismatched resizing silently costs accuracy.
+ */
+import sharp from 'sharp';
+import { InvalidImageError } from '../../core/errors.js';
+import { sniffImageFormat, toImageBytes } from '../../core/image.js';
+import { decodeBmp, type RawRgba } from './bmp.js';
+import type { ModelSpec } from './model.js';
+
+export type { RawRgba } from './bmp.js';
+
+/** A single-channel 8-bit image, row-major. */
+export interface GrayImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** The model input for one image. */
+export interface ModelInput {
+  /** `(gray/255 - mean) / std`, row-major `[height, width]`. */
+  data: Float32Array;
+  /** Padded width (a multiple of `widthMultiple`). */
+  width: number;
+  height: number;
+  /** Width of the resized image before padding. */
+  contentWidth: number;
+}
+
+/** Default pixel limit: larger images are refused before they are decoded. */
+export const DEFAULT_MAX_INPUT_PIXELS = 4096 * 4096;
+
+const WHERE = 'LocalSolver.recognize';
+
+function invalid(what: string, hint: string, cause?: unknown): InvalidImageError {
+  return new InvalidImageError(`${WHERE}: ${what}`, { hint, provider: 'local', step: 'solve', cause });
+}
+
+/** Turns a Buffer, Uint8Array, base64 string or data URL into bytes; empty input throws InvalidImageError. */
+export function imageBytes(image: Buffer | Uint8Array | string): Buffer {
+  if (typeof image !== 'string' && !(image instanceof Uint8Array)) {
+    throw invalid(`the image must be a Buffer, a Uint8Array or a base64 string, got ${image === null ? 'null' : typeof image}`, 'Pass the image bytes or their base64');
+  }
+  let bytes: Buffer;
+  try {
+    bytes = toImageBytes(image);
+  } catch (cause) {
+    throw invalid('the image is not base64, a data: URL or bytes', 'Pass the image as a Buffer, base64 or a data: URL', cause);
+  }
+  if (bytes.length === 0) throw invalid('the image is empty (0 bytes)', 'Capture the captcha again');
+  return bytes;
+}
+
+/** Decodes any supported format to 8-bit RGBA (first frame of animations). */
+export async function decodeToRgba(bytes: Uint8Array, maxPixels = DEFAULT_MAX_INPUT_PIXELS): Promise<RawRgba> {
+  const format = sniffImageFormat(bytes);
+  if (format === 'bmp') return decodeBmp(bytes, maxPixels);
+  if (format === undefined) {
+    throw invalid(`the bytes are not an image (${bytes.length} bytes, starting ${Buffer.from(bytes.subarray(0, 8)).toString('hex')})`, 'Pass PNG, JPEG, GIF, WebP, BMP, TIFF or SVG bytes');
+  }
+  if (format === 'ico') throw invalid('ICO images are not supported', 'Convert the image to PNG first');
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, animated: false })
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 4) throw new Error(`unexpected ${info.channels} channels after decoding`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    if (/pixel limit/i.test(message)) {
+      throw invalid(`the image is larger than ${maxPixels} px (${format})`, 'Crop the captcha element before solving, or raise `maxInputPixels`', cause);
+    }
+    throw invalid(`cannot decode the image (${format}: ${message.split('\n')[0]})`, 'The image is truncated or corrupt: capture the captcha again', cause);
+  }
+}
+
+/** PIL's RGB→L: `(r*19595 + g*38470 + b*7471 + 0x8000) >> 16`, after flattening alpha onto white. */
+export function flattenToGray(img: RawRgba): GrayImage {
+  const { data, width, height } = img;
+  const n = width * height;
+  const out = new Uint8Array(n);
+  for (let i = 0, p = 0; i < n; i++, p += 4) {
+    let r = data[p]!, g = data[p + 1]!, b = data[p + 2]!;
+    const a = data[p + 3]!;
+    if (a !== 255) {
+      // composite over opaque white: c*a/255 + 255*(1 - a/255), rounded
+      const w = 255 - a;
+      r = Math.round((r * a + 255 * w) / 255);
+      g = Math.round((g * a + 255 * w) / 255);
+      b = Math.round((b * a + 255 * w) / 255);
+    }
+    out[i] = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+  }
+  return { data: out, width, height };
+}
+
+const PRECISION_BITS = 32 - 8 - 2;
+const ONE = 2 ** PRECISION_BITS;
+
+interface Coeffs {
+  ksize: number;
+  bounds: Int32Array; // [xmin, count] per output pixel
+  kk: Float64Array; // fixed-point integer weights, ksize per output pixel
+}
+
+/** PIL's precompute_coeffs + normalize_coeffs_8bpc for the bilinear (triangle) filter. */
+function precomputeCoeffs(inSize: number, outSize: number): Coeffs {
+  const scale = inSize / outSize;
+  const filterscale = scale < 1 ? 1 : scale;
+  const support = 1 * filterscale;
+  const ksize = Math.ceil(support) * 2 + 1;
+  const bounds = new Int32Array(outSize * 2);
+  const kk = new Float64Array(outSize * ksize);
+  const tmp = new Float64Array(ksize);
+  const ss = 1 / filterscale;
+  for (let xx = 0; xx < outSize; xx++) {
+    const center = (xx + 0.5) * scale;
+    let xmin = Math.trunc(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    let xmax = Math.trunc(center + support + 0.5);
+    if (xmax > inSize) xmax = inSize;
+    xmax -= xmin;
+    let ww = 0;
+    for (let x = 0; x < xmax; x++) {
+      let t = (x + xmin - center + 0.5) * ss;
+      if (t < 0) t = -t;
+      const w = t < 1 ? 1 - t : 0;
+      tmp[x] = w;
+      ww += w;
+    }
+    for (let x = 0; x < xmax; x++) {
+      const k = ww !== 0 ? tmp[x]! / ww : tmp[x]!;
+      kk[xx * ksize + x] = k < 0 ? Math.trunc(-0.5 + k * ONE) : Math.trunc(0.5 + k * ONE);
+    }
+    bounds[xx * 2] = xmin;
+    bounds[xx * 2 + 1] = xmax;
+  }
+  return { ksize, bounds, kk };
+}
+
+function clip8(ss: number): number {
+  const v = Math.floor(ss / ONE);
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/**
+ * `Image.resize((outW, outH), Image.BILINEAR)` of PIL (Pillow ≥ 7, no `reducing_gap`) on an `L` image:
+ * horizontal pass into an 8-bit temporary, then vertical pass.
+ */
+export function resizeBilinearPil(src: GrayImage, outW: number, outH: number): GrayImage {
+  if (outW < 1 || outH < 1) throw new RangeError(`resize target ${outW}x${outH} is empty`);
+  const { width: inW, height: inH } = src;
+  if (outW === inW && outH === inH) return { data: src.data.slice(), width: inW, height: inH };
+  let cur = src;
+  if (outW !== inW) {
+    const { ksize, bounds, kk } = precomputeCoeffs(inW, outW);
+    const out = new Uint8Array(outW * inH);
+    for (let y = 0; y < inH; y++) {
+      const row = y * inW;
+      for (let xx = 0; xx < outW; xx++) {
+        const xmin = bounds[xx * 2]!, n = bounds[xx * 2 + 1]!, k0 = xx * ksize;
+        let ss = ONE / 2;
+        for (let x = 0; x < n; x++) ss += cur.data[row + xmin + x]! * kk[k0 + x]!;
+        out[y * outW + xx] = clip8(ss);
+      }
+    }
+    cur = { data: out, width: outW, height: inH };
+  }
+  if (outH !== inH) {
+    const { ksize, bounds, kk } = precomputeCoeffs(inH, outH);
+    const out = new Uint8Array(outW * outH);
+    for (let yy = 0; yy < outH; yy++) {
+      const ymin = bounds[yy * 2]!, n = bounds[yy * 2 + 1]!, k0 = yy * ksize;
+      for (let x = 0; x < outW; x++) {
+        let ss = ONE / 2;
+        for (let y = 0; y < n; y++) ss += cur.data[(ymin + y) * outW + x]! * kk[k0 + y]!;
+        out[yy * outW + x] = clip8(ss);
+      }
+    }
+    cur = { data: out, width: outW, height: outH };
+  }
+  return cur;
+}
+
+/** Width after resizing to the model height keeping aspect (`round`, at least 1), clamped to the spec. */
+export function targetWidth(width: number, height: number, spec: Pick<ModelSpec, 'height' | 'minWidth' | 'maxWidth'>): number {
+  let w = Math.max(1, Math.round((width * spec.height) / height));
+  if (w < spec.minWidth) w = spec.minWidth;
+  if (spec.maxWidth > 0 && w > spec.maxWidth) w = spec.maxWidth;
+  return w;
+}
+
+/** Resizes, pads with white and normalises a gray image into the model's input. */
+export function toModelInput(gray: GrayImage, spec: Pick<ModelSpec, 'height' | 'minWidth' | 'maxWidth' | 'widthMultiple' | 'mean' | 'std'>): ModelInput {
+  const w = targetWidth(gray.width, gray.height, spec);
+  const h = spec.height;
+  const resized = resizeBilinearPil(gray, w, h);
+  const m = spec.widthMultiple;
+  const padded = Math.ceil(w / m) * m;
+  const data = new Float32Array(padded * h);
+  // a lookup table keeps the float maths identical to numpy's float32 `(x/255 - mean)/std`
+  const lut = new Float32Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = (Math.fround(v / 255) - spec.mean) / spec.std;
+  const white = lut[255]!;
+  for (let y = 0; y < h; y++) {
+    const o = y * padded, r = y * w;
+    for (let x = 0; x < w; x++) data[o + x] = lut[resized.data[r + x]!]!;
+    for (let x = w; x < padded; x++) data[o + x] = white;
+  }
+  return { data, width: padded, height: h, contentWidth: w };
+}
+
+/** Bytes (any supported format) → model input. */
+export async function preprocess(bytes: Uint8Array, spec: ModelSpec, maxPixels = DEFAULT_MAX_INPUT_PIXELS): Promise<ModelInput> {
+  const rgba = await decodeToRgba(bytes, maxPixels);
+  if (rgba.width < 1 || rgba.height < 1) throw invalid(`the image has no pixels (${rgba.width}x${rgba.height})`, 'Capture the captcha again');
+  return toModelInput(flattenToGray(rgba), spec);
+}
