@@ -10,6 +10,7 @@ export {
   flattenToGray,
   resizeBilinearPil,
   targetWidth,
+  roundHalfEven,
   toModelInput,
   preprocess,
   type GrayImage,

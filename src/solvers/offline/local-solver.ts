@@ -45,15 +45,22 @@ export interface RecognizeResult {
   /** The text, in the model's case. */
   text: string;
   /**
-   * 0–1: the smallest per-step probability along the greedy CTC path (blank steps included).
-   * Low when any character is doubtful.
+   * 0–1: the least certain character's probability (for each character read, the best softmax
+   * probability over the time steps that emitted it; the minimum over characters). 0 when nothing was read.
    */
   confidence: number;
   /** Wall time of the call in ms (decode, resize, inference, decode). */
   elapsedMs: number;
 }
 
-export type RecognizeOptions = SolveOptions;
+export interface RecognizeOptions extends SolveOptions {
+  /**
+   * `false`: lowercase the text and score it case-insensitively (the probabilities of `A` and `a`
+   * are added up, so hesitating between cases does not lower the confidence).
+   * @default true (the model's case)
+   */
+  caseSensitive?: boolean;
+}
 
 type OrtModule = typeof Ort;
 
@@ -108,7 +115,7 @@ export class LocalSolver implements Solver {
 
   /** Reads the text of one image (Buffer, Uint8Array, base64 or data URL). */
   async recognize(image: Buffer | Uint8Array | string, options: RecognizeOptions = {}): Promise<RecognizeResult> {
-    return withDeadline({ ...options, label: 'LocalSolver.recognize' }, (deadline) => this.recognizeWith(image, deadline));
+    return withDeadline({ ...options, label: 'LocalSolver.recognize' }, (deadline) => this.recognizeWith(image, deadline, options.caseSensitive !== false));
   }
 
   /**
@@ -125,16 +132,20 @@ export class LocalSolver implements Solver {
       throw new InvalidOptionError(`LocalSolver.solve: \`score\` must be within 0–1, got ${String(score)}`, { hint: 'Use 0.8–1, or omit it', provider: PROVIDER, step: 'solve' });
     }
     return withDeadline({ ...options, label: 'LocalSolver.solve' }, async (deadline) => {
-      const r = await this.recognizeWith(task.body, deadline);
+      const r = await this.recognizeWith(task.body, deadline, task.case !== false);
       const min = score ?? this.minConfidence;
+      if (r.text === '') {
+        throw new UnsolvableError('LocalSolver.solve: no text found in the image (local model)', {
+          code: 'ERROR_CAPTCHA_UNSOLVABLE', provider: PROVIDER, step: 'solve', hint: 'Check that the image is the captcha itself, or refresh it', log: [...deadline.log],
+        });
+      }
       if (r.confidence < min) {
         throw new UnsolvableError(
           `LocalSolver.solve: read "${r.text}" with confidence ${r.confidence.toFixed(3)}, below the minimum ${min} (local model)`,
           { code: 'ERROR_CAPTCHA_UNSOLVABLE', provider: PROVIDER, step: 'solve', hint: 'Refresh the captcha and try a new image, or lower `score`', log: [...deadline.log] },
         );
       }
-      const text = task.case === false ? r.text.toLowerCase() : r.text;
-      return { text, provider: PROVIDER, elapsedMs: deadline.elapsed(), confidence: r.confidence };
+      return { text: r.text, provider: PROVIDER, elapsedMs: deadline.elapsed(), confidence: r.confidence };
     });
   }
 
@@ -151,7 +162,7 @@ export class LocalSolver implements Solver {
     await release;
   }
 
-  private async recognizeWith(image: Buffer | Uint8Array | string, deadline: Deadline): Promise<RecognizeResult> {
+  private async recognizeWith(image: Buffer | Uint8Array | string, deadline: Deadline, caseSensitive: boolean): Promise<RecognizeResult> {
     const started = Date.now();
     const bytes = imageBytes(image);
     // load the model while decoding; a broken image fails on its own even when the model is missing
@@ -189,7 +200,7 @@ export class LocalSolver implements Solver {
     if (!view || view.classes !== spec.classes.length) {
       throw new ModelError(`LocalSolver.recognize: the model output has shape [${out.dims.join(',')}] but the sidecar lists ${spec.classes.length} classes (${this.modelPath})`, { hint: 'Use the sidecar exported with this model' });
     }
-    const decoded = ctcGreedyDecode(view, spec.classes, spec.blank);
+    const decoded = ctcGreedyDecode(view, spec.classes, spec.blank, { foldCase: !caseSensitive });
     deadline.note(`read "${decoded.text}" (confidence ${decoded.confidence.toFixed(3)})`);
     return { text: decoded.text, confidence: decoded.confidence, elapsedMs: Date.now() - started };
   }

@@ -191,9 +191,21 @@ export function resizeBilinearPil(src: GrayImage, outW: number, outH: number): G
   return cur;
 }
 
-/** Width after resizing to the model height keeping aspect (`round`, at least 1), clamped to the spec. */
+/** Python's `round()`: halves go to the even neighbour. */
+export function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * Width after resizing to the model height keeping aspect, as the trainer computes it:
+ * `max(minWidth, min(maxWidth, int(round(w * H / h))))` (Python rounding, halves to even).
+ */
 export function targetWidth(width: number, height: number, spec: Pick<ModelSpec, 'height' | 'minWidth' | 'maxWidth'>): number {
-  let w = Math.max(1, Math.round((width * spec.height) / height));
+  let w = Math.max(1, roundHalfEven((width * spec.height) / Math.max(1, height)));
   if (w < spec.minWidth) w = spec.minWidth;
   if (spec.maxWidth > 0 && w > spec.maxWidth) w = spec.maxWidth;
   return w;

@@ -1,0 +1,136 @@
+/**
+ * The OCR benchmark behind `npm run bench:ocr` (bench/ocr.mjs): our model vs ddddocr, per dataset.
+ * Prints numbers, asserts nothing.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LocalSolver } from '../../src/solvers/offline/index.js';
+import { limitSamples, listDatasets, type Dataset } from './datasets.js';
+import { prepareDdddocr } from './ddddocr.js';
+import { evaluate } from './evaluate.js';
+import { summarize, type Summary } from './metrics.js';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CACHE = join(REPO, 'bench', '.cache');
+
+export interface BenchArgs {
+  limit: number;
+  only?: string;
+  model: string;
+  ddddocr: boolean;
+  threads: number;
+  dev: string;
+  holdoutN: number;
+  regenHoldout: boolean;
+}
+
+const USAGE = `Usage: npm run bench:ocr -- [--limit N] [--only NAME] [--model PATH] [--no-ddddocr] [--threads N] [--regen-holdout]
+  --limit N        images per dataset (default: all)
+  --only NAME      only datasets whose name contains NAME (e.g. captcha_images_v2, holdout/)
+  --model PATH     our model (default: models/captcha-ocr.onnx)
+  --no-ddddocr     skip the ddddocr baseline
+  --threads N      onnxruntime intra-op threads (default: 1)
+  --regen-holdout  rebuild bench/.cache/holdout with training/make_holdout.py
+Env: CAPTCHA_DEV_DATA = validation data dir (default: ../shared/data/dev from the repo root)`;
+
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  const a: BenchArgs = {
+    limit: 0,
+    model: join(REPO, 'models', 'captcha-ocr.onnx'),
+    ddddocr: true,
+    threads: 1,
+    dev: process.env.CAPTCHA_DEV_DATA ? resolve(process.env.CAPTCHA_DEV_DATA) : resolve(REPO, '..', 'shared', 'data', 'dev'),
+    holdoutN: 300,
+    regenHoldout: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!;
+    const v = () => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${k} needs a value\n${USAGE}`);
+      return x;
+    };
+    if (k === '--limit') a.limit = Number(v());
+    else if (k === '--only') a.only = v();
+    else if (k === '--model') a.model = resolve(v());
+    else if (k === '--no-ddddocr') a.ddddocr = false;
+    else if (k === '--threads') a.threads = Number(v());
+    else if (k === '--holdout-n') a.holdoutN = Number(v());
+    else if (k === '--regen-holdout') a.regenHoldout = true;
+    else if (k === '--help' || k === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown option ${k}\n${USAGE}`);
+  }
+  if (!Number.isInteger(a.limit) || a.limit < 0) throw new Error('--limit must be a non-negative integer');
+  return a;
+}
+
+function holdoutSets(args: BenchArgs, notes: string[]): Dataset[] {
+  const script = join(REPO, 'training', 'make_holdout.py');
+  const out = join(CACHE, 'holdout');
+  if (args.regenHoldout || !existsSync(out)) {
+    if (!existsSync(script)) {
+      notes.push('held-out synthetic families skipped: training/make_holdout.py is not there yet');
+      return [];
+    }
+    try {
+      execFileSync('/usr/bin/python3', [script, '--out', out, '--n', String(args.holdoutN), '--seed', '1'], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      notes.push(`held-out synthetic families skipped: make_holdout.py failed (${String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n').pop()})`);
+      return [];
+    }
+  }
+  return listDatasets(out, 'holdout/');
+}
+
+const pct = (x: number) => (Number.isNaN(x) ? '   -  ' : `${(x * 100).toFixed(1).padStart(5)}%`);
+const num = (x: number, d = 1) => (Number.isNaN(x) ? '-' : x.toFixed(d));
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const notes: string[] = [];
+  let datasets = [...listDatasets(args.dev, 'dev/'), ...holdoutSets(args, notes)];
+  if (!existsSync(args.dev)) notes.push(`validation data not found at ${args.dev} (set CAPTCHA_DEV_DATA)`);
+  if (args.only) datasets = datasets.filter((d) => d.name.includes(args.only!));
+  const models: { name: string; path: string; solver: LocalSolver }[] = [];
+  if (existsSync(args.model)) models.push({ name: 'ours', path: args.model, solver: new LocalSolver({ model: args.model, threads: args.threads }) });
+  else notes.push(`our model is missing (${args.model}): only the baseline runs`);
+  if (args.ddddocr) {
+    try {
+      const path = prepareDdddocr(join(CACHE));
+      models.push({ name: 'ddddocr', path, solver: new LocalSolver({ model: path, threads: args.threads }) });
+    } catch (e) {
+      notes.push(`ddddocr skipped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+  }
+  console.log(`# OCR benchmark  (node ${process.version}, threads=${args.threads}, limit=${args.limit || 'all'})`);
+  for (const m of models) {
+    const size = statSync(realpathSync(m.path)).size;
+    console.log(`model ${m.name.padEnd(8)} ${(size / 1024 / 1024).toFixed(2)} MB  ${m.path}`);
+    await m.solver.load(); // session creation is not timed
+  }
+  for (const n of notes) console.log(`note: ${n}`);
+  console.log('');
+  console.log('| dataset | n | model | exact (case-insens.) | exact (case-sens.) | CER | median ms | p95 ms | conf. AUC |');
+  console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|');
+  const totals = new Map<string, Summary[]>();
+  for (const ds of datasets) {
+    const samples = limitSamples(ds.samples, args.limit);
+    for (const m of models) {
+      // warm-up image, not timed
+      await evaluate(m.solver, ds, samples.slice(0, 1));
+      const s = summarize(await evaluate(m.solver, ds, samples));
+      totals.set(m.name, [...(totals.get(m.name) ?? []), s]);
+      console.log(`| ${ds.name} | ${s.n} | ${m.name} | ${pct(s.accuracy)} | ${pct(s.accuracyCase)} | ${num(s.cer, 3)} | ${num(s.medianMs)} | ${num(s.p95Ms)} | ${num(s.confidenceAuc, 3)} |${s.errors ? ` ${s.errors} errors` : ''}`);
+    }
+  }
+  for (const [name, list] of totals) {
+    const mean = list.reduce((acc, s) => acc + s.accuracy, 0) / list.length;
+    console.log(`\n${name}: mean case-insensitive exact match over ${list.length} datasets = ${pct(mean).trim()}`);
+  }
+  console.log('\nconf. AUC = P(confidence of a right answer > that of a wrong one), answers compared case-sensitively; median/p95 = ms per image (decode + resize + inference + CTC), one image at a time.');
+  for (const m of models) await m.solver.close();
+}
