@@ -1,0 +1,160 @@
+"""Shared pieces: charset, the preprocessing contract, the CRNN model, CTC decoding, dev-set loading."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+import torch.nn as nn
+from PIL import Image
+
+CHARSET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+BLANK = 0
+HEIGHT = 32
+MIN_WIDTH = 32
+MAX_WIDTH = 320
+WIDTH_MULTIPLE = 8
+MEAN = 0.5
+STD = 0.5
+C2I = {c: i + 1 for i, c in enumerate(CHARSET)}
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(ROOT)
+DEV_DIR = os.environ.get("DEV_DIR", os.path.join(os.path.dirname(REPO), "shared", "data", "dev"))
+if not os.path.isdir(DEV_DIR):
+    DEV_DIR = "/work/shared/data/dev"
+
+
+def flatten(img: Image.Image) -> Image.Image:
+    """Alpha-flatten onto white and convert to 8-bit gray (ITU-R 601 luma)."""
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        img = img.convert("RGBA")
+        bg = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        bg.alpha_composite(img)
+        img = bg
+    return img.convert("L")
+
+
+def target_width(w: int, h: int, height: int = HEIGHT) -> int:
+    nw = int(round(w * height / max(1, h)))
+    return max(MIN_WIDTH, min(MAX_WIDTH, nw))
+
+
+def to_array(img: Image.Image, resample=Image.BILINEAR) -> np.ndarray:
+    """The runtime contract, minus padding: float32 [H, W] in [0,1]."""
+    g = flatten(img)
+    w, h = g.size
+    g = g.resize((target_width(w, h), HEIGHT), resample)
+    return np.asarray(g, np.float32) / 255.0
+
+
+def pad_batch(arrs: list[np.ndarray], multiple: int = WIDTH_MULTIPLE) -> torch.Tensor:
+    W = max(a.shape[1] for a in arrs)
+    W = (W + multiple - 1) // multiple * multiple
+    out = np.ones((len(arrs), 1, HEIGHT, W), np.float32)
+    for i, a in enumerate(arrs):
+        out[i, 0, :, : a.shape[1]] = a
+    return torch.from_numpy((out - MEAN) / STD)
+
+
+def preprocess(img: Image.Image) -> torch.Tensor:
+    return pad_batch([to_array(img)])
+
+
+class CRNN(nn.Module):
+    """Conv stack (height 32 -> 2, width /4) -> BiGRU -> linear. Output [N, T, C] raw logits."""
+
+    def __init__(self, n_classes: int = len(CHARSET) + 1, ch=(32, 64, 128, 160), rnn: int = 128):
+        super().__init__()
+        c1, c2, c3, c4 = ch
+
+        def block(i, o):
+            return [nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
+
+        self.cnn = nn.Sequential(
+            *block(1, c1), nn.MaxPool2d(2, 2),                 # 16 x W/2
+            *block(c1, c2), nn.MaxPool2d(2, 2),                # 8 x W/4
+            *block(c2, c3), *block(c3, c3), nn.MaxPool2d((2, 1), (2, 1)),  # 4 x W/4
+            *block(c3, c4), nn.MaxPool2d((2, 1), (2, 1)),      # 2 x W/4
+        )
+        self.proj = nn.Linear(c4 * 2, rnn * 2)
+        self.rnn = nn.GRU(rnn * 2, rnn, batch_first=True, bidirectional=True)
+        self.drop = nn.Dropout(0.1)
+        self.fc = nn.Linear(rnn * 2, n_classes)
+
+    def forward(self, x):
+        f = self.cnn(x)                       # N, C, 2, T
+        n, c, h, t = f.shape
+        f = f.permute(0, 3, 1, 2).reshape(n, t, c * h)
+        f = torch.relu(self.proj(f))
+        f, _ = self.rnn(f)
+        return self.fc(self.drop(f))          # N, T, C
+
+
+def greedy_decode(logits: torch.Tensor) -> list[str]:
+    best = logits.argmax(-1).cpu().numpy()
+    out = []
+    for row in best:
+        s, prev = [], 0
+        for k in row:
+            if k != prev and k != BLANK:
+                s.append(CHARSET[k - 1])
+            prev = k
+        out.append("".join(s))
+    return out
+
+
+def encode(texts: list[str]):
+    flat = [C2I[c] for t in texts for c in t]
+    return torch.tensor(flat, dtype=torch.long), torch.tensor([len(t) for t in texts], dtype=torch.long)
+
+
+def load_labelled_dir(d: str, limit: int | None = None):
+    """Read DIR/labels.tsv (file<TAB>label, header) -> list of (path, label)."""
+    items = []
+    with open(os.path.join(d, "labels.tsv"), encoding="utf-8") as fh:
+        next(fh)
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= 2 and parts[1]:
+                items.append((os.path.join(d, parts[0]), parts[1]))
+    return items[:limit] if limit else items
+
+
+def edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+@torch.no_grad()
+def evaluate(model, items, case_sensitive=False, batch=64, device="cpu"):
+    """items: list of (PIL image or path, label). Returns (exact acc, CER, predictions)."""
+    model.eval()
+    preds = []
+    arrs = []
+    for x, _ in items:
+        img = Image.open(x) if isinstance(x, str) else x
+        arrs.append(to_array(img))
+    order = sorted(range(len(arrs)), key=lambda i: arrs[i].shape[1])
+    res = [None] * len(arrs)
+    for s in range(0, len(order), batch):
+        idx = order[s: s + batch]
+        out = model(pad_batch([arrs[i] for i in idx]).to(device))
+        for i, p in zip(idx, greedy_decode(out)):
+            res[i] = p
+    ok = 0
+    errs = 0
+    chars = 0
+    for (_, lab), p in zip(items, res):
+        a, b = (p, lab) if case_sensitive else (p.lower(), lab.lower())
+        ok += a == b
+        errs += edit_distance(a, b)
+        chars += len(b)
+        preds.append(p)
+    model.train()
+    return ok / max(1, len(items)), errs / max(1, chars), preds

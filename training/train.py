@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Train the CRNN+CTC captcha OCR model on synthetic data only.
+
+  nice -n 10 /usr/bin/python3 training/train.py --name v1 --steps 8000
+  ... --resume            # continue training/runs/<name>/last.pt (model, optimizer, scheduler, step, RNG)
+  ... --init PATH.pt      # start from another run's weights (fresh optimizer/schedule), e.g. to fine-tune
+
+Data: training/synth/gen.py generated on the fly in DataLoader workers (a small pool recycles each
+sample `--reuse` times to save CPU), mixed with PNGs from the npm generators in training/data/npm
+(`node training/gen_npm.mjs`). Logs to stdout (redirect to training/runs/<name>/train.log):
+throughput, loss, synthetic-val accuracy, hold-out families accuracy and, for information only,
+dev-set accuracy (/work/shared/data/dev; never trained on).
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from common import CRNN, DEV_DIR, encode, evaluate, load_labelled_dir, pad_batch, to_array  # noqa: E402
+from synth import gen, holdout  # noqa: E402
+
+RESAMPLES = [Image.BILINEAR] * 6 + [Image.BICUBIC, Image.LANCZOS, Image.BOX, Image.NEAREST, Image.HAMMING]
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)
+
+
+def load_npm(root):
+    items = []
+    for d in sorted(glob.glob(os.path.join(root, "*"))):
+        if os.path.isfile(os.path.join(d, "labels.tsv")):
+            items += load_labelled_dir(d)
+    return [(p, t) for p, t in items if all(c in common.C2I for c in t)]
+
+
+class SynthBatches(torch.utils.data.IterableDataset):
+    def __init__(self, batch, seed, reuse, npm_prob, npm_root, pool=1024):
+        self.batch, self.seed, self.reuse, self.npm_prob, self.pool = batch, seed, reuse, npm_prob, pool
+        self.npm_root = npm_root
+
+    def _new(self, rng, npm):
+        if npm and rng.random() < self.npm_prob:
+            path, text = npm[rng.randrange(len(npm))]
+            img = Image.open(path)
+            img.load()
+        else:
+            img, text, _ = gen.sample(rng)
+        # resolution / aspect jitter so the model does not depend on one resampler or exact scale
+        g = common.flatten(img)
+        w, h = g.size
+        if rng.random() < 0.3:
+            w = max(8, int(w * rng.uniform(0.8, 1.2)))
+        g = g.resize((common.target_width(w, h), common.HEIGHT), rng.choice(RESAMPLES))
+        return np.asarray(g, np.float32) / 255.0, text
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        wid = info.id if info else 0
+        rng = random.Random(self.seed * 7919 + wid)
+        npm = load_npm(self.npm_root) if self.npm_prob > 0 else []
+        pool = []
+        while True:
+            out = []
+            for _ in range(self.batch * 8):
+                if rng.random() < 1.0 / self.reuse or len(pool) < 256:
+                    s = self._new(rng, npm)
+                    if len(pool) < self.pool:
+                        pool.append(s)
+                    else:
+                        pool[rng.randrange(len(pool))] = s
+                else:
+                    s = pool[rng.randrange(len(pool))]
+                out.append(s)
+            # bucket by width (8 batches at a time) so little compute is spent on padding
+            out.sort(key=lambda s: s[0].shape[1])
+            chunks = [out[i: i + self.batch] for i in range(0, len(out), self.batch)]
+            rng.shuffle(chunks)
+            for ch in chunks:
+                tg, tl = encode([t for _, t in ch])
+                yield pad_batch([a for a, _ in ch]), tg, tl
+
+
+def make_eval_sets(n_synth, n_ho):
+    rng = random.Random(12345)
+    synth = []
+    for _ in range(n_synth):
+        img, text, _ = gen.sample(rng)
+        synth.append((img, text))
+    ho = {f: holdout.make(f, n_ho, seed=1) for f in holdout.FAMILIES}
+    dev = {}
+    for name in ("captcha_images_v2", "wp_really_simple_captcha"):
+        d = os.path.join(DEV_DIR, name)
+        if os.path.isdir(d):
+            dev[name] = load_labelled_dir(d)
+    return synth, ho, dev
+
+
+def run_eval(model, sets, device, dev_limit=None):
+    synth, ho, dev = sets
+    res = {}
+    res["synth"] = evaluate(model, synth, case_sensitive=True, device=device)[0]
+    for f, items in ho.items():
+        res[f] = evaluate(model, [(im, t) for im, t in items], case_sensitive=False, device=device)[0]
+    for name, items in dev.items():
+        cs = name == "wp_really_simple_captcha"
+        acc, cer, _ = evaluate(model, items[:dev_limit] if dev_limit else items, case_sensitive=cs, device=device)
+        res[name] = acc
+        res[name + "_cer"] = cer
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--name", default="v1")
+    ap.add_argument("--steps", type=int, default=8000)
+    ap.add_argument("--batch", type=int, default=0, help="0 = 64 on CPU, 256 on CUDA")
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--reuse", type=float, default=2.0)
+    ap.add_argument("--npm-prob", type=float, default=0.12)
+    ap.add_argument("--npm-root", default=os.path.join(common.ROOT, "data", "npm"))
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", default="")
+    ap.add_argument("--ckpt-min", type=float, default=4.0)
+    ap.add_argument("--eval-min", type=float, default=10.0)
+    ap.add_argument("--n-synth-val", type=int, default=600)
+    ap.add_argument("--n-holdout", type=int, default=200)
+    args = ap.parse_args()
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.set_num_threads(args.threads)
+    batch = args.batch or (256 if device == "cuda" else 64)
+    run_dir = os.path.join(common.ROOT, "runs", args.name)
+    os.makedirs(run_dir, exist_ok=True)
+    last_path = os.path.join(run_dir, "last.pt")
+
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    model = CRNN().to(device)
+    n_params = sum(p.numel() for p in model.parameters())
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+
+    def lr_lambda(step):
+        if step < args.warmup:
+            return (step + 1) / args.warmup
+        p = min(1.0, (step - args.warmup) / max(1, args.steps - args.warmup))
+        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * p))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda)
+    step, samples, best = 0, 0, -1.0
+    if args.resume and os.path.exists(last_path):
+        ck = torch.load(last_path, map_location=device)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        sched.load_state_dict(ck["sched"])
+        step, samples, best = ck["step"], ck["samples"], ck.get("best", -1.0)
+        torch.set_rng_state(ck["torch_rng"])
+        random.setstate(ck["py_rng"])
+        log(f"resumed {last_path} at step {step} ({samples} samples)")
+    elif args.init:
+        ck = torch.load(args.init, map_location=device)
+        model.load_state_dict(ck["model"])
+        log(f"initialised weights from {args.init}")
+    log(f"device={device} params={n_params} batch={batch} steps={args.steps} threads={args.threads}")
+
+    # data seed depends on the step so a resumed run does not replay the same samples
+    ds = SynthBatches(batch, args.seed * 100003 + step, args.reuse, args.npm_prob, args.npm_root)
+    dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=args.workers,
+                                     persistent_workers=args.workers > 0, prefetch_factor=4 if args.workers else None)
+    log("building eval sets ...")
+    sets = make_eval_sets(args.n_synth_val, args.n_holdout)
+    log(f"eval sets: synth={len(sets[0])} holdout={ {k: len(v) for k, v in sets[1].items()} } dev={ {k: len(v) for k, v in sets[2].items()} }")
+
+    def save(path, extra=None):
+        ck = {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "step": step,
+              "samples": samples, "best": best, "torch_rng": torch.get_rng_state(), "py_rng": random.getstate(),
+              "args": vars(args), "params": n_params, "time": time.time()}
+        if extra:
+            ck.update(extra)
+        tmp = path + ".tmp"
+        torch.save(ck, tmp)
+        os.replace(tmp, path)
+
+    model.train()
+    t_ck = t_ev = time.time()
+    t_log, s_log = time.time(), samples
+    loss_avg = None
+    it = iter(dl)
+    while step < args.steps:
+        x, tg, tl = next(it)
+        x = x.to(device)
+        logits = model(x)                                  # N, T, C
+        lp = F.log_softmax(logits, -1).permute(1, 0, 2)    # T, N, C
+        il = torch.full((x.shape[0],), lp.shape[0], dtype=torch.long)
+        loss = F.ctc_loss(lp, tg.to(device), il, tl.to(device), blank=0, zero_infinity=True)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        sched.step()
+        step += 1
+        samples += x.shape[0]
+        loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
+        if step % 50 == 0:
+            dt = time.time() - t_log
+            log(f"step {step} samples {samples} loss {loss_avg:.4f} lr {sched.get_last_lr()[0]:.2e} "
+                f"{(samples - s_log) / dt:.1f} samples/s")
+            t_log, s_log = time.time(), samples
+        now = time.time()
+        done = step >= args.steps
+        if now - t_ev > args.eval_min * 60 or done:
+            te = time.time()
+            r = run_eval(model, sets, device)
+            score = r["synth"] + sum(r[f] for f in holdout.FAMILIES) / len(holdout.FAMILIES)
+            log("EVAL step %d samples %d " % (step, samples) + " ".join(f"{k}={v:.4f}" for k, v in r.items())
+                + f" score={score:.4f} ({time.time() - te:.0f}s)")
+            if score > best:
+                best = score
+                save(os.path.join(run_dir, "best.pt"), {"eval": r})
+                log(f"new best (synth+holdout score {score:.4f}) -> best.pt")
+            t_ev = time.time()
+            t_log, s_log = time.time(), samples
+        if now - t_ck > args.ckpt_min * 60 or done:
+            save(last_path)
+            t_ck = time.time()
+    log("finished")
+
+
+if __name__ == "__main__":
+    main()
