@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { ctcGreedyDecode, logitsViews, parseModelSpec, ModelError, isModelError } from '../../src/solvers/offline/index.js';
+
+const LABELS = ['', 'a', 'b', 'A'];
+const BIG = 10;
+
+/** Logits where step t has `hot[t]` = BIG (or the given logit), others 0. */
+function logits(hot: (number | [number, number])[], classes = LABELS.length): Float32Array {
+  const out = new Float32Array(hot.length * classes);
+  hot.forEach((h, t) => {
+    const [c, v] = Array.isArray(h) ? h : [h, BIG];
+    out[t * classes + c] = v;
+  });
+  return out;
+}
+const view = (data: Float32Array, steps: number, classes = LABELS.length) => ({ data, steps, classes, offset: 0, stepStride: classes });
+const softmaxMax = (v: number, classes = LABELS.length) => Math.exp(v) / (Math.exp(v) + classes - 1);
+
+describe('ctcGreedyDecode', () => {
+  it('collapses repeats and drops blanks', () => {
+    expect(ctcGreedyDecode(view(logits([1, 1, 0, 1, 2, 2, 0, 0]), 8), LABELS, 0).text).toBe('aab');
+    expect(ctcGreedyDecode(view(logits([0, 0, 0]), 3), LABELS, 0).text).toBe('');
+    expect(ctcGreedyDecode(view(logits([2, 1, 2]), 3), LABELS, 0).text).toBe('bab');
+  });
+
+  it('confidence = min over kept characters of their best step probability', () => {
+    // 'a' run: steps 0-1 with logits 2 and 5 → its best is softmax(5); 'b' at logit 3; blanks are ignored
+    const r = ctcGreedyDecode(view(logits([[1, 2], [1, 5], [0, 1], [2, 3]]), 4), LABELS, 0);
+    expect(r.text).toBe('ab');
+    expect(r.confidence).toBeCloseTo(softmaxMax(3), 6);
+    expect(r.scores.min).toBeCloseTo(softmaxMax(1), 6);
+    expect(r.scores.product).toBeCloseTo(softmaxMax(2) * softmaxMax(5) * softmaxMax(1) * softmaxMax(3), 6);
+  });
+
+  it('gives 0 confidence to an empty answer', () => {
+    expect(ctcGreedyDecode(view(logits([0, 0]), 2), LABELS, 0).confidence).toBe(0);
+    expect(ctcGreedyDecode(view(new Float32Array(0), 0), LABELS, 0).confidence).toBe(0);
+  });
+
+  it('foldCase adds up the probabilities of A and a and lowercases', () => {
+    const data = new Float32Array(4);
+    data.set([0, 2, 0, 2.1]); // A slightly ahead of a
+    const sensitive = ctcGreedyDecode(view(data, 1), LABELS, 0);
+    const folded = ctcGreedyDecode(view(data, 1), LABELS, 0, { foldCase: true });
+    expect(sensitive.text).toBe('A');
+    expect(folded.text).toBe('a');
+    const z = 1 + Math.exp(2) + 1 + Math.exp(2.1);
+    expect(sensitive.confidence).toBeCloseTo(Math.exp(2.1) / z, 6);
+    expect(folded.confidence).toBeCloseTo((Math.exp(2) + Math.exp(2.1)) / z, 6);
+  });
+
+  it('a non-zero blank index works', () => {
+    const labels = ['x', 'y', ''];
+    expect(ctcGreedyDecode(view(logits([0, 2, 0, 0, 1], 3), 5, 3), labels, 2).text).toBe('xxy');
+  });
+});
+
+describe('logitsViews', () => {
+  it('reads [N,T,C] and [T,N,C] layouts', () => {
+    // two images, two steps, four classes: image 0 reads "ab", image 1 reads "ba"
+    const ntc = new Float32Array(2 * 2 * 4);
+    ntc[0 * 8 + 0 * 4 + 1] = BIG; ntc[0 * 8 + 1 * 4 + 2] = BIG;
+    ntc[1 * 8 + 0 * 4 + 2] = BIG; ntc[1 * 8 + 1 * 4 + 1] = BIG;
+    const tnc = new Float32Array(2 * 2 * 4);
+    tnc[0 * 8 + 0 * 4 + 1] = BIG; tnc[1 * 8 + 0 * 4 + 2] = BIG;
+    tnc[0 * 8 + 1 * 4 + 2] = BIG; tnc[1 * 8 + 1 * 4 + 1] = BIG;
+    for (const [data, layout] of [[ntc, 'NTC'], [tnc, 'TNC']] as const) {
+      const views = logitsViews(data, [2, 2, 4], layout);
+      expect(views.map((v) => ctcGreedyDecode(v, LABELS, 0).text)).toEqual(['ab', 'ba']);
+    }
+    expect(() => logitsViews(ntc, [4, 4], 'NTC')).toThrow(RangeError);
+  });
+});
+
+describe('parseModelSpec', () => {
+  const base = { version: 1, input: 'image', output: 'logits', height: 32, minWidth: 32, maxWidth: 320, widthMultiple: 8, mean: 0.5, std: 0.5, charset: 'abc', blank: 0, resize: 'bilinear' };
+
+  it('maps a charset string to classes with the blank at index 0', () => {
+    const s = parseModelSpec(base);
+    expect(s.classes).toEqual(['', 'a', 'b', 'c']);
+    expect(s.layout).toBe('NTC');
+    expect(s.height).toBe(32);
+  });
+
+  it('accepts a full class list (ddddocr style)', () => {
+    const s = parseModelSpec({ ...base, charset: ['', 'x', 'yz'], layout: 'TNC' });
+    expect(s.classes).toEqual(['', 'x', 'yz']);
+    expect(s.layout).toBe('TNC');
+  });
+
+  it('refuses broken sidecars with a ModelError naming the file', () => {
+    const cases: unknown[] = [
+      null, [], 'x', { ...base, height: 0 }, { ...base, height: undefined }, { ...base, charset: '' }, { ...base, std: 0 },
+      { ...base, version: 2 }, { ...base, resize: 'nearest' }, { ...base, layout: 'NCT' }, { ...base, maxWidth: 10 },
+    ];
+    for (const c of cases) {
+      let err: unknown;
+      try {
+        parseModelSpec(c, 'm.json');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(c)).toBeInstanceOf(ModelError);
+      expect(isModelError(err)).toBe(true);
+      expect((err as ModelError).message).toContain('(m.json)');
+      expect((err as ModelError).code).toBe('ICS_ERR_MODEL');
+    }
+  });
+});

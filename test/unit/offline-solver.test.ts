@@ -1,0 +1,220 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import zlib from 'node:zlib';
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InvalidImageError, InvalidOptionError, UnsolvableError, isCaptchaSolverError } from '../../src/core/errors.js';
+import { LocalSolver, ModelError, defaultModelPath, findPackageRoot } from '../../src/solvers/offline/index.js';
+
+const ROOT = join(__dirname, '..', '..');
+const SHIPPED = join(ROOT, 'models', 'captcha-ocr.onnx');
+const DDDDOCR = join(ROOT, 'bench', '.cache', 'ddddocr', 'common_old.onnx'); // made by `npm run bench:ocr`
+/** A model to run against: the shipped one, else the ddddocr baseline if the bench fetched it. */
+const MODEL = existsSync(SHIPPED) ? SHIPPED : existsSync(DDDDOCR) ? DDDDOCR : undefined;
+if (!MODEL) console.warn('offline-solver: no model (models/captcha-ocr.onnx absent, ddddocr not fetched): model-dependent tests skipped');
+
+const tmp = mkdtempSync(join(tmpdir(), 'offline-solver-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A valid 1-bit PNG of 10000x10000 white-ish pixels that compresses to ~12 KB. */
+function hugePng(): Buffer {
+  const W = 10000, H = 10000;
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(W, 0);
+  ihdr.writeUInt32BE(H, 4);
+  ihdr[8] = 1; // bit depth
+  ihdr[9] = 0; // grayscale
+  const raw = Buffer.alloc((1 + W / 8) * H, 0);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+async function textPng(text: string, width = 200, height = 50): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/><text x="12" y="38" font-family="DejaVu Sans, sans-serif" font-size="32" fill="#000">${text}</text></svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('LocalSolver: model location and options', () => {
+  it('finds the package root and the shipped model path from src/', () => {
+    expect(findPackageRoot()).toBe(ROOT);
+    expect(defaultModelPath()).toBe(SHIPPED);
+    expect(new LocalSolver().modelPath).toBe(SHIPPED);
+    expect(new LocalSolver().name).toBe('local');
+  });
+
+  it('validates options', () => {
+    expect(() => new LocalSolver({ threads: 0 })).toThrow(InvalidOptionError);
+    expect(() => new LocalSolver({ threads: 1.5 })).toThrow(InvalidOptionError);
+    expect(() => new LocalSolver({ model: '' })).toThrow(InvalidOptionError);
+    expect(() => new LocalSolver({ minConfidence: 2 })).toThrow(InvalidOptionError);
+    expect(() => new LocalSolver({ maxInputPixels: -1 })).toThrow(InvalidOptionError);
+  });
+});
+
+describe('LocalSolver: bad input gives a typed error, never a crash or a hang', () => {
+  // a model path that does not exist: image errors must come first and stay typed
+  const solver = new LocalSolver({ model: join(tmp, 'absent.onnx') });
+
+  it('refuses empty, truncated, random and non-image input with InvalidImageError', async () => {
+    const png = await textPng('ab12');
+    const inputs: [string, Buffer | string][] = [
+      ['empty buffer', Buffer.alloc(0)],
+      ['empty string', ''],
+      ['truncated PNG', png.subarray(0, png.length >> 1)],
+      ['PNG signature only', png.subarray(0, 8)],
+      ['random bytes', Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7919 + 13) & 255))],
+      ['text', Buffer.from('hello, I am not an image')],
+      ['not base64', '%%%'],
+      ['truncated JPEG', (await sharp(png).jpeg().toBuffer()).subarray(0, 200)],
+    ];
+    for (const [name, input] of inputs) {
+      const err = await rejection(solver.recognize(input));
+      expect(err, name).toBeInstanceOf(InvalidImageError);
+      expect((err as InvalidImageError).code, name).toBe('ICS_ERR_INVALID_IMAGE');
+      expect((err as Error).message, name).toMatch(/^LocalSolver\.recognize: /);
+    }
+    // through solve() too
+    expect(await rejection(solver.solve({ body: '' }))).toBeInstanceOf(InvalidImageError);
+  });
+
+  it('refuses a 10000x10000 PNG (12 KB compressed) and a huge SVG by pixel count', async () => {
+    const big = hugePng();
+    expect(big.length).toBeLessThan(64 * 1024);
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000"><rect width="10" height="10"/></svg>');
+    for (const input of [big, svg, big.toString('base64')]) {
+      const err = await rejection(solver.recognize(input));
+      expect(err).toBeInstanceOf(InvalidImageError);
+      expect((err as Error).message).toMatch(/larger than 16777216 px.*maxInputPixels/);
+    }
+  });
+
+  it('refuses a BMP claiming more pixels than it holds', async () => {
+    const header = Buffer.alloc(54);
+    header.write('BM', 0, 'ascii');
+    header.writeUInt32LE(54, 10);
+    header.writeUInt32LE(40, 14);
+    header.writeInt32LE(100, 18);
+    header.writeInt32LE(100, 22);
+    header.writeUInt16LE(1, 26);
+    header.writeUInt16LE(24, 28);
+    expect((await rejection(solver.recognize(header))) as Error).toBeInstanceOf(InvalidImageError);
+    header.writeInt32LE(20000, 18);
+    header.writeInt32LE(20000, 22);
+    expect(((await rejection(solver.recognize(header))) as Error).message).toMatch(/too large/);
+  });
+
+  it('reports a missing model, a missing sidecar and a corrupt model with ModelError and a hint', async () => {
+    const png = await textPng('ab12');
+    const missing = await rejection(solver.recognize(png));
+    expect(missing).toBeInstanceOf(ModelError);
+    expect((missing as ModelError).message).toMatch(/model file is missing \(.*absent\.onnx\)\. Reinstall/);
+
+    const corrupt = join(tmp, 'corrupt.onnx');
+    writeFileSync(corrupt, Buffer.from('this is not a protobuf model at all'));
+    const noSidecar = await rejection(new LocalSolver({ model: corrupt }).recognize(png));
+    expect(noSidecar).toBeInstanceOf(ModelError);
+    expect((noSidecar as Error).message).toMatch(/sidecar \(.*corrupt\.json\)/);
+
+    writeFileSync(join(tmp, 'corrupt.json'), JSON.stringify({ version: 1, height: 32, charset: 'abc' }));
+    const bad = await rejection(new LocalSolver({ model: corrupt }).recognize(png));
+    expect(bad).toBeInstanceOf(ModelError);
+    expect((bad as Error).message).toMatch(/cannot load the ONNX model/);
+    expect(isCaptchaSolverError(bad)).toBe(true);
+  });
+
+  it('rejects with the signal reason when already aborted', async () => {
+    const ac = new AbortController();
+    const reason = new Error('stop');
+    ac.abort(reason);
+    expect(await rejection(solver.recognize(await textPng('x'), { signal: ac.signal }))).toBe(reason);
+  });
+});
+
+describe.skipIf(!MODEL)('LocalSolver with a model', () => {
+  const solver = new LocalSolver({ model: MODEL });
+  afterAll(() => solver.close());
+
+  it('reads a clean rendered word and reports a confidence', async () => {
+    const r = await solver.recognize(await textPng('x7k2p'));
+    expect(r.text.toLowerCase()).toBe('x7k2p');
+    expect(r.confidence).toBeGreaterThan(0);
+    expect(r.confidence).toBeLessThanOrEqual(1);
+    expect(r.elapsedMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('solve(): provider local, lowercases when case is false, refuses empty and weak answers', async () => {
+    const body = (await textPng('Hk4Pm')).toString('base64');
+    const sol = await solver.solve({ body, case: false });
+    expect(sol.provider).toBe('local');
+    expect(sol.text).toBe(sol.text.toLowerCase());
+    expect(sol.text).toBe('hk4pm');
+    expect(sol.confidence).toBeGreaterThan(0);
+
+    const blank = (await sharp({ create: { width: 200, height: 50, channels: 3, background: '#fff' } }).png().toBuffer()).toString('base64');
+    const empty = await rejection(solver.solve({ body: blank }));
+    expect(empty).toBeInstanceOf(UnsolvableError);
+    expect((empty as UnsolvableError).code).toBe('ERROR_CAPTCHA_UNSOLVABLE');
+    expect((empty as UnsolvableError).provider).toBe('local');
+
+    const r = await solver.recognize(body);
+    if (r.confidence < 1) {
+      const weak = await rejection(solver.solve({ body, score: Math.min(1, r.confidence + 1e-6) }));
+      expect(weak).toBeInstanceOf(UnsolvableError);
+      expect((weak as Error).message).toMatch(/below the minimum/);
+    }
+    expect((await solver.solve({ body, score: Math.max(0, r.confidence - 1e-6) })).text).toBe(r.text);
+    expect(await rejection(solver.solve({ body, score: 5 }))).toBeInstanceOf(InvalidOptionError);
+  });
+
+  it('runs 20 concurrent solves on one session, all answering as sequential calls do', async () => {
+    const words = ['ab12', 'x7k2p', 'mn34', 'q9rs', 'tu56'];
+    const images = await Promise.all(words.map((w) => textPng(w)));
+    const sequential: string[] = [];
+    for (const img of images) sequential.push((await solver.recognize(img)).text);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => solver.solve({ body: images[i % 5]!.toString('base64') })));
+    expect(results.map((r) => r.text)).toEqual(Array.from({ length: 20 }, (_, i) => sequential[i % 5]));
+  });
+
+  it('close() waits for queued runs, and the next call loads the model again', async () => {
+    const img = await textPng('ab12');
+    const pending = Promise.all([solver.recognize(img), solver.recognize(img)]);
+    await solver.close();
+    const [a, b] = await pending;
+    expect(a.text).toBe(b.text);
+    expect((await solver.recognize(img)).text).toBe(a.text);
+  });
+
+  it('a timeout shorter than the work rejects with TimeoutError and later calls still work', async () => {
+    const s = new LocalSolver({ model: MODEL });
+    try {
+      const err = await rejection(s.recognize(await textPng('ab12'), { timeout: 1 })); // loading alone takes longer
+      expect((err as Error).name).toBe('TimeoutError');
+      expect((await s.recognize(await textPng('ab12'))).text.toLowerCase()).toBe('ab12');
+    } finally {
+      await s.close();
+    }
+  });
+});
