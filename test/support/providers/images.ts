@@ -22,8 +22,9 @@ export async function noisyPng(width: number, height: number, seed = 7): Promise
   return sharp(data, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 9 }).toBuffer();
 }
 
+/** The captcha-like image as lossless WebP (a format the task-API clouds do not accept). */
 export async function webp(width = 120, height = 40): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r: 200, g: 220, b: 240 } } }).webp().toBuffer();
+  return sharp(await captchaPng('q4zr', width, height)).webp({ lossless: true }).toBuffer();
 }
 
 /** Width and height of an encoded image. */
