@@ -114,6 +114,8 @@ describe('targetWidth / toModelInput', () => {
     expect(input.data[60]).toBe(1); // white
     expect(input.data[103]).toBe(1); // padding is white
     expect(input.data[31 * 104 + 101]).toBe(1);
+    // a 1 px wide, very tall strip would need a huge intermediate buffer: refused, typed
+    expect(() => toModelInput({ data: new Uint8Array(100_000), width: 1, height: 100_000 }, SPEC, 1_000_000)).toThrow(InvalidImageError);
     const mid = toModelInput(gray([128], 1, 1), { ...SPEC, minWidth: 1, widthMultiple: 1 });
     expect(mid.data[0]).toBeCloseTo((128 / 255 - 0.5) / 0.5, 6);
   });

@@ -170,7 +170,7 @@ export class LocalSolver implements Solver {
     const gray = await deadline.race(decodeToRgba(bytes, this.maxInputPixels).then(flattenToGray));
     deadline.note(`decoded ${gray.width}x${gray.height}`);
     const { spec } = await deadline.race(this.ensureLoaded());
-    const input = toModelInput(gray, spec);
+    const input = toModelInput(gray, spec, this.maxInputPixels);
     deadline.note(`resized to ${input.contentWidth}x${input.height}, padded to ${input.width}`);
     const run = this.queue.then(async () => {
       deadline.check();

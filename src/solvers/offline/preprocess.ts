@@ -211,10 +211,20 @@ export function targetWidth(width: number, height: number, spec: Pick<ModelSpec,
   return w;
 }
 
-/** Resizes, pads with white and normalises a gray image into the model's input. */
-export function toModelInput(gray: GrayImage, spec: Pick<ModelSpec, 'height' | 'minWidth' | 'maxWidth' | 'widthMultiple' | 'mean' | 'std'>): ModelInput {
+/**
+ * Resizes, pads with white and normalises a gray image into the model's input. Refuses shapes whose
+ * intermediate resize buffer (new width x old height) would exceed `maxPixels` (e.g. a 1x16M px strip).
+ */
+export function toModelInput(
+  gray: GrayImage,
+  spec: Pick<ModelSpec, 'height' | 'minWidth' | 'maxWidth' | 'widthMultiple' | 'mean' | 'std'>,
+  maxPixels = DEFAULT_MAX_INPUT_PIXELS,
+): ModelInput {
   const w = targetWidth(gray.width, gray.height, spec);
   const h = spec.height;
+  if (w * gray.height > maxPixels) {
+    throw invalid(`the image shape ${gray.width}x${gray.height} px is too extreme to resize to ${w}x${h}`, 'Crop the captcha element before solving');
+  }
   const resized = resizeBilinearPil(gray, w, h);
   const m = spec.widthMultiple;
   const padded = Math.ceil(w / m) * m;
@@ -235,5 +245,5 @@ export function toModelInput(gray: GrayImage, spec: Pick<ModelSpec, 'height' | '
 export async function preprocess(bytes: Uint8Array, spec: ModelSpec, maxPixels = DEFAULT_MAX_INPUT_PIXELS): Promise<ModelInput> {
   const rgba = await decodeToRgba(bytes, maxPixels);
   if (rgba.width < 1 || rgba.height < 1) throw invalid(`the image has no pixels (${rgba.width}x${rgba.height})`, 'Capture the captcha again');
-  return toModelInput(flattenToGray(rgba), spec);
+  return toModelInput(flattenToGray(rgba), spec, maxPixels);
 }
