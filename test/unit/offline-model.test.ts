@@ -3,12 +3,12 @@
  * rasterised with sharp). Seeded, so the sample is the same every run; the floor sits below what
  * we measured, so a regression in the model or the preprocessing fails it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalSolver } from '../../src/solvers/offline/index.js';
+import { LocalSolver, loadModelSpec, preprocess } from '../../src/solvers/offline/index.js';
 
 const require = createRequire(import.meta.url);
 const svgCaptcha = require('svg-captcha') as {
@@ -16,6 +16,7 @@ const svgCaptcha = require('svg-captcha') as {
 };
 
 const MODEL = join(__dirname, '..', '..', 'models', 'captcha-ocr.onnx');
+const VECTORS = join(__dirname, '..', '..', 'training', 'testdata', 'vectors.json');
 const HAS_MODEL = existsSync(MODEL);
 if (!HAS_MODEL) console.warn('offline-model: models/captcha-ocr.onnx is absent (not shipped yet): integration test skipped');
 
@@ -76,5 +77,25 @@ describe.skipIf(!HAS_MODEL)('shipped model on fresh svg-captcha images', () => {
     }
     console.log(`svg-captcha x${N}: ${right}/${N} case-insensitive, ${rightCase}/${N} case-sensitive; misses: ${misses.join(' ')}`);
     expect(right / N).toBeGreaterThanOrEqual(FLOOR_CASE_INSENSITIVE);
+  });
+});
+
+/** training/export.py writes images whose PyTorch input shape and reading it recorded with the exported model. */
+describe.skipIf(!HAS_MODEL || !existsSync(VECTORS))('trainer test vectors (training/testdata)', () => {
+  it('gives the same input shape and the same reading as the trainer', async () => {
+    const { vectors } = JSON.parse(readFileSync(VECTORS, 'utf8')) as { vectors: { file: string; text: string; inputShape: number[] }[] };
+    expect(vectors.length).toBeGreaterThan(0);
+    const spec = await loadModelSpec(MODEL);
+    const solver = new LocalSolver();
+    try {
+      for (const v of vectors) {
+        const bytes = readFileSync(join(VECTORS, '..', v.file));
+        const input = await preprocess(bytes, spec);
+        expect([1, 1, input.height, input.width], v.file).toEqual(v.inputShape);
+        expect((await solver.recognize(bytes)).text, v.file).toBe(v.text);
+      }
+    } finally {
+      await solver.close();
+    }
   });
 });
