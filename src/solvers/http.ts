@@ -173,6 +173,9 @@ export function excerpt(text: string, max = 120): string {
 
 class AttemptTimeout extends Error {}
 
+/** Retry-After sent with a 5xx, kept beside the error (ProviderUnavailableError has no field for it). */
+const serverRetryAfter = new WeakMap<object, number>();
+
 interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -215,7 +218,7 @@ export class JsonClient {
         err.log = [...deadline.log];
         throw err;
       }
-      const retryAfter = err instanceof RateLimitError ? err.retryAfterMs : undefined;
+      const retryAfter = err instanceof RateLimitError ? err.retryAfterMs : serverRetryAfter.get(err);
       let delay: number;
       if (retryAfter !== undefined) {
         if (retryAfter > this.config.retry.maxRetryAfter || retryAfter > deadline.remaining()) {
@@ -313,11 +316,14 @@ export class JsonClient {
       });
     }
     if (status >= 500) {
-      throw new ProviderUnavailableError(`${call}: Server error, body ${excerpt(raw.text)} (${where})`, {
+      const err = new ProviderUnavailableError(`${call}: Server error, body ${excerpt(raw.text)} (${where})`, {
         provider,
         status,
         hint: 'The provider is having trouble; the client retried with backoff. Try again later',
       });
+      // A 503 may say when to come back, like a 429.
+      if (retryAfterMs !== undefined) serverRetryAfter.set(err, retryAfterMs);
+      throw err;
     }
     if (status === 401 || status === 403) {
       throw new AuthError(`${call}: The provider refused the API key, body ${excerpt(raw.text)} (${where})`, {
@@ -327,11 +333,14 @@ export class JsonClient {
       });
     }
     if (!body) {
+      // A 2xx with garbage may be a proxy hiccup (resent); a 4xx without JSON is a wrong URL or request (not resent).
+      const ok = status >= 200 && status < 300;
       throw new ProviderUnavailableError(`${call}: Malformed response, expected a JSON object, got ${excerpt(raw.text)} (${where})`, {
         code: 'ICS_ERR_BAD_RESPONSE',
         provider,
         status,
-        hint: status >= 200 && status < 300 ? 'Check `baseUrl` points at the provider API' : 'Check `baseUrl` and the request',
+        retryable: ok,
+        hint: ok ? 'Check `baseUrl` points at the provider API' : 'Check `baseUrl` (the path is not the provider API) and the request',
       });
     }
     if (status < 200 || status >= 300) {

@@ -236,12 +236,15 @@ describe('CapSolver error codes', () => {
     ['an empty body', { status: 200, body: '' }, 'ICS_ERR_BAD_RESPONSE'],
     ['a JSON array', { status: 200, json: [1, 2] }, 'ICS_ERR_BAD_RESPONSE'],
     ['a 502 HTML page', { status: 502, body: '<h1>Bad Gateway</h1>' }, 'ICS_ERR_PROVIDER_UNAVAILABLE'],
-    ['a 400 with a non-JSON body', { status: 400, body: 'bad' }, 'ICS_ERR_BAD_RESPONSE'],
+    ['a 404 with a non-JSON body', { status: 404, body: 'Cannot POST /createTask' }, 'ICS_ERR_BAD_RESPONSE'],
   ])('turns %s into ProviderUnavailableError with the status and an excerpt', async (_name, reply, code) => {
     server.on('/createTask', reply);
-    const err = await make({ retries: 0 }).solve({ body: png.toString('base64') }).catch((e) => e);
+    const err = await make({ retries: 1 }).solve({ body: png.toString('base64') }).catch((e) => e);
     expect(err).toBeInstanceOf(ProviderUnavailableError);
     expect(err.code).toBe(code);
+    // Resent once unless it is a 4xx (wrong URL or request: sending again cannot help).
+    expect(err.retryable).toBe(reply.status !== 404);
+    expect(server.requests).toHaveLength(reply.status === 404 ? 1 : 2);
     expect(err.status).toBe(reply.status);
     expect(err.message).toContain(`HTTP ${reply.status}`);
     const text = 'body' in reply ? (reply.body as string) : JSON.stringify(reply.json);

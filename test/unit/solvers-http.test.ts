@@ -130,6 +130,13 @@ describe('Retry-After', () => {
     expect(b!.at - a!.at).toBeGreaterThanOrEqual(400);
   });
 
+  it('honours Retry-After on a 503 too', async () => {
+    server.on('/createTask', { status: 503, headers: { 'retry-after': '1' }, body: 'maintenance' }, READY);
+    await expect(make().solve({ body: BODY })).resolves.toMatchObject({ text: 'ok' });
+    const [a, b] = server.requests;
+    expect(b!.at - a!.at).toBeGreaterThanOrEqual(900);
+  });
+
   it('does not wait past the deadline: the RateLimitError comes at once', async () => {
     server.on('/createTask', { status: 429, headers: { 'retry-after': '30' }, json: errorBody('ERROR_RATE_LIMIT', 'too fast') }, READY);
     const t0 = Date.now();
