@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
 import { getEventListeners } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Deadline } from '../../src/core/deadline.js';
@@ -275,5 +280,35 @@ describe('deadlines and aborts', () => {
     await expect(client().post('/x', {}, { deadline, call: 'test.post', retry: false })).rejects.toThrow(ProviderUnavailableError);
     deadline.dispose();
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('debug traces', () => {
+  it('NODE_DEBUG=image-captcha traces each request without the key', async () => {
+    server.on('/createTask', { status: 500, body: 'x' }, { status: 400, json: errorBody('ERROR_ZERO_BALANCE', 'no money') });
+    const dir = mkdtempSync(join(tmpdir(), 'ics-debug-'));
+    const script = join(dir, 'trace.mts');
+    const mod = pathToFileURL(resolve('src/solvers/capsolver.ts')).href;
+    writeFileSync(
+      script,
+      `import { CapSolver } from ${JSON.stringify(mod)};
+const s = new CapSolver({ apiKey: ${JSON.stringify(KEY)}, baseUrl: ${JSON.stringify(server.url)}, retry: { minDelay: 1, maxDelay: 2 } });
+await s.solve({ body: ${JSON.stringify(BODY)} }).catch((e) => console.log('ERR', e.code));
+`,
+    );
+    try {
+      const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((done, fail) => {
+        execFile(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, NODE_DEBUG: 'image-captcha' }, timeout: 30_000 }, (error, stdout, stderr) =>
+          error ? fail(Object.assign(error, { stderr })) : done({ stdout, stderr }),
+        );
+      });
+      expect(stdout).toContain('ERR ERROR_ZERO_BALANCE');
+      expect(stderr).toMatch(/IMAGE-CAPTCHA \d+: capsolver: POST .*\/createTask → ICS_ERR_PROVIDER_UNAVAILABLE \(HTTP 500\)/);
+      expect(stderr).toMatch(/capsolver: retrying in \d+ms/);
+      expect(stderr).toContain('ERROR_ZERO_BALANCE');
+      expect(stderr + stdout).not.toContain(KEY);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
