@@ -55,7 +55,7 @@ export class CaptchaSolverError extends Error {
     this.code = options.code ?? 'ICS_ERR';
     this.retryable = options.retryable ?? false;
     this.step = options.step;
-    this.hint = options.hint;
+    this.hint = options.hint === undefined ? undefined : redactText(options.hint);
     this.provider = options.provider;
     this.description = options.description === undefined ? undefined : redactText(options.description);
     this.status = options.status;
