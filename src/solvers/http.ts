@@ -197,20 +197,18 @@ export class JsonClient {
     for (let attempt = 1; ; attempt++) {
       deadline.check();
       const started = Date.now();
-      let result: JsonObject | undefined;
-      let failure: unknown;
+      let err: CaptchaSolverError;
       try {
         const raw = await this.send(url, payload, deadline, ctx.call);
-        result = this.interpret(raw, url, ctx.call);
+        const result = this.interpret(raw, url, ctx.call);
         const line = `POST ${url} → ${raw.status} in ${Date.now() - started}ms (attempt ${attempt}/${maxAttempts})`;
         deadline.note(line);
         debug(this.config.provider, line);
         return result;
       } catch (error) {
         if (deadline.aborted) throw deadline.signal.reason;
-        failure = this.asError(error, url, ctx.call);
+        err = this.asError(error, url, ctx.call);
       }
-      const err = failure as CaptchaSolverError;
       const line = `POST ${url} → ${err.code}${err.status ? ` (HTTP ${err.status})` : ''} in ${Date.now() - started}ms (attempt ${attempt}/${maxAttempts})`;
       deadline.note(line);
       debug(this.config.provider, line);
@@ -298,14 +296,12 @@ export class JsonClient {
       const code = errorCode || (status === 401 ? 'ERROR_KEY_DOES_NOT_EXIST' : `ERROR_ID_${String(errorId)}`);
       const description = typeof body.errorDescription === 'string' ? body.errorDescription : undefined;
       const what = description ? `${code} ${description.replace(/[.\s]+$/, '')}` : code;
-      return throwing(
-        errorFromCode(this.config.errors, code, `${call}: ${what} (${where})`, {
-          provider,
-          status,
-          description,
-          retryAfterMs: status === 429 || this.config.errors[code]?.kind === 'rate' ? retryAfterMs : undefined,
-        }),
-      );
+      throw errorFromCode(this.config.errors, code, `${call}: ${what} (${where})`, {
+        provider,
+        status,
+        description,
+        retryAfterMs: status === 429 || this.config.errors[code]?.kind === 'rate' ? retryAfterMs : undefined,
+      });
     }
     if (status === 429) {
       throw new RateLimitError(`${call}: Too many requests (${where})`, {
@@ -366,10 +362,6 @@ export class JsonClient {
       cause: error,
     });
   }
-}
-
-function throwing(error: CaptchaSolverError): never {
-  throw error;
 }
 
 function joinUrl(base: string, path: string): string {
