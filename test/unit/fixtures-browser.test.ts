@@ -1,8 +1,8 @@
-/** One quick smoke test in real Chromium: the captcha elements render with a real size. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+/** Real Chromium over the fixture site: captchas render, and every page listed in `server.pages` can be failed then passed through its own selectors. */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.js';
-import { startFixtureServer, type FixtureServer } from '../../fixtures/site/index.js';
+import { startFixtureServer, wrongAnswer, type FixturePageInfo, type FixtureServer } from '../../fixtures/site/index.js';
 
 let server: FixtureServer;
 let browser: Browser;
@@ -15,11 +15,20 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
+beforeEach(() => server.reset());
+
+async function withPage<T>(fn: (page: Page) => Promise<T>): Promise<T> {
+  const page = await browser.newPage();
+  try {
+    return await fn(page);
+  } finally {
+    await page.close();
+  }
+}
 
 describe('fixture site in Chromium', () => {
   it('renders /login, /svg and the cross-origin iframe captcha; the page loads each one-time image once', async () => {
-    const page = await browser.newPage();
-    try {
+    await withPage(async (page) => {
       await page.goto(`${server.url}/login`);
       const img = page.locator('#captcha_image');
       await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(215);
@@ -36,12 +45,85 @@ describe('fixture site in Chromium', () => {
       expect(await svg.locator('path').count()).toBeGreaterThan(4);
 
       await page.goto(`${server.url}/iframe-cross`);
-      const frame = page.frameLocator('#login-frame');
-      const crossImg = frame.locator('#captcha_image');
+      const crossImg = page.frameLocator('#login-frame').locator('#captcha_image');
       await expect.poll(() => crossImg.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 10_000 }).toBe(215);
       expect(page.frames().some((f) => f.url().startsWith(server.crossOriginUrl))).toBe(true);
-    } finally {
-      await page.close();
-    }
+    });
   });
+
+  it('/react ignores a value set by JS alone and accepts typed input', async () => {
+    await withPage(async (page) => {
+      await page.goto(`${server.url}/react`);
+      await expect.poll(() => server.latestAnswer('/react'), { timeout: 10_000 }).toBeDefined();
+      const answer = server.latestAnswer('/react')!;
+      await page.locator('#react-captcha').evaluate((el: HTMLInputElement, v) => {
+        el.value = v;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }, answer);
+      await page.locator('#react-submit').click();
+      await page.locator('#react-error').waitFor();
+      expect(await page.locator('#react-captcha').inputValue()).toBe('');
+      await expect.poll(() => server.latestAnswer('/react'), { timeout: 10_000 }).toBeDefined();
+      await page.locator('#react-captcha').pressSequentially(server.latestAnswer('/react')!);
+      await page.locator('#react-submit').click();
+      await page.locator('#react-success').waitFor();
+    });
+  });
+
+  it('every listed page: a wrong answer shows its failure sign, the right one its success marker', async () => {
+    const failures: string[] = [];
+    for (const info of server.pages) {
+      server.reset();
+      const t0 = Date.now();
+      try {
+        await withPage((page) => wrongThenRight(page, info));
+      } catch (err) {
+        failures.push(`${info.path}: ${(err as Error).message.split('\n')[0]}`);
+      }
+      if (process.env.FIXTURE_TIMINGS) console.log(info.path, Date.now() - t0, 'ms');
+    }
+    expect(failures).toEqual([]);
+    expect(server.pages.length).toBeGreaterThanOrEqual(16);
+  }, 120_000);
 });
+
+async function wrongThenRight(page: Page, info: FixturePageInfo): Promise<void> {
+  await page.goto(server.url + info.path);
+  const root = (): Page | Frame => {
+    if (!info.selectors.frame) return page;
+    const frame = page.frames().find((f) => f !== page.mainFrame());
+    if (!frame) throw new Error('iframe not attached');
+    return frame;
+  };
+  if (info.selectors.frame) await page.locator(info.selectors.frame).waitFor();
+  const key = info.captchas > 1 ? `${info.path}#login` : info.path;
+  const ready = async (): Promise<string> => {
+    // Some pages replace the image element on refresh (/xhr): retry once when it goes away under us.
+    for (let i = 0; ; i++) {
+      try {
+        const img = root().locator(info.selectors.image).first();
+        await img.waitFor({ state: 'attached', timeout: 10_000 });
+        await img.scrollIntoViewIfNeeded({ timeout: 5_000 });
+        break;
+      } catch (err) {
+        if (i >= 2) throw err;
+        await page.waitForTimeout(200);
+      }
+    }
+    await expect.poll(() => server.latestAnswer(key), { timeout: 10_000 }).toBeDefined();
+    return server.latestAnswer(key)!;
+  };
+  const attempt = async (text: string): Promise<void> => {
+    const input = root().locator(info.selectors.input).first();
+    await input.fill(text);
+    await root().locator(info.selectors.submit).first().click();
+  };
+  await attempt(wrongAnswer(await ready()));
+  await root().locator(info.failure).first().waitFor({ state: 'visible', timeout: 10_000 });
+  expect(await root().locator(info.failure).first().innerText()).toContain(info.failureText);
+  await attempt(await ready());
+  await root().locator(info.success).first().waitFor({ state: 'visible', timeout: 10_000 });
+  expect(await root().locator(info.success).first().innerText()).toContain(info.successText);
+  const totals = server.stats().totals;
+  expect(totals).toMatchObject({ ok: 1, failed: 1 });
+}
