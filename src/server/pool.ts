@@ -10,7 +10,9 @@
  * build entry. When the module is TypeScript source (tests), the worker is started with the `tsx` loader.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CaptchaSolverError,
   InvalidImageError,
@@ -148,12 +150,14 @@ export class WorkerPoolSolver implements Solver {
     const existing = this.slots[i];
     if (existing && !existing.exited) return existing;
     const url = new URL(import.meta.url);
-    const isTs = /\.[cm]?ts$/.test(url.pathname);
-    const worker = new Worker(fileURLToPath(url), {
-      workerData: { [MARK]: true, threads: this.options.threads, model: this.options.model },
-      // TypeScript source (tests): let tsx compile the worker's modules
-      execArgv: isTs ? ['--import', 'tsx'] : [],
-    });
+    const workerData = { [MARK]: true, threads: this.options.threads, model: this.options.model };
+    const worker = /\.[cm]?ts$/.test(url.pathname)
+      ? // TypeScript source (tests, tsx): register tsx in the worker, then load this module through it
+        new Worker(
+          `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`,
+          { eval: true, workerData },
+        )
+      : new Worker(fileURLToPath(url), { workerData });
     const slot: Slot = { worker, pending: new Map(), exited: false };
     worker.on('message', (msg: FromWorker) => {
       const p = slot.pending.get(msg.id);
@@ -185,6 +189,12 @@ export class WorkerPoolSolver implements Solver {
       slot.worker.postMessage(make(id));
     });
   }
+}
+
+/** tsx's ESM API (`tsImport`), for running this module's TypeScript source on a worker (tests only). */
+function tsxApiUrl(): string {
+  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
+  return pathToFileURL(join(dirname(pkg), 'dist/esm/api/index.mjs')).href;
 }
 
 /** Only the task's data fields cross the thread boundary. */
