@@ -216,8 +216,7 @@ export class CapSolver implements Solver {
   }
 
   #run<T>(call: string, options: SolveOptions, fn: (deadline: Deadline) => Promise<T>): Promise<T> {
-    const timeout = options.timeout ?? this.timeout;
-    return withDeadline({ timeout, signal: options.signal, label: call }, fn);
+    return withDeadline({ timeout: callTimeout(options.timeout, this.timeout), signal: options.signal, label: call }, fn);
   }
 }
 
@@ -276,6 +275,18 @@ function stringId(value: unknown): string | undefined {
   if (typeof value === 'string' && value !== '') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
+}
+
+/**
+ * The budget of one call: the per-call `timeout` (validated) over the instance one. Infinity and anything a
+ * timer cannot hold (> 2^31-1 ms, ~24.8 days) mean "no limit" (Node would otherwise fire such a timer at 1 ms).
+ */
+export function callTimeout(perCall: number | undefined, instance: number): number {
+  if (perCall === undefined) return instance;
+  if (typeof perCall !== 'number' || Number.isNaN(perCall) || perCall < 0) {
+    throw new InvalidOptionError(`solve options: \`timeout\` must be a number of ms ≥ 0 (got ${String(perCall)})`, { hint: 'Pass 0 for no limit' });
+  }
+  return perCall > 2_147_483_647 ? 0 : perCall;
 }
 
 export function nonEmpty(value: string | undefined): string | undefined {

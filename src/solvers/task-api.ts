@@ -10,7 +10,7 @@ import { toBase64Body } from '../core/image.js';
 import { debug } from '../core/log.js';
 import { REDACTED, redactValue, registerSecret } from '../core/redact.js';
 import type { Balance, ImageToTextTask, Solution, SolveOptions, Solver } from '../core/types.js';
-import { checkCount, checkMs, checkUrl, nonEmpty } from './capsolver.js';
+import { callTimeout, checkCount, checkMs, checkUrl, nonEmpty } from './capsolver.js';
 import { HTTP_DEFAULTS, JsonClient, type CloudSolverOptions, type ErrorTable, type JsonObject } from './http.js';
 import { IMAGE_LIMITS, fitImage, type ImageLimits } from './image-limits.js';
 
@@ -368,7 +368,7 @@ export class TaskApiSolver implements Solver {
   }
 
   #run<T>(call: string, options: SolveOptions, fn: (deadline: Deadline) => Promise<T>): Promise<T> {
-    return withDeadline({ timeout: options.timeout ?? this.timeout, signal: options.signal, label: call }, fn);
+    return withDeadline({ timeout: callTimeout(options.timeout, this.timeout), signal: options.signal, label: call }, fn);
   }
 }
 

@@ -81,6 +81,20 @@ describe('Deadline', () => {
     expect(d.aborted).toBe(false);
   });
 
+  // Core bug (reported to the lead): a non-finite or > 2^31-1 ms timeout reaches setTimeout, which Node clamps
+  // to 1 ms, so `new Deadline({ timeout: deadline.remaining() })` (Infinity when unlimited) aborts at once.
+  // Fix: `this.timeout = Number.isFinite(t) && t > 0 ? t : 0`, and arm the timer with Math.min(timeout, 2_147_483_647)
+  // (re-arming for longer budgets, or treating anything above ~24.8 days as "no limit").
+  it('treats an Infinity or huge timeout as a long budget, not 1 ms', async () => {
+    const inf = new Deadline({ timeout: Number.POSITIVE_INFINITY });
+    const huge = new Deadline({ timeout: 3_000_000_000 });
+    await sleep(30);
+    expect(inf.aborted).toBe(false);
+    expect(huge.aborted).toBe(false);
+    inf.dispose();
+    huge.dispose();
+  });
+
   it('budget() gives the smaller of the step and what is left, at least 1ms', () => {
     const d = new Deadline({ timeout: 1000 });
     expect(d.budget(50)).toBe(50);

@@ -210,6 +210,14 @@ describe('deadlines and aborts', () => {
     expect(err.timeout).toBe(100);
   });
 
+  it('a per-call timeout of Infinity or beyond a timer means no limit; a negative one is refused', async () => {
+    server.on('/createTask', { delayMs: 60, ...READY });
+    await expect(make().solve({ body: BODY }, { timeout: Number.POSITIVE_INFINITY })).resolves.toMatchObject({ text: 'ok' });
+    await expect(make().solve({ body: BODY }, { timeout: 3_000_000_000 })).resolves.toMatchObject({ text: 'ok' });
+    await expect(make().solve({ body: BODY }, { timeout: -5 })).rejects.toThrow(/timeout/);
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('the deadline also cuts retry backoff', async () => {
     server.on('/createTask', { status: 503, body: 'down' });
     const t0 = Date.now();
