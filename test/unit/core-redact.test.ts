@@ -23,6 +23,14 @@ describe('redactText / redactValue', () => {
     expect(redactText('https://x/?a=1&apikey=SECRET#frag')).toBe(`https://x/?a=1&apikey=${REDACTED}#frag`);
   });
 
+  // Core bug (reported to the lead, minor): the query pattern's value class `[^&\s#]*` also eats the `)` and
+  // `.` that close our "(where). hint" messages, so the text after a redacted key loses its punctuation.
+  // Fix: stop the value at `)`, quotes, `,`, `;` and `>` as well, and leave a trailing `.` alone.
+  it('keeps the punctuation that follows a redacted query key', () => {
+    expect(redactText('(GET https://x/res.php?key=abc123). Check it')).toBe(`(GET https://x/res.php?key=${REDACTED}). Check it`);
+    expect(redactText('"https://x/?apikey=abc",')).toBe(`"https://x/?apikey=${REDACTED}",`);
+  });
+
   it('leaves empty key fields and unrelated text alone', () => {
     expect(redactText('{"clientKey":""}')).toBe('{"clientKey":""}');
     expect(redactText('{"monkey":"banana"}')).toBe('{"monkey":"banana"}');
