@@ -24,7 +24,8 @@ export class Deadline {
   private readonly parent?: AbortSignal;
 
   constructor(options: DeadlineOptions = {}) {
-    this.timeout = options.timeout && options.timeout > 0 ? options.timeout : 0;
+    const t = options.timeout;
+    this.timeout = t !== undefined && Number.isFinite(t) && t > 0 ? t : 0;
     this.label = options.label ?? 'image-captcha-solver';
     this.parent = options.signal;
     if (this.parent?.aborted) {
@@ -42,7 +43,7 @@ export class Deadline {
             log: [...this.log],
           }),
         );
-      }, this.timeout);
+      }, Math.min(this.timeout, 2_147_483_647));
       this.timer.unref?.();
     }
   }

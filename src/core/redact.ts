@@ -14,7 +14,7 @@ export function registerSecret(secret: string | undefined): void {
 
 const FIELD_PATTERNS: RegExp[] = [
   /("(?:clientKey|ClientKey|client_key|apiKey|api_key|key)"\s*:\s*")([^"]*)(")/g,
-  /([?&](?:key|clientKey|apikey|api_key)=)([^&\s#]*)()/gi,
+  /([?&](?:key|clientKey|apikey|api_key)=)([^&\s#)"'`,;>]*)()/gi,
 ];
 
 export function redactText(text: string): string {
