@@ -11,7 +11,8 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CaptchaSolverError,
@@ -149,7 +150,7 @@ export class WorkerPoolSolver implements Solver {
   private slot(i: number): Slot {
     const existing = this.slots[i];
     if (existing && !existing.exited) return existing;
-    const url = new URL(import.meta.url);
+    const url = thisModuleUrl();
     const workerData = { [MARK]: true, threads: this.options.threads, model: this.options.model };
     const worker = /\.[cm]?ts$/.test(url.pathname)
       ? // TypeScript source (tests, tsx): register tsx in the worker, then load this module through it
@@ -157,7 +158,8 @@ export class WorkerPoolSolver implements Solver {
           `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`,
           { eval: true, workerData },
         )
-      : new Worker(fileURLToPath(url), { workerData });
+      : // `--input-type` (from `node --input-type=module -e …`) is refused for a file entry: drop it
+        new Worker(fileURLToPath(url), { workerData, execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) });
     const slot: Slot = { worker, pending: new Map(), exited: false };
     worker.on('message', (msg: FromWorker) => {
       const p = slot.pending.get(msg.id);
@@ -189,6 +191,27 @@ export class WorkerPoolSolver implements Solver {
       slot.worker.postMessage(make(id));
     });
   }
+}
+
+/**
+ * The file this code runs from. `import.meta.url` is right for ESM, but tsup's CJS shim computes it in a shared
+ * shim chunk, so the file is taken from the call site when V8 knows it.
+ */
+function thisModuleUrl(): URL {
+  const original = Error.prepareStackTrace;
+  let file: string | undefined;
+  try {
+    Error.prepareStackTrace = (_error, callSites) => callSites;
+    const sites = new Error().stack as unknown as NodeJS.CallSite[] | undefined;
+    file = Array.isArray(sites) ? (sites[0]?.getFileName() ?? undefined) : undefined;
+  } catch {
+    file = undefined;
+  } finally {
+    Error.prepareStackTrace = original;
+  }
+  if (file && file.startsWith('file:')) return new URL(file);
+  if (file && isAbsolute(file) && existsSync(file)) return pathToFileURL(file);
+  return new URL(import.meta.url);
 }
 
 /** tsx's ESM API (`tsImport`), for running this module's TypeScript source on a worker (tests only). */
