@@ -1,0 +1,174 @@
+/**
+ * Self-contained functions run in the page by the act/verify steps (passed whole to `evaluate`).
+ */
+
+export interface BaselineArgs {
+  image: string;
+  input?: string;
+}
+
+export interface ProbeResult {
+  /** The baseline is gone: this is a new document. */
+  newDocument: boolean;
+  readyState: string;
+  imagePresent: boolean;
+  imageVisible: boolean;
+  srcChanged: boolean;
+  inputPresent: boolean;
+  inputValue: string;
+  ariaInvalid: boolean;
+  /** A new error message (error element, toast, text line) that was not there before the submit. */
+  errorText?: string;
+  /** A new success message. */
+  successText?: string;
+  /** DOM mutations since the baseline. */
+  mutations: number;
+  /** ms since the last mutation. */
+  quietMs: number;
+}
+
+const ERROR_SELECTORS =
+  '.errorlist, .wpcf7-not-valid-tip, .text-danger, #errorMsg, #span_warn, .invalid-feedback, .error, .errors, .alert-danger, .alert-error, [role=alert], .el-message--error, .el-message, .toast, .help-block, .field-error, .err, .message-error, .notice-error, .flash, .form-error, .captcha-error';
+
+/** Records what the page looks like before the submit (in `window.__icsVerify`). */
+export function takeBaseline(args: BaselineArgs & { errorSelectors: string; successSelectors: string }): void {
+  const el = document.querySelector(args.image) as HTMLImageElement | null;
+  const look = (e: Element | null): string => {
+    if (!e) return '';
+    if (e.tagName === 'CANVAS') {
+      try {
+        return (e as HTMLCanvasElement).toDataURL();
+      } catch {
+        return 'tainted';
+      }
+    }
+    if (e.tagName.toLowerCase() === 'svg') return e.innerHTML;
+    const img = e as HTMLImageElement;
+    return img.currentSrc || img.src || getComputedStyle(e).backgroundImage || '';
+  };
+  const text = (document.body?.innerText ?? '').slice(0, 50_000);
+  const errors: string[] = [];
+  for (const e of Array.from(document.querySelectorAll(args.errorSelectors)).slice(0, 200)) {
+    const t = ((e as HTMLElement).innerText ?? '').trim();
+    if (t) errors.push(t);
+  }
+  const successes: string[] = [];
+  for (const e of Array.from(document.querySelectorAll(args.successSelectors)).slice(0, 200)) {
+    const t = ((e as HTMLElement).innerText ?? '').trim();
+    if (t) successes.push(t);
+  }
+  const state = {
+    src: look(el),
+    successes,
+    lines: text.split('\n').map((l) => l.trim()).filter(Boolean),
+    errors,
+    mutations: 0,
+    lastMutation: Date.now(),
+    observer: undefined as MutationObserver | undefined,
+  };
+  const w = window as unknown as { __icsVerify?: typeof state };
+  w.__icsVerify?.observer?.disconnect();
+  state.observer = new MutationObserver((records) => {
+    state.mutations += records.length;
+    state.lastMutation = Date.now();
+  });
+  state.observer.observe(document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+  w.__icsVerify = state;
+}
+
+/** Compares the page with the baseline. */
+export function probeAfterSubmit(args: BaselineArgs & { errorSelectors: string; successSelectors: string }): ProbeResult {
+  const ERROR_TEXT =
+    /incorrect|invalid|wrong|not (correct|match|valid)|does ?n[o']t match|mismatch|failed|try again|expired|错误|不正确|失败|неверн|ошибк|не совпада/i;
+  const SUCCESS_TEXT =
+    /success|succeeded|thank you|thanks|welcome|logged in|signed in|verified|accepted|passed|has been (sent|submitted|received|saved|posted)|成功|спасибо|успешно|отправлено/i;
+  const w = window as unknown as {
+    __icsVerify?: { src: string; lines: string[]; errors: string[]; successes: string[]; mutations: number; lastMutation: number };
+  };
+  const base = w.__icsVerify;
+  const el = document.querySelector(args.image) as HTMLImageElement | null;
+  const look = (e: Element | null): string => {
+    if (!e) return '';
+    if (e.tagName === 'CANVAS') {
+      try {
+        return (e as HTMLCanvasElement).toDataURL();
+      } catch {
+        return 'tainted';
+      }
+    }
+    if (e.tagName.toLowerCase() === 'svg') return e.innerHTML;
+    const img = e as HTMLImageElement;
+    return img.currentSrc || img.src || getComputedStyle(e).backgroundImage || '';
+  };
+  const input = args.input ? (document.querySelector(args.input) as HTMLInputElement | null) : null;
+  const visible = (e: Element): boolean => {
+    const r = e.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) return false;
+    const st = getComputedStyle(e);
+    return st.display !== 'none' && st.visibility !== 'hidden' && parseFloat(st.opacity) > 0.05;
+  };
+  const res: ProbeResult = {
+    newDocument: !base,
+    readyState: document.readyState,
+    imagePresent: !!el,
+    imageVisible: !!el && visible(el),
+    srcChanged: !!el && !!base && look(el) !== base.src,
+    inputPresent: !!input,
+    inputValue: input?.value ?? '',
+    ariaInvalid: input?.getAttribute('aria-invalid') === 'true',
+    mutations: base?.mutations ?? 0,
+    quietMs: base ? Date.now() - base.lastMutation : 0,
+  };
+  if (!base) return res;
+  const known = new Set(base.errors);
+  for (const e of Array.from(document.querySelectorAll(args.errorSelectors)).slice(0, 200)) {
+    const t = ((e as HTMLElement).innerText ?? '').trim();
+    if (!t || known.has(t) || !visible(e)) continue;
+    if (SUCCESS_TEXT.test(t) && !ERROR_TEXT.test(t)) continue;
+    res.errorText = t.slice(0, 200);
+    break;
+  }
+  const knownOk = new Set(base.successes);
+  for (const e of Array.from(document.querySelectorAll(args.successSelectors)).slice(0, 200)) {
+    const t = ((e as HTMLElement).innerText ?? '').trim();
+    if (!t || knownOk.has(t) || !visible(e) || ERROR_TEXT.test(t)) continue;
+    res.successText = t.slice(0, 200);
+    break;
+  }
+  const lines = new Set(base.lines);
+  const now = (document.body?.innerText ?? '').slice(0, 50_000).split('\n').map((l) => l.trim()).filter(Boolean);
+  for (const line of now) {
+    if (lines.has(line) || line.length > 300) continue;
+    if (!res.errorText && ERROR_TEXT.test(line)) res.errorText = line.slice(0, 200);
+    else if (!res.successText && SUCCESS_TEXT.test(line) && !ERROR_TEXT.test(line)) res.successText = line.slice(0, 200);
+  }
+  return res;
+}
+
+const SUCCESS_SELECTORS = '.success, .alert-success, .text-success, .valid-feedback, .el-message--success, [role=status], [id*=success i], [class*=success i]';
+
+export { ERROR_SELECTORS, SUCCESS_SELECTORS };
+
+/** Submits the input's form without a submitter (when Enter would hit a refresh button). */
+export function requestSubmitFor(handle: string): boolean {
+  const el = document.querySelector(handle) as HTMLInputElement | null;
+  const form = el?.form ?? el?.closest('form');
+  if (!form) return false;
+  if (typeof form.requestSubmit === 'function') form.requestSubmit();
+  else form.submit();
+  return true;
+}
+
+/** Whether a selector matches a visible element. */
+export function isVisibleSelector(selector: string): boolean {
+  let el: Element | null = null;
+  try {
+    el = document.querySelector(selector);
+  } catch {
+    return false;
+  }
+  if (!el) return false;
+  const r = el.getBoundingClientRect();
+  const st = getComputedStyle(el);
+  return r.width > 0 && r.height > 0 && st.display !== 'none' && st.visibility !== 'hidden';
+}

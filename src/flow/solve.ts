@@ -1,0 +1,268 @@
+/**
+ * The loop: locate → capture → solve → act → verify, refresh + retry within one Deadline.
+ */
+import type { FrameDriver, PageDriver } from '../browser/driver.js';
+import { captureElement, type CapturedImage } from '../capture/index.js';
+import { recorderFor } from '../capture/recorder.js';
+import { Deadline } from '../core/deadline.js';
+import { CaptchaNotFoundError, CaptchaSolverError, InvalidOptionError, UnsolvableError, WrongAnswerError } from '../core/errors.js';
+import type { ImageToTextTask, Solution, Solver } from '../core/types.js';
+import { locate, type Located } from '../locate/index.js';
+import { DebugWriter } from './debug.js';
+import { FLOW_DEFAULTS, type CaptchaResult, type ProgressEvent, type SolveImageCaptchaOptions } from './options.js';
+import { baseline, guarded, refresh, submit, typeInto, validateOptions, verify, type StepContext, type VerifyResult } from './steps.js';
+import { PageWatch } from './watch.js';
+
+let defaultSolver: Promise<Solver> | undefined;
+
+/** `createSolver('auto')`, made once per process and loaded lazily (the offline model is heavy). */
+export function getDefaultSolver(): Promise<Solver> {
+  defaultSolver ??= import('../solvers/registry.js')
+    .then((m) => m.createSolver('auto'))
+    .catch((err: unknown) => {
+      defaultSolver = undefined;
+      throw new InvalidOptionError(`solveImageCaptcha: no default solver could be created (${(err as Error).message})`, {
+        hint: "Pass `solver` (e.g. createSolver('capsolver', { apiKey }))",
+        cause: err,
+      });
+    });
+  return defaultSolver;
+}
+
+type Timings = CaptchaResult['timings'];
+
+export interface RunParams {
+  driver: PageDriver;
+  /** Restrict to this frame (and its descendants). */
+  frame?: FrameDriver;
+  options: SolveImageCaptchaOptions;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+export async function runSolve({ driver, frame: restrict, options }: RunParams): Promise<CaptchaResult> {
+  validateOptions(options);
+  const o = { ...FLOW_DEFAULTS, ...stripUndefined({ ...options }) };
+  const deadline = new Deadline({ timeout: o.timeout, signal: o.signal, label: 'solveImageCaptcha' });
+  const watch = new PageWatch(driver, undefined, deadline);
+  const ctx: StepContext = { driver, deadline, watch };
+  const dbg = new DebugWriter(o.debug === false ? undefined : (o.debug ?? (process.env.IMAGE_CAPTCHA_DEBUG || undefined)));
+  const timings: Timings = { locate: 0, capture: 0, solve: 0, act: 0, verify: 0, total: 0 };
+  const answers: string[] = [];
+  let attempt = 0;
+  const progress = (step: ProgressEvent['step'], detail?: string) => {
+    try {
+      o.onProgress?.({ step, attempt, elapsedMs: deadline.elapsed(), detail });
+    } catch {
+      // a progress callback must not break the flow
+    }
+  };
+  const timed = async <T>(key: keyof Timings, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await fn();
+    } finally {
+      timings[key] += Date.now() - t0;
+    }
+  };
+  try {
+    deadline.check();
+    if (driver.isClosed()) watch.fail('the page was closed');
+    if (watch.failure) throw watch.failure;
+    recorderFor(driver); // later images (after refresh) are recorded from now on
+    const solverP = o.solver ? Promise.resolve(o.solver) : getDefaultSolver();
+    solverP.catch(() => {});
+    const maxAttempts = o.verify === false ? 1 : o.retries + 1;
+    let previous: { located: Located; image: CapturedImage; verdict: VerifyResult; refreshed: boolean } | undefined;
+    let lastSolution: Solution | undefined;
+    let lastLocated: Located | undefined;
+    let lastImage: CapturedImage | undefined;
+
+    while (attempt < maxAttempts) {
+      attempt++;
+      watch.expectNavigation(false);
+      // ---- locate ----
+      progress('locate', o.selector ? `selector ${o.selector}` : 'heuristics');
+      const sameDoc = previous && !previous.verdict.navigated;
+      const located = await timed('locate', async () => {
+        const found = await guarded(
+          ctx,
+          'locate',
+          locate(driver, {
+            selector: o.selector,
+            frame: restrict,
+            minConfidence: o.minConfidence,
+            waitMs: attempt === 1 ? o.locateTimeout : Math.max(o.locateTimeout, 3000),
+            deadline,
+            notSrc: sameDoc && previous!.located.kind === 'img' ? previous!.located.src : undefined,
+            check: () => {
+              if (watch.failure) throw watch.failure;
+            },
+          }),
+        ).catch(async (err: unknown) => {
+          // After a refresh the image may keep its URL (same src, new bytes): accept it and compare bytes.
+          if (sameDoc && err instanceof CaptchaSolverError && err.code === 'ICS_ERR_CAPTCHA_NOT_FOUND') {
+            return guarded(ctx, 'locate', locate(driver, { selector: o.selector, frame: restrict, minConfidence: o.minConfidence, waitMs: 1000, deadline }));
+          }
+          throw err;
+        });
+        return found[0]!;
+      });
+      lastLocated = located;
+      watch.frame = located.frame;
+      watch.probeHandle = located.handle;
+      if (!o.input && !located.input) {
+        // fail before paying for a solve
+        throw new CaptchaNotFoundError(
+          `solveImageCaptcha: found the captcha ${located.selector} but no answer input next to it (in ${located.frameUrl})`,
+          { hint: 'Pass the input selector as `input`', log: [...deadline.log] },
+        );
+      }
+
+      // ---- capture ----
+      progress('capture', `${located.kind} ${located.selector}`);
+      let image = await timed('capture', () => guarded(ctx, 'capture', captureElement({ driver, frame: located.frame, handle: located.handle, kind: located.kind, deadline }, o.capture)));
+      if (previous && image.body === previous.image.body) {
+        // Same bytes as the rejected image: wait for the page's own refresh, else refresh ourselves.
+        const until = Date.now() + 3000;
+        let refreshed = previous.refreshed;
+        while (image.body === previous.image.body && Date.now() < until) {
+          if (!refreshed) {
+            refreshed = true;
+            const how = await refresh(ctx, located, o);
+            if (!how) break;
+            progress('refresh', how);
+          }
+          await deadline.wait(150);
+          image = await timed('capture', () => guarded(ctx, 'capture', captureElement({ driver, frame: located.frame, handle: located.handle, kind: located.kind, deadline }, o.capture)));
+        }
+        if (image.body === previous.image.body) {
+          throw new WrongAnswerError(
+            `solveImageCaptcha: the page rejected ${JSON.stringify(answers[answers.length - 1])} and shows the same image again (${located.selector} in ${located.frameUrl}). Pass \`refresh\` with the selector of the refresh control`,
+            { answers: [...answers], log: [...deadline.log] },
+          );
+        }
+      }
+      lastImage = image;
+      await dbg.write(`attempt-${attempt}.${image.mime.split('/')[1]?.replace('svg+xml', 'svg') ?? 'bin'}`, image.buffer);
+      if (dbg.enabled) {
+        const shot = await located.frame.screenshot(located.handle, { timeout: deadline.budget(5000) }).catch(() => undefined);
+        if (shot) await dbg.write(`attempt-${attempt}-region.png`, shot);
+      }
+
+      // ---- solve ----
+      const solver = await guarded(ctx, 'solve', solverP);
+      const task: ImageToTextTask = stripUndefined({
+        body: image.body,
+        websiteURL: driver.url(),
+        module: o.module ?? (located.queueit ? 'queueit' : undefined),
+        score: o.score,
+        case: o.case,
+      });
+      progress('solve', `${solver.name} (${image.mime}, ${image.width}×${image.height}, ${image.method})`);
+      let solution: Solution;
+      try {
+        solution = await timed('solve', () => guarded(ctx, 'solve', solver.solve(task, { signal: deadline.signal, timeout: Number.isFinite(deadline.remaining()) ? Math.max(1, deadline.remaining()) : 0 })));
+        if (!solution.text || !solution.text.trim()) throw new UnsolvableError(`solveImageCaptcha: ${solver.name} returned an empty answer`, { provider: solver.name, step: 'solve' });
+      } catch (err) {
+        if (err instanceof CaptchaSolverError && err.code === 'ICS_ERR_UNSOLVABLE' && attempt < maxAttempts && !deadline.aborted) {
+          deadline.note(`solve: unsolvable (${err.message.slice(0, 80)}), asking for a new image`);
+          const how = await refresh(ctx, located, o);
+          progress('refresh', how ?? 'no refresh control');
+          previous = { located, image, verdict: { outcome: 'failure', reason: 'unsolvable', navigated: false, newImage: false }, refreshed: !!how };
+          continue;
+        }
+        throw err;
+      }
+      lastSolution = solution;
+      const text = solution.text.trim();
+      answers.push(text);
+      deadline.note(`solve: ${solution.provider} answered (${text.length} chars) in ${solution.elapsedMs}ms`);
+
+      // ---- act ----
+      progress('act', `typing ${text.length} characters`);
+      const submittedAt = Date.now();
+      const how = await timed('act', async () => {
+        await typeInto(ctx, located, text, o);
+        if (o.submit === false) return undefined;
+        await baseline(ctx, located, o);
+        watch.expectNavigation(true);
+        return submit(ctx, located, o);
+      });
+
+      // ---- verify ----
+      if (o.verify === false || o.submit === false) {
+        const result = makeResult(text, true, false);
+        await dbg.write(`attempt-${attempt}.json`, artifact(result, how, 'not verified'));
+        progress('done', 'typed, not verified');
+        return result;
+      }
+      progress('verify', how);
+      const verdict = await timed('verify', () => verify(ctx, located, text, attempt, o, submittedAt));
+      await dbg.write(`attempt-${attempt}.json`, artifact(makeResult(text, verdict.outcome !== 'failure', verdict.outcome === 'success'), how, `${verdict.outcome}: ${verdict.reason}`));
+      if (verdict.outcome !== 'failure') {
+        progress('done', `${verdict.outcome}: ${verdict.reason}`);
+        return makeResult(text, true, verdict.outcome === 'success');
+      }
+      // ---- wrong answer ----
+      if (solver.reportIncorrect) {
+        const report = solver.reportIncorrect(solution, { signal: deadline.signal, timeout: deadline.budget(10_000) });
+        await deadline.race(report).catch((err: unknown) => {
+          if (deadline.aborted) throw deadline.signal.reason;
+          deadline.note(`reportIncorrect failed: ${(err as Error).message?.slice(0, 80)}`);
+        });
+      }
+      if (attempt >= maxAttempts) break;
+      progress('retry', verdict.reason);
+      let refreshed = verdict.newImage;
+      if (!verdict.newImage) {
+        const r = await refresh(ctx, located, o).catch((err: unknown) => {
+          if (deadline.aborted || watch.failure) throw err;
+          deadline.note(`refresh failed: ${(err as Error).message?.split('\n')[0]}`);
+          return undefined;
+        });
+        if (r) progress('refresh', r);
+        refreshed = !!r;
+      }
+      previous = { located, image, verdict, refreshed };
+    }
+    throw new WrongAnswerError(
+      `solveImageCaptcha: the page rejected every answer (${answers.map((a) => JSON.stringify(a)).join(', ')}) after ${attempt} attempt${attempt === 1 ? '' : 's'} (${lastLocated?.selector} in ${lastLocated?.frameUrl}). Raise \`retries\`, pass \`case: true\` for case-sensitive captchas, or try another solver`,
+      { answers: [...answers], log: [...deadline.log], provider: lastSolution?.provider },
+    );
+
+    function makeResult(text: string, solved: boolean, verified: boolean): CaptchaResult {
+      timings.total = deadline.elapsed();
+      const img = lastImage!;
+      return {
+        text,
+        solved,
+        verified,
+        attempts: attempt,
+        selector: lastLocated!.selector,
+        frameUrl: lastLocated!.frameUrl,
+        provider: lastSolution!.provider,
+        ...(lastSolution!.taskId ? { taskId: lastSolution!.taskId } : {}),
+        capture: { method: img.method, mime: img.mime, width: img.width, height: img.height, bytes: img.bytes },
+        image: img.body,
+        timings: { ...timings },
+        answers: [...answers],
+      };
+    }
+
+    function artifact(r: CaptchaResult, how: string | undefined, outcome: string) {
+      const { image: _image, ...rest } = r;
+      return { ...rest, attempt, submit: how, outcome, src: lastImage?.src, log: [...deadline.log] };
+    }
+  } catch (err) {
+    const mapped = watch.map(err, watch.step);
+    if (mapped instanceof CaptchaSolverError && mapped.log.length === 0) mapped.log = [...deadline.log];
+    throw mapped;
+  } finally {
+    watch.dispose();
+    deadline.dispose();
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * The steps of the flow over our driver: act (type, submit), verify, refresh. `solve.ts` drives them;
+ * `index.ts` exposes them to power users.
+ */
+import type { FrameDriver, PageDriver } from '../browser/driver.js';
+import type { Deadline } from '../core/deadline.js';
+import { CaptchaNotFoundError, InvalidOptionError } from '../core/errors.js';
+import { scanFrame } from '../locate/scan.js';
+import type { Located } from '../locate/index.js';
+import { ERROR_SELECTORS, SUCCESS_SELECTORS, isVisibleSelector, probeAfterSubmit, requestSubmitFor, takeBaseline, type ProbeResult } from './page-functions.js';
+import type { SolveImageCaptchaOptions, VerifyContext } from './options.js';
+import { PageWatch } from './watch.js';
+
+export interface StepContext {
+  driver: PageDriver;
+  deadline: Deadline;
+  watch?: PageWatch;
+}
+
+/** Runs `p` raced against the deadline and (when present) the page watch. */
+export function guarded<T>(ctx: StepContext, step: Parameters<PageWatch['run']>[0], p: Promise<T>): Promise<T> {
+  return ctx.watch ? ctx.watch.run(step, p) : ctx.deadline.race(p);
+}
+
+function inputHandle(c: Located, opts: Pick<SolveImageCaptchaOptions, 'input'>): string {
+  const h = opts.input ?? c.input?.handle;
+  if (!h) {
+    throw new CaptchaNotFoundError(`solveImageCaptcha: found the captcha ${c.selector} but no answer input next to it (in ${c.frameUrl})`, {
+      hint: 'Pass the input selector as `input`',
+    });
+  }
+  return h;
+}
+
+/** Clears the answer input and types `text` with real keyboard events. */
+export async function typeInto(ctx: StepContext, c: Located, text: string, opts: Pick<SolveImageCaptchaOptions, 'input' | 'typingDelay'>): Promise<void> {
+  const handle = inputHandle(c, opts);
+  await guarded(ctx, 'act', c.frame.typeText(handle, text, { delay: opts.typingDelay ?? 0, timeout: ctx.deadline.budget(15_000) }));
+  ctx.deadline.note(`act: typed ${text.length} characters into ${opts.input ?? c.input?.selector}`);
+}
+
+/** Records the page state that verify compares against. Call right before submitting. */
+export async function baseline(ctx: StepContext, c: Located, opts: Pick<SolveImageCaptchaOptions, 'input'>): Promise<void> {
+  await guarded(ctx, 'act', c.frame.evaluate(takeBaseline, { image: c.handle, input: opts.input ?? c.input?.handle, errorSelectors: ERROR_SELECTORS, successSelectors: SUCCESS_SELECTORS }));
+}
+
+/** Submits the answer (click, Enter, or form.requestSubmit). Returns how, or undefined when `submit: false`. */
+export async function submit(ctx: StepContext, c: Located, opts: Pick<SolveImageCaptchaOptions, 'submit' | 'input'>): Promise<string | undefined> {
+  if (opts.submit === false) return undefined;
+  const timeout = ctx.deadline.budget(15_000);
+  const frame = c.frame;
+  let how: string;
+  let action: Promise<unknown>;
+  if (opts.submit === 'enter' || (opts.submit === undefined && c.submit?.method === 'enter')) {
+    how = 'pressed Enter';
+    action = frame.press(inputHandle(c, opts), 'Enter', { timeout });
+  } else if (typeof opts.submit === 'string') {
+    how = `clicked ${opts.submit}`;
+    action = frame.click(opts.submit, { timeout });
+  } else if (c.submit?.method === 'form-submit') {
+    how = 'submitted the form (requestSubmit)';
+    action = frame.evaluate(requestSubmitFor, inputHandle(c, opts));
+  } else if (c.submit?.handle) {
+    how = `clicked ${c.submit.selector}${c.submit.text ? ` "${c.submit.text}"` : ''}`;
+    action = frame.click(c.submit.handle, { timeout });
+  } else {
+    how = 'pressed Enter';
+    action = frame.press(inputHandle(c, opts), 'Enter', { timeout });
+  }
+  try {
+    await guarded(ctx, 'act', action);
+  } catch (err) {
+    // A click that navigates can lose its execution context on the way out: that is the navigation we want.
+    if (!PageWatch.isContextLoss(err) || ctx.driver.isClosed()) throw err;
+  }
+  ctx.deadline.note(`act: ${how}`);
+  return how;
+}
+
+export type Outcome = 'success' | 'failure' | 'unknown';
+
+export interface VerifyResult {
+  outcome: Outcome;
+  reason: string;
+  /** The captcha's document was replaced (navigation / form post). */
+  navigated: boolean;
+  /** The page already shows a new image (no refresh needed). */
+  newImage: boolean;
+}
+
+const ERROR_DIALOG = /incorrect|invalid|wrong|not (correct|match|valid)|mismatch|fail|error|try again|错误|不正确|失败|неверн|ошибк/i;
+
+/** Waits for the page to react to the submit and tells success from failure. */
+export async function verify(
+  ctx: StepContext,
+  c: Located,
+  answer: string,
+  attempt: number,
+  opts: Pick<SolveImageCaptchaOptions, 'verify' | 'verifyTimeout' | 'input' | 'minConfidence'>,
+  submittedAt: number,
+): Promise<VerifyResult> {
+  const { deadline } = ctx;
+  const mode = opts.verify ?? 'auto';
+  const limit = opts.verifyTimeout ?? 10_000;
+  const start = Date.now();
+  const frame = c.frame;
+  const args = { image: c.handle, input: opts.input ?? c.input?.handle, errorSelectors: ERROR_SELECTORS, successSelectors: SUCCESS_SELECTORS };
+  let navigated = false;
+  let last: ProbeResult | undefined;
+  let delay = 25;
+  const done = (outcome: Outcome, reason: string, newImage = navigated): VerifyResult => {
+    deadline.note(`verify: ${outcome} (${reason})`);
+    return { outcome, reason, navigated, newImage };
+  };
+  while (Date.now() - start < limit) {
+    if (ctx.watch?.failure) throw ctx.watch.failure;
+    if (ctx.driver.isClosed() || frame.isDetached()) {
+      // An iframe that removes itself after success, or a closed page: both end the flow.
+      if (ctx.watch) throw ctx.watch.map(new Error('Target closed'), 'verify');
+      return done('unknown', 'the page or frame went away');
+    }
+    const dialog = ctx.watch?.dialogs.find((d) => d.at >= submittedAt);
+    if (dialog) {
+      return ERROR_DIALOG.test(dialog.message) ? done('failure', `alert: ${dialog.message.slice(0, 80)}`, false) : done('success', `alert: ${dialog.message.slice(0, 80)}`);
+    }
+    if (typeof mode === 'string' && mode !== 'auto') {
+      const seen = await guarded(ctx, 'verify', Promise.all(ctx.driver.frames().map((f) => f.evaluate(isVisibleSelector, mode).catch(() => false))));
+      if (seen.some(Boolean)) return done('success', `${mode} appeared`);
+    }
+    let probe: ProbeResult | undefined;
+    try {
+      probe = await guarded(ctx, 'verify', frame.evaluate(probeAfterSubmit, args));
+    } catch (err) {
+      if (!PageWatch.isContextLoss(err) || ctx.driver.isClosed() || frame.isDetached()) throw err;
+      navigated = true; // the document is being replaced
+    }
+    if (probe) {
+      last = probe;
+      if (probe.newDocument) {
+        navigated = true;
+        if (probe.readyState !== 'loading') {
+          if (typeof mode === 'function') return await predicate(ctx, c, answer, attempt, mode, true, done);
+          if (typeof mode === 'string' && mode !== 'auto') {
+            // keep waiting for the success selector; note the form coming back as failure
+          }
+          const again = await guarded(ctx, 'verify', frame.evaluate(scanFrame, { tag: 'v', minConfidence: opts.minConfidence ?? 0.4 })).catch(() => undefined);
+          // The same form back (same captcha or same input) means the answer was rejected; another form
+          // on the new page (a second captcha) does not.
+          const back = again?.candidates.find((x) => x.input && (x.selector === c.selector || (!!c.input && x.input.selector === c.input.selector)));
+          if (back) return done('failure', `the form came back after navigation (${back.selector})`, true);
+          if (mode === 'auto') return done('success', `navigated to ${frame.url()} and no captcha is left`);
+        }
+      } else {
+        const settled = probe.quietMs >= 120 || Date.now() - start > 1500;
+        if (probe.errorText) return done('failure', `error shown: ${probe.errorText.slice(0, 80)}`, probe.srcChanged);
+        if (probe.ariaInvalid) return done('failure', 'the input is marked aria-invalid', probe.srcChanged);
+        if (settled && probe.mutations > 0) {
+          if (typeof mode === 'function') return await predicate(ctx, c, answer, attempt, mode, false, done);
+          if (probe.successText && mode === 'auto') return done('success', `success shown: ${probe.successText.slice(0, 80)}`);
+          if (!probe.imagePresent || !probe.imageVisible) {
+            if (!probe.inputPresent || probe.inputValue === '' ) {
+              const inputGone = !probe.inputPresent;
+              if (inputGone && mode === 'auto') return done('success', 'the captcha and its input went away');
+              if (!inputGone) return done('failure', 'the captcha was replaced and the input cleared', true);
+            }
+          }
+          if (probe.srcChanged) return done('failure', 'the page changed the captcha image', true);
+        }
+      }
+    }
+    await deadline.wait(delay);
+    delay = Math.min(delay * 2, 100);
+  }
+  if (typeof mode === 'function') return await predicate(ctx, c, answer, attempt, mode, navigated, done);
+  if (typeof mode === 'string' && mode !== 'auto') return done('failure', `${mode} did not appear within ${limit}ms`);
+  if (last && !last.newDocument && last.inputPresent && last.inputValue === '' && last.mutations > 0) return done('failure', 'the input was cleared', false);
+  return done('unknown', `no sign of success or failure within ${limit}ms`);
+}
+
+async function predicate(
+  ctx: StepContext,
+  c: Located,
+  answer: string,
+  attempt: number,
+  fn: (ctx: VerifyContext) => Promise<boolean>,
+  navigated: boolean,
+  done: (o: Outcome, r: string, n?: boolean) => VerifyResult,
+): Promise<VerifyResult> {
+  const ok = await guarded(ctx, 'verify', Promise.resolve(fn({ page: ctx.driver.raw, frame: c.frame.raw, answer, attempt, navigated })));
+  return done(ok ? 'success' : 'failure', `verify predicate returned ${ok}`, navigated);
+}
+
+/** Asks the page for a new image. Returns what it did, or undefined when there is no way to refresh. */
+export async function refresh(ctx: StepContext, c: Located, opts: Pick<SolveImageCaptchaOptions, 'refresh'>): Promise<string | undefined> {
+  if (opts.refresh === false) return undefined;
+  const timeout = ctx.deadline.budget(10_000);
+  let target: string | undefined;
+  if (typeof opts.refresh === 'string' && opts.refresh !== 'click-image') target = opts.refresh;
+  else if (opts.refresh === 'click-image' || c.refresh?.method === 'click-image') target = c.handle;
+  else if (c.refresh?.handle) target = c.refresh.handle;
+  if (!target) return undefined;
+  await guarded(ctx, 'verify', c.frame.click(target, { timeout }));
+  const how = target === c.handle ? 'clicked the image' : `clicked ${opts.refresh && typeof opts.refresh === 'string' ? opts.refresh : c.refresh?.selector}`;
+  ctx.deadline.note(`refresh: ${how}`);
+  return how;
+}
+
+/** Validates the option object (types and ranges) up front. */
+export function validateOptions(o: SolveImageCaptchaOptions): void {
+  const bad = (what: string, hint: string) => {
+    throw new InvalidOptionError(`solveImageCaptcha: ${what}`, { hint });
+  };
+  const nonNeg = (name: keyof SolveImageCaptchaOptions) => {
+    const v = o[name];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) bad(`\`${String(name)}\` must be a number ≥ 0 (got ${String(v)})`, `Pass a number of ${name === 'retries' ? 'retries' : 'milliseconds'}`);
+  };
+  for (const k of ['timeout', 'retries', 'locateTimeout', 'verifyTimeout', 'typingDelay'] as const) nonNeg(k);
+  if (o.solver !== undefined && (typeof o.solver !== 'object' || o.solver === null || typeof o.solver.solve !== 'function')) bad('`solver` has no solve() method', "Pass a Solver, e.g. createSolver('auto')");
+  if (o.verify !== undefined && o.verify !== false && typeof o.verify !== 'string' && typeof o.verify !== 'function') bad('`verify` must be "auto", a selector, a function or false', "Use verify: 'auto'");
+  if (o.submit !== undefined && o.submit !== false && typeof o.submit !== 'string') bad('`submit` must be a selector, "enter" or false', "Use submit: 'enter' or a selector");
+  if (o.refresh !== undefined && o.refresh !== false && typeof o.refresh !== 'string') bad('`refresh` must be a selector, "click-image" or false', 'Use a selector');
+  if (o.minConfidence !== undefined && !(o.minConfidence >= 0 && o.minConfidence <= 1)) bad('`minConfidence` must be between 0 and 1', 'Use e.g. 0.4');
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') bad('`onProgress` must be a function', 'Pass (event) => …');
+}
+
+export type { FrameDriver };

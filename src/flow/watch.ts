@@ -1,0 +1,142 @@
+/**
+ * Watches the page for the whole call: a closed page, a detached frame or a navigation before the submit
+ * rejects the current step with PageClosedError (never a hang). Also records and dismisses JS dialogs,
+ * and counts navigations after the submit for the verify step.
+ */
+import type { DialogInfo, FrameDriver, PageDriver } from '../browser/driver.js';
+import type { Deadline } from '../core/deadline.js';
+import { CaptchaSolverError, PageClosedError } from '../core/errors.js';
+import type { Step } from '../core/types.js';
+
+const CLOSED_MESSAGES =
+  /Target (page, context or browser )?(has been )?closed|Target closed|Session closed|Execution context was destroyed|frame (was|got) detached|Navigating frame was detached|Cannot find context|Frame was detached|detached Frame|Page (has been )?closed|Protocol error.*(closed|detached)|Execution context is not available|Attempted to use detached/i;
+
+export interface SeenDialog {
+  type: string;
+  message: string;
+  at: number;
+}
+
+export class PageWatch {
+  /** Set once the page, frame or document went away. */
+  failure?: PageClosedError;
+  /** Navigations of the captcha frame since `expectNavigation()`. */
+  navigations = 0;
+  readonly dialogs: SeenDialog[] = [];
+  private allowNavigation = false;
+  private rejectFailure!: (err: PageClosedError) => void;
+  private readonly failed: Promise<never>;
+  private readonly offs: Array<() => void> = [];
+  step: Step = 'locate';
+
+  constructor(
+    readonly driver: PageDriver,
+    public frame: FrameDriver | undefined,
+    private readonly deadline: Deadline,
+    /** A handle that exists in the current document: its absence after a navigation event means a new document. */
+    public probeHandle?: string,
+  ) {
+    this.failed = new Promise<never>((_, reject) => {
+      this.rejectFailure = reject;
+    });
+    this.failed.catch(() => {});
+    this.offs.push(driver.on('close', () => this.fail('the page was closed')));
+    this.offs.push(
+      driver.on('framedetached', (f) => {
+        if (this.frame && f === this.frame) this.fail(`the frame holding the captcha was detached (${f.url() || 'iframe'})`);
+      }),
+    );
+    this.offs.push(
+      driver.on('framenavigated', (f) => {
+        if (!this.frame || f !== this.frame) return;
+        if (this.allowNavigation) {
+          this.navigations++;
+          return;
+        }
+        void this.checkDocument(f);
+      }),
+    );
+    this.offs.push(
+      driver.on('dialog', (d: DialogInfo) => {
+        this.dialogs.push({ type: d.type, message: d.message, at: Date.now() });
+        this.deadline.note(`dialog ${d.type}: ${d.message.slice(0, 80)}`);
+        d.dismiss().catch(() => {});
+      }),
+    );
+  }
+
+  /** After a navigation event before the submit: same document (pushState/hash) or a new one? */
+  private async checkDocument(f: FrameDriver): Promise<void> {
+    const handle = this.probeHandle;
+    if (!handle) {
+      this.fail(`the page navigated away mid-solve (to ${f.url()})`);
+      return;
+    }
+    try {
+      const same = await f.evaluate((h: string) => !!document.querySelector(h), handle);
+      if (!same && !this.allowNavigation) this.fail(`the page navigated away mid-solve (to ${f.url()})`);
+    } catch {
+      if (!this.allowNavigation) this.fail(`the page navigated away mid-solve (to ${f.url()})`);
+    }
+  }
+
+  fail(what: string): void {
+    if (this.failure) return;
+    this.failure = new PageClosedError(`solveImageCaptcha: ${what} (during ${this.step}). Keep the page open and on the captcha until the call settles`, {
+      step: this.step,
+      log: [...this.deadline.log],
+    });
+    this.deadline.note(what);
+    this.rejectFailure(this.failure);
+  }
+
+  /** From now on navigations of the captcha frame are expected (after submit). */
+  expectNavigation(on = true): void {
+    this.allowNavigation = on;
+    if (on) this.navigations = 0;
+  }
+
+  /** Races a step against the deadline and the page going away; maps framework "closed" errors. */
+  async run<T>(step: Step, promise: Promise<T>): Promise<T> {
+    this.step = step;
+    if (this.failure) {
+      promise.catch(() => {});
+      throw this.failure;
+    }
+    try {
+      return await this.deadline.race(Promise.race([promise, this.failed]));
+    } catch (err) {
+      throw this.map(err, step);
+    }
+  }
+
+  /** Turns a framework error caused by a closed page/detached frame into PageClosedError. */
+  map(err: unknown, step: Step): unknown {
+    if (this.deadline.aborted && err === this.deadline.signal.reason) return err;
+    if (this.failure) return this.failure;
+    if (err instanceof CaptchaSolverError) {
+      if (!err.step) err.step = step;
+      if (err.log.length === 0) err.log = [...this.deadline.log];
+      return err;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    const closed = this.driver.isClosed() || (this.frame?.isDetached() ?? false);
+    if (closed || (CLOSED_MESSAGES.test(message) && !this.allowNavigation)) {
+      const what = this.driver.isClosed() ? 'the page was closed' : this.frame?.isDetached() ? 'the frame holding the captcha was detached' : 'the page navigated away mid-solve';
+      this.fail(what);
+      this.failure!.step = step;
+      return this.failure;
+    }
+    return err;
+  }
+
+  /** True for errors that only mean "the document changed under us" (retry after the navigation). */
+  static isContextLoss(err: unknown): boolean {
+    const message = err instanceof Error ? err.message : String(err);
+    return CLOSED_MESSAGES.test(message);
+  }
+
+  dispose(): void {
+    for (const off of this.offs.splice(0)) off();
+  }
+}

@@ -1,0 +1,474 @@
+/**
+ * The in-page scanner. `scanFrame` is passed to `evaluate` as a whole, so it must stay self-contained:
+ * no imports, no outer variables, no helpers defined outside its body.
+ *
+ * It ranks captcha candidates (img, canvas, inline svg, CSS background, input type=image) with the
+ * signals and traps of shared/PATTERNS.md, pairs each with its answer input, submit control and refresh
+ * control, and marks every element it reports with a `data-ics` token so later steps find it again.
+ */
+import type { ScanArgs, ScanResult } from './types.js';
+
+export function scanFrame(args: ScanArgs): ScanResult {
+  const ATTR = 'data-ics';
+  const STRONG =
+    /captcha|captch|kaptcha|seccode|securimage|vcode|checkcode|verify_?code|verify-code|verifycode|vercode|verimg|yzm|randcode|authcode|botdetect|confirm_id|image_captcha|image-captcha|wpcf7_captcha|get=image|special:captcha|验证码|驗證碼|校验码/i;
+  const WEAK = /verif|code|confirm|secur|secret|check|challenge|human|robot/i;
+  const NEG = /logo|avatar|banner|brand|icon|qr[-_]?code|\bqr\b|badge|shields\.io|profile|photo|thumb|sprite|emoji|flag|spinner|loading|loader|product/i;
+  const ICONISH = /reload|refresh|audio|sound|speak|listen|play|loading|help/i;
+  const REFRESH =
+    /refresh|reload|renew|new code|new image|another (image|code)|different image|can'?t read|get new|change the|换一张|换一个|看不清|刷新|обнов|другую картинку/i;
+  const AUDIO = /audio|sound|speak|listen|\bplay\b/i;
+  const INPUT_TOK =
+    /captcha|captch|kaptcha|vcode|verif(y|ication)?[_ -]?code|seccode|securi(ty)?[_ -]?code|confirm[_ -]?code|secretcode|checkcode|authcode|yzm|randcode|wpcaptchaword|captcha_response|captcha_word|rucaptcha|solution|captchacode|osolcatchatxt|vercode|验证码|驗證碼|校验码|защитный код|код с картинки|проверочный код|code (from|in|shown)|text (you see|in the image|from the image)|characters (you see|shown)|what code/i;
+  const NOT_ANSWER = /user|login|e-?mail|\bname\b|phone|mobile|\btel\b|pass|search|query|address|\botp\b|sms|card|coupon|promo|zip|city/i;
+  const SMS_BUTTON = /send|get code|获取|发送|resend|получить код/i;
+  const PRIMARY =
+    /\b(log ?in|sign ?(in|up)|submit|send|continue|verify|confirm|check|ok|next|register|post|save|enter|proceed|go|join|login)\b|登录|登 录|提交|确定|确认|войти|отправить|продолжить|not a robot/i;
+  const CACHE_BUSTER = /[?&](t|ts|v|n|r|rnd|rand|random|guid|id|sid|uuid|idhash|captcha_sid|confirm_id|time|_)=|\?[0-9a-z.]{6,}$/i;
+
+  const rejected: string[] = [];
+  let examined = 0;
+  let serial = 0;
+  const docW = Math.max(document.documentElement.scrollWidth, innerWidth);
+
+  function mark(el: Element, role: string): string {
+    const token = `${args.tag}${role}${serial++}`;
+    const prev = (el.getAttribute(ATTR) ?? '').split(/\s+/).filter(Boolean).slice(-8);
+    prev.push(token);
+    el.setAttribute(ATTR, prev.join(' '));
+    return `[${ATTR}~="${token}"]`;
+  }
+
+  function cls(el: Element): string {
+    const c = (el as HTMLElement).className as unknown;
+    if (typeof c === 'string') return c;
+    if (c && typeof (c as SVGAnimatedString).baseVal === 'string') return (c as SVGAnimatedString).baseVal;
+    return '';
+  }
+
+  function attrText(el: Element): string {
+    const parts = [el.id, cls(el)];
+    for (const a of ['name', 'alt', 'title', 'aria-label', 'placeholder', 'src', 'data-src', 'value', 'onclick', 'href']) {
+      const v = el.getAttribute(a);
+      if (v && !(a === 'src' && v.startsWith('data:')) && !(a === 'value' && el.tagName === 'INPUT' && !/button|submit|image/i.test((el as HTMLInputElement).type))) parts.push(v.slice(0, 300));
+    }
+    return parts.join(' ');
+  }
+
+  function visibleText(el: Element): string {
+    return ((el as HTMLElement).innerText ?? el.textContent ?? '').trim().slice(0, 200);
+  }
+
+  function describe(el: Element): string {
+    if (el.id && document.querySelectorAll(`#${CSS.escape(el.id)}`).length === 1) return `#${CSS.escape(el.id)}`;
+    const parts: string[] = [];
+    let cur: Element | null = el;
+    for (let depth = 0; cur && depth < 5; depth++) {
+      if (cur.id && depth > 0) {
+        parts.unshift(`#${CSS.escape(cur.id)}`);
+        break;
+      }
+      let part = cur.tagName.toLowerCase();
+      const name = cur.getAttribute('name');
+      const c = cls(cur).trim().split(/\s+/).filter((x) => x && !/^ng-|^v-|^css-/.test(x)).slice(0, 2);
+      if (name) part += `[name="${name.replace(/"/g, '\\"')}"]`;
+      else if (c.length) part += c.map((x) => `.${CSS.escape(x)}`).join('');
+      const parent: Element | null = cur.parentElement;
+      if (parent) {
+        const same = Array.from(parent.children).filter((s) => s.tagName === cur!.tagName);
+        if (same.length > 1 && !name) part += `:nth-of-type(${same.indexOf(cur) + 1})`;
+      }
+      parts.unshift(part);
+      cur = parent;
+      if (cur === document.body || cur === document.documentElement) break;
+    }
+    return parts.join(' > ');
+  }
+
+  function isVisible(el: Element): boolean {
+    const r = el.getBoundingClientRect();
+    if (r.width < 2 || r.height < 2) return false;
+    if (r.right + scrollX <= 0 || r.bottom + scrollY <= 0 || r.left + scrollX >= docW + 2000) return false;
+    let cur: Element | null = el;
+    for (let i = 0; cur && i < 12; i++, cur = cur.parentElement) {
+      const st = getComputedStyle(cur);
+      if (st.display === 'none' || st.visibility === 'hidden' || st.visibility === 'collapse') return false;
+      if (parseFloat(st.opacity) < 0.05) return false;
+    }
+    return true;
+  }
+
+  function pixelDistance(a: Element, b: Element): number {
+    const ra = a.getBoundingClientRect();
+    const rb = b.getBoundingClientRect();
+    const dx = Math.max(0, rb.left - ra.right, ra.left - rb.right);
+    const dy = Math.max(0, rb.top - ra.bottom, ra.top - rb.bottom);
+    return Math.hypot(dx, dy);
+  }
+
+  function hops(a: Element, b: Element): number {
+    const up: Element[] = [];
+    for (let cur: Element | null = a; cur; cur = cur.parentElement) up.push(cur);
+    let n = 0;
+    for (let cur: Element | null = b; cur; cur = cur.parentElement, n++) {
+      const i = up.indexOf(cur);
+      if (i >= 0) return i + n;
+    }
+    return 99;
+  }
+
+  function labelText(input: HTMLInputElement): string {
+    const parts: string[] = [];
+    if (input.id) {
+      const l = document.querySelector(`label[for="${CSS.escape(input.id)}"]`);
+      if (l) parts.push(visibleText(l));
+    }
+    const wrap = input.closest('label');
+    if (wrap) parts.push(visibleText(wrap));
+    const by = input.getAttribute('aria-labelledby');
+    if (by) for (const id of by.split(/\s+/)) parts.push(visibleText(document.getElementById(id) ?? document.createElement('i')));
+    return parts.join(' ');
+  }
+
+  // ---- answer inputs ----
+  const textInputs: HTMLInputElement[] = [];
+  for (const el of Array.from(document.querySelectorAll('input, textarea')).slice(0, 400)) {
+    const input = el as HTMLInputElement;
+    const type = (input.getAttribute('type') ?? 'text').toLowerCase();
+    if (el.tagName === 'INPUT' && !['text', 'tel', 'number', 'search', ''].includes(type)) continue;
+    if (input.disabled || input.readOnly) continue;
+    if (!isVisible(input)) continue;
+    textInputs.push(input);
+  }
+
+  function inputScore(input: HTMLInputElement, img: Element): { score: number; reasons: string[]; strong: boolean } {
+    const reasons: string[] = [];
+    let s = 0;
+    const own = `${attrText(input)} ${labelText(input)} ${input.getAttribute('autocomplete') ?? ''}`;
+    const strong = INPUT_TOK.test(own);
+    if (strong) {
+      s += 3;
+      reasons.push('captcha words in name/label/placeholder');
+    } else if (NOT_ANSWER.test(`${input.name} ${input.id} ${input.getAttribute('autocomplete') ?? ''} ${input.getAttribute('placeholder') ?? ''}`)) {
+      s -= 3;
+    }
+    if ((input.getAttribute('autocomplete') ?? '').toLowerCase() === 'off') s += 0.5;
+    const ml = input.maxLength;
+    if (ml >= 3 && ml <= 10) s += 0.5;
+    if (input.getAttribute('spellcheck') === 'false') s += 0.3;
+    const h = hops(input, img);
+    if (h <= 8) s += 3 - h * 0.35;
+    else s -= 2;
+    const fi = input.form;
+    const fm = img.closest('form');
+    if (fi && fm) s += fi === fm ? 1 : -3;
+    s -= pixelDistance(input, img) / 400;
+    // SMS/e-mail OTP decoy: a "send code" button right next to the input.
+    const box = input.parentElement?.parentElement;
+    if (box) {
+      for (const b of Array.from(box.querySelectorAll('button, a, input[type=button], span[onclick]'))) {
+        if (SMS_BUTTON.test(`${visibleText(b)} ${(b as HTMLInputElement).value ?? ''}`) && !REFRESH.test(visibleText(b))) {
+          s -= 4;
+          reasons.push('looks like an SMS/e-mail code field (send-code button)');
+          break;
+        }
+      }
+    }
+    if (reasons.length === 0 || strong) reasons.push(`${h} DOM hops from the image`);
+    return { score: s, reasons, strong };
+  }
+
+  function findInput(img: Element): { el: HTMLInputElement; reasons: string[]; strong: boolean } | undefined {
+    let best: { el: HTMLInputElement; score: number; reasons: string[]; strong: boolean } | undefined;
+    for (const input of textInputs) {
+      const r = inputScore(input, img);
+      if (!best || r.score > best.score) best = { el: input, ...r };
+    }
+    return best && best.score > 0.5 ? best : undefined;
+  }
+
+  // ---- refresh control ----
+  function findRefresh(img: Element): { el?: Element; method: 'click' | 'click-image'; reasons: string[] } | undefined {
+    let container: Element | null = img;
+    let best: { el: Element; d: number } | undefined;
+    for (let i = 0; i < 3 && container?.parentElement; i++) {
+      container = container.parentElement;
+      for (const el of Array.from(container.querySelectorAll('a, button, input[type=submit], input[type=button], input[type=image], img, span, small, i, [onclick], [role=button]'))) {
+        if (el === img || el.contains(img)) continue;
+        const text = `${attrText(el)} ${el.tagName === 'IMG' ? '' : visibleText(el)}`;
+        if (!REFRESH.test(text) || AUDIO.test(text)) continue;
+        if (!isVisible(el)) continue;
+        const d = pixelDistance(el, img);
+        if (!best || d < best.d) best = { el, d };
+      }
+      if (best) break;
+    }
+    if (best) return { el: best.el, method: 'click', reasons: ['refresh words on a control next to the image'] };
+    const link = img.closest('a');
+    const href = link?.getAttribute('href') ?? '';
+    if (img.hasAttribute('onclick') || getComputedStyle(img).cursor === 'pointer' || (link && (href === '#' || href.startsWith('javascript:'))) || img.parentElement?.hasAttribute('onclick')) {
+      return { method: 'click-image', reasons: ['the image is clickable (onclick / cursor:pointer)'] };
+    }
+    return undefined;
+  }
+
+  // ---- submit control ----
+  function isSubmitType(el: Element): boolean {
+    const t = (el.getAttribute('type') ?? '').toLowerCase();
+    if (el.tagName === 'BUTTON') return t === 'submit' || (t === '' && !!(el as HTMLButtonElement).form);
+    if (el.tagName === 'INPUT') return t === 'submit' || t === 'image';
+    return false;
+  }
+
+  function findSubmit(input: Element | undefined, img: Element): { el?: Element; method: 'click' | 'enter' | 'form-submit'; reasons: string[]; text?: string } {
+    const anchor = input ?? img;
+    const form = (input as HTMLInputElement | undefined)?.form ?? img.closest('form');
+    let scope: Element | null = form;
+    if (!scope) {
+      scope = anchor;
+      for (let i = 0; i < 6 && scope.parentElement; i++) {
+        scope = scope.parentElement;
+        if (scope.querySelector('button, input[type=submit], input[type=button], [role=button], a')) {
+          if (Array.from(scope.querySelectorAll('button, input[type=submit], input[type=button], [role=button], a')).some((b) => PRIMARY.test(`${visibleText(b)} ${(b as HTMLInputElement).value ?? ''}`) || isSubmitType(b))) break;
+        }
+      }
+    }
+    let best: { el: Element; s: number; text: string } | undefined;
+    for (const el of Array.from(scope!.querySelectorAll('button, input[type=submit], input[type=button], input[type=image], [role=button], a')).slice(0, 80)) {
+      if (el === img || el.contains(img) || el === input) continue;
+      const text = `${visibleText(el)} ${el.tagName === 'INPUT' ? (el as HTMLInputElement).value : ''} ${el.getAttribute('title') ?? ''} ${el.getAttribute('aria-label') ?? ''}`.trim();
+      const all = `${text} ${el.id} ${cls(el)} ${el.getAttribute('name') ?? ''} ${el.getAttribute('src') ?? ''}`;
+      if (REFRESH.test(all) || AUDIO.test(all)) continue;
+      if (SMS_BUTTON.test(text) && !PRIMARY.test(text.replace(SMS_BUTTON, ''))) continue;
+      if (!isVisible(el)) continue;
+      if (el.tagName === 'A') {
+        const href = el.getAttribute('href') ?? '';
+        if (!PRIMARY.test(text) || (href && !href.startsWith('#') && !href.startsWith('javascript:'))) continue;
+      }
+      let s = 0;
+      if (isSubmitType(el)) s += 3;
+      if (PRIMARY.test(text)) s += 2;
+      if (/primary|submit|login|btn-main/i.test(cls(el))) s += 0.5;
+      if (el.getAttribute('type') === 'button' && !PRIMARY.test(text)) s -= 1;
+      if (anchor.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) s += 0.5;
+      s -= pixelDistance(el, anchor) / 500;
+      if (!best || s > best.s) best = { el, s, text };
+    }
+    if (best && best.s >= 1.5) {
+      return { el: best.el, method: 'click', text: best.text.slice(0, 60), reasons: [isSubmitType(best.el) ? 'the form\'s submit control' : 'a primary-verb button near the input'] };
+    }
+    if (form) {
+      const first = form.querySelector('button:not([type]), button[type=submit], input[type=submit], input[type=image]');
+      if (first && REFRESH.test(`${attrText(first)} ${visibleText(first)}`)) {
+        return { method: 'form-submit', reasons: ['the first submit button is a refresh control: submitting the form without it'] };
+      }
+    }
+    return { method: 'enter', reasons: ['no submit control found: pressing Enter in the input'] };
+  }
+
+  // ---- candidates ----
+  interface Cand {
+    el: Element;
+    kind: 'img' | 'canvas' | 'svg' | 'background' | 'input-image' | 'element';
+    src: string;
+    naturalWidth: number;
+    naturalHeight: number;
+    loaded: boolean;
+    lazy: boolean;
+  }
+  const cands: Cand[] = [];
+  let selectorMatched = false;
+
+  function bgUrl(el: Element): string {
+    const bg = getComputedStyle(el).backgroundImage;
+    const m = /url\((['"]?)(.*?)\1\)/.exec(bg);
+    return m ? (m[2] ?? '') : '';
+  }
+
+  function asCandidate(el: Element, explicit: boolean): Cand | undefined {
+    const tag = el.tagName.toLowerCase();
+    if (tag === 'img') {
+      const img = el as HTMLImageElement;
+      return { el, kind: 'img', src: img.currentSrc || img.src, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, loaded: img.complete && img.naturalWidth > 0, lazy: img.loading === 'lazy' };
+    }
+    if (tag === 'input' && (el as HTMLInputElement).type === 'image') {
+      const img = el as HTMLInputElement;
+      return { el, kind: 'input-image', src: img.src, naturalWidth: 0, naturalHeight: 0, loaded: true, lazy: false };
+    }
+    if (tag === 'canvas') {
+      const c = el as HTMLCanvasElement;
+      return { el, kind: 'canvas', src: '', naturalWidth: c.width, naturalHeight: c.height, loaded: c.width > 0 && c.height > 0, lazy: false };
+    }
+    if (tag === 'svg') {
+      if (el.parentElement?.closest('svg')) return undefined;
+      const r = el.getBoundingClientRect();
+      return { el, kind: 'svg', src: '', naturalWidth: Math.round(r.width), naturalHeight: Math.round(r.height), loaded: true, lazy: false };
+    }
+    const url = bgUrl(el);
+    if (url) return { el, kind: 'background', src: new URL(url, document.baseURI).href, naturalWidth: 0, naturalHeight: 0, loaded: true, lazy: false };
+    if (explicit) {
+      const r = el.getBoundingClientRect();
+      return { el, kind: 'element', src: '', naturalWidth: Math.round(r.width), naturalHeight: Math.round(r.height), loaded: true, lazy: false };
+    }
+    return undefined;
+  }
+
+  if (args.selector) {
+    let el: Element | null = null;
+    try {
+      el = document.querySelector(args.selector);
+    } catch {
+      el = null;
+    }
+    if (el) {
+      selectorMatched = true;
+      let c = asCandidate(el, false);
+      if (!c) {
+        const inner = el.querySelector('img, canvas, svg, input[type=image]');
+        c = inner ? asCandidate(inner, false) : undefined;
+      }
+      c ??= asCandidate(el, true);
+      if (c) cands.push(c);
+    }
+  } else {
+    for (const el of Array.from(document.querySelectorAll('img, canvas, svg, input[type=image]')).slice(0, 1500)) {
+      examined++;
+      const c = asCandidate(el, false);
+      if (c) cands.push(c);
+    }
+    const boxes = Array.from(document.querySelectorAll('div, span, a, i, b, label, p, td, li, em, button')).slice(0, 4000);
+    for (const el of boxes) {
+      const r = el.getBoundingClientRect();
+      if (r.width < 50 || r.width > 400 || r.height < 18 || r.height > 130) continue;
+      examined++;
+      const url = bgUrl(el);
+      if (!url || /gradient/.test(url)) continue;
+      cands.push({ el, kind: 'background', src: new URL(url, document.baseURI).href, naturalWidth: 0, naturalHeight: 0, loaded: true, lazy: false });
+    }
+  }
+
+  const queueit =
+    /queue-?it/i.test(location.hostname) ||
+    !!document.querySelector('#challenge-container, .botdetect-label, img.captcha-code, script[src*="queue-it" i], script[src*="queueit" i], [data-queueit]') ||
+    typeof (window as unknown as { QueueIt?: unknown }).QueueIt !== 'undefined';
+
+  const out: ScanResult['candidates'] = [];
+  for (const c of cands) {
+    const el = c.el;
+    const r = el.getBoundingClientRect();
+    const w = Math.round(r.width);
+    const h = Math.round(r.height);
+    const reasons: string[] = [];
+    const own = `${attrText(el)} ${c.kind === 'background' ? c.src : ''}`;
+    const label = describe(el);
+    const reject = (why: string) => {
+      if (rejected.length < 12) rejected.push(`${label}: ${why}`);
+    };
+    const visible = isVisible(el);
+    if (!args.selector) {
+      if (!visible && !(c.kind === 'img' && c.lazy && !c.loaded)) {
+        if (STRONG.test(own)) reject('not visible');
+        continue;
+      }
+      if (c.kind === 'svg' && (el.querySelector('use') || w < 40 || h < 15 || el.closest('button, [role=button]'))) {
+        reject('svg icon (has <use>, is small, or sits in a button)');
+        continue;
+      }
+      if (c.kind === 'svg' && el.querySelectorAll('path, text, line, polyline, circle').length < 3) {
+        reject('svg with too few shapes');
+        continue;
+      }
+      if ((w < 50 || h < 18) && !(c.lazy && !c.loaded)) {
+        if (STRONG.test(own)) reject(`too small (${w}×${h})`);
+        continue;
+      }
+      if (ICONISH.test(own) && !/captcha.*[?&]get=image/i.test(own) && (w <= 48 || Math.abs(w / Math.max(h, 1) - 1) < 0.3)) {
+        reject('refresh/audio icon');
+        continue;
+      }
+    }
+    let s = 0;
+    let hasToken = false;
+    if (STRONG.test(own)) {
+      s += 4;
+      hasToken = true;
+      reasons.push(`captcha token in attributes (${(STRONG.exec(own)?.[0] ?? '').toLowerCase()})`);
+    } else if (WEAK.test(own)) {
+      s += 1.5;
+      reasons.push(`weak token in attributes (${(WEAK.exec(own)?.[0] ?? '').toLowerCase()})`);
+    }
+    let anc: Element | null = el.parentElement;
+    for (let i = 0; anc && i < 3; i++, anc = anc.parentElement) {
+      if (STRONG.test(`${anc.id} ${cls(anc)}`)) {
+        s += 1.5;
+        hasToken = true;
+        reasons.push('inside a captcha container');
+        break;
+      }
+    }
+    if (NEG.test(own) && !STRONG.test(own)) {
+      s -= 4;
+      reasons.push('logo/avatar/icon/QR words');
+    }
+    if (w >= 60 && w <= 360 && h >= 20 && h <= 100) {
+      s += 1.5;
+      reasons.push(`captcha-sized (${w}×${h})`);
+    } else if (w > 500 || h > 200) s -= 3;
+    const aspect = w / Math.max(1, h);
+    if (aspect >= 1.8 && aspect <= 6) s += 1;
+    else if (aspect < 1.3) {
+      s -= 3;
+      reasons.push('square-ish (icon/QR/avatar shape)');
+    }
+    if (el.closest('header, nav, footer, [role=banner], [role=navigation]')) s -= 2;
+    if (c.kind === 'input-image') s -= 1;
+    if (c.kind === 'img' && CACHE_BUSTER.test(c.src)) {
+      s += 0.5;
+      reasons.push('cache-buster/key in URL');
+    }
+    const input = findInput(el);
+    if (input) {
+      s += 2.5 + (input.strong ? 1.5 : 0);
+      reasons.push(input.strong ? 'next to a captcha answer input' : 'next to a short text input');
+    }
+    const refresh = findRefresh(el);
+    if (refresh) {
+      s += refresh.method === 'click' ? 1 : 0.5;
+      reasons.push(refresh.method === 'click' ? 'has a refresh control' : 'clickable image (refreshes itself)');
+    }
+    const confidence = args.selector ? 1 : Math.max(0, Math.min(1, Math.round((s / 10) * 100) / 100));
+    if (!args.selector && (confidence < args.minConfidence || !(hasToken || input))) {
+      if (hasToken || input) reject(`low confidence ${confidence}`);
+      continue;
+    }
+    if (args.selector) reasons.unshift(`matched selector ${args.selector}`);
+    const submit = findSubmit(input?.el, el);
+    out.push({
+      kind: c.kind,
+      handle: mark(el, 'c'),
+      selector: args.selector && selectorMatched && cands.length === 1 && c.el.matches(args.selector) ? args.selector : label,
+      src: c.src,
+      width: w,
+      height: h,
+      naturalWidth: c.naturalWidth,
+      naturalHeight: c.naturalHeight,
+      loaded: c.loaded,
+      lazy: c.lazy,
+      confidence,
+      score: Math.round(s * 100) / 100,
+      reasons,
+      input: input ? { handle: mark(input.el, 'i'), selector: describe(input.el), reasons: input.reasons } : undefined,
+      submit: submit.el
+        ? { method: 'click', handle: mark(submit.el, 's'), selector: describe(submit.el), reasons: submit.reasons, text: submit.text }
+        : { method: submit.method, reasons: submit.reasons },
+      refresh: refresh
+        ? refresh.el
+          ? { method: 'click', handle: mark(refresh.el, 'r'), selector: describe(refresh.el), reasons: refresh.reasons }
+          : { method: 'click-image', reasons: refresh.reasons }
+        : undefined,
+      queueit,
+    });
+  }
+  out.sort((a, b) => b.score - a.score);
+  return { url: location.href, candidates: out, examined, rejected, selectorMatched };
+}

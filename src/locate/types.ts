@@ -1,0 +1,69 @@
+/** Shapes shared by the in-page scanner and the Node side. */
+
+/** What carries the challenge. */
+export type CaptchaKind = 'img' | 'canvas' | 'svg' | 'background' | 'input-image' | 'element';
+
+/** A control found next to the captcha. `handle` is a CSS selector for the element (a `data-ics` token we set). */
+export interface ControlRef {
+  handle: string;
+  /** A readable selector (`#captcha_code`, `form > input:nth-of-type(3)`), for reports. */
+  selector: string;
+  /** Why it was chosen. */
+  reasons: string[];
+}
+
+export interface SubmitRef extends Partial<ControlRef> {
+  /** `click` a control, press `enter` in the input, or `form-submit` (requestSubmit) when Enter would hit a refresh button. */
+  method: 'click' | 'enter' | 'form-submit';
+  text?: string;
+}
+
+export interface RefreshRef extends Partial<ControlRef> {
+  /** `click` a separate control, or `click-image` (the image refreshes itself on click). */
+  method: 'click' | 'click-image';
+}
+
+/** One candidate as the in-page scanner reports it. */
+export interface RawCandidate {
+  kind: CaptchaKind;
+  handle: string;
+  selector: string;
+  /** `currentSrc`, background URL, data:/blob: URL, or '' for canvas/svg. */
+  src: string;
+  /** Rendered size in CSS px. */
+  width: number;
+  height: number;
+  /** Intrinsic size (img natural size, canvas bitmap size, svg viewport); 0 when unknown/not loaded. */
+  naturalWidth: number;
+  naturalHeight: number;
+  /** `complete && naturalWidth > 0` for images; true for canvas/svg. */
+  loaded: boolean;
+  lazy: boolean;
+  confidence: number;
+  score: number;
+  reasons: string[];
+  input?: ControlRef;
+  submit?: SubmitRef;
+  refresh?: RefreshRef;
+  /** Same-origin canvas can be read out; false when tainted. */
+  queueit: boolean;
+}
+
+export interface ScanArgs {
+  /** Only this element (or the captcha inside it). */
+  selector?: string;
+  /** A token unique to this scan; handles are `[data-ics~="<tag>…"]`. */
+  tag: string;
+  /** Drop candidates below this confidence (ignored with a selector). */
+  minConfidence: number;
+}
+
+export interface ScanResult {
+  url: string;
+  candidates: RawCandidate[];
+  /** Elements looked at, for the not-found message. */
+  examined: number;
+  /** Rejected near-misses with their reason (first few), for the not-found message. */
+  rejected: string[];
+  selectorMatched: boolean;
+}
