@@ -83,7 +83,7 @@ describe('fixture site in Chromium', () => {
       if (process.env.FIXTURE_TIMINGS) console.log(info.path, Date.now() - t0, 'ms');
     }
     expect(failures).toEqual([]);
-    expect(server.pages.length).toBeGreaterThanOrEqual(16);
+    expect(server.pages.length).toBeGreaterThanOrEqual(17);
   }, 120_000);
 });
 
@@ -125,5 +125,6 @@ async function wrongThenRight(page: Page, info: FixturePageInfo): Promise<void> 
   await root().locator(info.success).first().waitFor({ state: 'visible', timeout: 10_000 });
   expect(await root().locator(info.success).first().innerText()).toContain(info.successText);
   const totals = server.stats().totals;
-  expect(totals).toMatchObject({ ok: 1, failed: 1 });
+  // a client-side check never tells the server about the wrong answer
+  expect(totals).toMatchObject({ ok: 1, failed: info.submit === 'client-side' ? 0 : 1 });
 }

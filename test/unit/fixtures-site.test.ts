@@ -256,3 +256,28 @@ describe('fixture site: cross origin, HTTP lookup, solver', () => {
     }
   });
 });
+
+describe('fixture site: stats sizes and test knobs', () => {
+  it('stats report each captcha\'s natural size and MIME', async () => {
+    const { id } = await openLogin();
+    await get(`${server.url}/api/svg-captcha`);
+    await get(`${server.url}/api/canvas/challenge`);
+    const byPage = (p: string) => server.stats().captchas.find((c) => c.page === p);
+    expect(server.stats().captchas.find((c) => c.id === id)).toMatchObject({ width: 215, height: 80, mime: 'image/png' });
+    expect(byPage('/svg')).toMatchObject({ width: 150, height: 50, mime: 'image/svg+xml' });
+    expect(byPage('/canvas')).toMatchObject({ width: 120, height: 40 });
+  });
+
+  it('?imageDelayMs slows the image, ?navigateAfterMs and ?detachAfterMs add their scripts', async () => {
+    const page = await get(`${server.url}/login?imageDelayMs=300`);
+    const id = hidden(page.text, 'captcha_id');
+    expect(page.text).toContain(`/captcha/securimage?id=${id}&amp;delay=300`);
+    const t0 = Date.now();
+    const img = await get(`${server.url}/captcha/securimage?id=${id}&delay=300`);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    expect(server.answerFor(img.body)).toBeDefined();
+    expect((await get(`${server.url}/login?navigateAfterMs=500`)).text).toContain("location.href = '/logout'");
+    expect((await get(`${server.url}/iframe?detachAfterMs=500`)).text).toContain('f.remove()');
+    expect((await get(`${server.url}/login`)).text).not.toContain('location.href');
+  });
+});
