@@ -1,0 +1,37 @@
+/**
+ * `test.extend(captchaFixtures)` adds `solveImageCaptcha`, bound to the test's page. Each call attaches the
+ * captured image and a JSON (answer, attempts, timings) to the report.
+ */
+import { test as base, expect } from '@playwright/test';
+import { captchaFixtures, type CaptchaFixtures } from 'image-captcha-solver/test';
+import { fixtureSite, fixtureSolver, type Site } from '../_site.js';
+
+// The fixture site, once per worker (or the one FIXTURE_URL names).
+const test = base.extend<CaptchaFixtures, { site: Site }>({
+  ...captchaFixtures,
+  site: [
+    async ({}, use) => {
+      const site = await fixtureSite();
+      await use(site);
+      await site.close();
+    },
+    { scope: 'worker' },
+  ],
+});
+
+test('logs in through the Securimage-style captcha', async ({ page, site, solveImageCaptcha }) => {
+  await page.goto(`${site.url}/login`);
+  const result = await solveImageCaptcha({ solver: fixtureSolver(site.url) });
+  expect(result.solved).toBe(true);
+  expect(result.text).not.toBe('');
+});
+
+test.describe('with the offline model', () => {
+  test.use({ imageCaptchaOptions: { solver: 'local', timeout: 60_000 } });
+
+  test('solves the demo page', async ({ page, site, solveImageCaptcha }) => {
+    await page.goto(`${site.url}/demo`);
+    const result = await solveImageCaptcha();
+    expect(result.solved).toBe(true);
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * The `image-captcha` bin, run as users run it: `node dist/cli.js …` in a child process (needs
+ * `npm run build` first; npm test does it). `solve` goes through real Chromium against the fixture site with
+ * `--solver capsolver` pointed (CAPSOLVER_API_BASE) at a loopback CapSolver-protocol server whose answers
+ * come from the fixture site's records, so the run is deterministic and the key handling is real.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFixtureServer, type FixtureServer } from '../../fixtures/site/index.js';
+import { ProviderServer, speakCapSolver, startProviderServer } from '../support/providers/server.js';
+import { CHROMIUM_PATH } from '../support/chromium.js';
+import { LocalSolver } from '../../src/solvers/offline/index.js';
+
+const root = resolve(__dirname, '../..');
+const cli = join(root, 'dist', 'cli.js');
+const KEY = 'CAP-cli-test-key-0123456789abcdef';
+let site: FixtureServer;
+let provider: ProviderServer;
+let work: string;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 90_000): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const childEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...process.env, CAPSOLVER_API_KEY: undefined, IMAGE_CAPTCHA_DEBUG: undefined, CHROMIUM_PATH, ...env })) {
+      if (v !== undefined) childEnv[k] = v;
+    }
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: root,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`image-captcha ${args.join(' ')} did not exit in ${timeoutMs}ms\n${stderr.slice(-2000)}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  expect(existsSync(cli), 'dist/cli.js (run npm run build)').toBe(true);
+  site = await startFixtureServer();
+  provider = await startProviderServer();
+  work = mkdtempSync(join(tmpdir(), 'ics-cli-'));
+});
+
+afterAll(async () => {
+  await provider?.close();
+  await site?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  site.reset();
+  provider.reset();
+  speakCapSolver(provider, { apiKey: KEY, answer: (task) => site.lookup({ body: String(task.body), websiteURL: task.websiteURL as string | undefined }).answer ?? 'zzzzz' });
+});
+
+describe('image-captcha CLI', () => {
+  it('--help on every command, exit 0; no command prints help and exits 2', { timeout: 60_000 }, async () => {
+    for (const args of [['--help'], ['solve', '--help'], ['ocr', '--help'], ['demo', '--help'], ['serve', '--help']]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toMatch(/Usage/);
+    }
+    const none = await runCli([]);
+    expect(none.code).toBe(2);
+  });
+
+  it('usage errors exit 2 with a message on stderr and nothing on stdout', { timeout: 60_000 }, async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['frobnicate'], /unknown command "frobnicate"/],
+      [['solve'], /solve needs a <url>/],
+      [['solve', 'not a url'], /not an http\(s\) or file URL/],
+      [['solve', 'http://127.0.0.1:9/', '--solver', 'magic'], /--solver must be one of/],
+      [['solve', 'http://127.0.0.1:9/', '--timeout', 'soon'], /--timeout must be a whole number/],
+      [['solve', 'http://127.0.0.1:9/', '--bogus'], /Unknown option '--bogus'/],
+      [['ocr'], /ocr needs at least one image file/],
+      [['ocr', join(work, 'missing.png')], /cannot read .*missing\.png: ENOENT/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args);
+      expect([r.code, r.stderr], args.join(' ')).toEqual([2, expect.stringMatching(message)]);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('solve: JSON result on stdout, progress on stderr, screenshot and debug artifacts, key never printed', { timeout: 120_000 }, async () => {
+    const shot = join(work, 'page.png');
+    const debugDir = join(work, 'debug');
+    const r = await runCli(
+      ['solve', `${site.url}/login`, '--solver', 'capsolver', '--screenshot', shot, '--debug', debugDir, '--timeout', '60000'],
+      { CAPSOLVER_API_KEY: KEY, CAPSOLVER_API_BASE: provider.url },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as { solved: boolean; text: string; provider: string; attempts: number; timings: { total: number }; image?: string };
+    expect(result).toMatchObject({ solved: true, provider: 'capsolver', attempts: 1 });
+    expect(result.image).toBeUndefined();
+    expect(site.stats().submissions.filter((s) => s.ok).map((s) => s.given)).toEqual([result.text]);
+    expect(provider.requestsTo('/createTask')).toHaveLength(1);
+    expect(r.stderr).toMatch(/\[image-captcha [\d.]+s\] launch/);
+    expect(r.stderr).toMatch(/solve/);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(KEY);
+    expect(readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
+    expect(readdirSync(debugDir, { recursive: true }).length).toBeGreaterThan(0);
+    for (const f of readdirSync(debugDir, { recursive: true }) as string[]) {
+      const p = join(debugDir, f);
+      if (existsSync(p) && !f.endsWith('.png') && !f.endsWith('.jpg')) {
+        try {
+          expect(readFileSync(p, 'utf8')).not.toContain(KEY);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EISDIR') throw e;
+        }
+      }
+    }
+  });
+
+  it('solve: a rejected key exits 5 with the error as JSON, key redacted', { timeout: 90_000 }, async () => {
+    const wrongKey = 'CAP-wrong-key-abcdef0123456789';
+    const r = await runCli(['solve', `${site.url}/login`, '--solver', 'capsolver', '--quiet', '--timeout', '30000'], {
+      CAPSOLVER_API_KEY: wrongKey,
+      CAPSOLVER_API_BASE: provider.url,
+    });
+    expect(r.code, r.stderr).toBe(5);
+    const out = JSON.parse(r.stdout) as { solved: boolean; error: { name: string; code: string } };
+    expect(out.solved).toBe(false);
+    expect(out.error.name).toBe('AuthError');
+    expect(`${r.stdout}${r.stderr}`).not.toContain(wrongKey);
+    expect(r.stderr).not.toMatch(/\[image-captcha/); // --quiet
+    expect(site.stats().totals.submissions).toBe(0);
+  });
+
+  it('solve: a page without a captcha exits 3', { timeout: 90_000 }, async () => {
+    const r = await runCli(['solve', `${site.url}/logout`, '--solver', 'capsolver', '--timeout', '20000', '--quiet'], {
+      CAPSOLVER_API_KEY: KEY,
+      CAPSOLVER_API_BASE: provider.url,
+    });
+    expect(r.code, r.stderr).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ solved: false, error: { name: 'CaptchaNotFoundError' } });
+    expect(provider.requestsTo('/createTask')).toHaveLength(0);
+  });
+
+  it('ocr: one answer per line in input order, the same as the model in-process; --json', { timeout: 120_000 }, async () => {
+    // Two real captcha images from the site, plus the first again, so order matters.
+    const files: string[] = [];
+    for (const [i, [page, pattern]] of ([['/demo', /src="(\/captcha\/demo\.png\?id=[^"]+)"/], ['/login', /src="(\/captcha\/securimage\?id=[^"]+)"/]] as const).entries()) {
+      const html = await (await fetch(`${site.url}${page}`)).text();
+      const src = pattern.exec(html)?.[1];
+      expect(src, `captcha image on ${page}`).toBeDefined();
+      const res = await fetch(`${site.url}${src!.replace(/&amp;/g, '&')}`);
+      expect(res.status).toBe(200);
+      const file = join(work, `img-${i}.bin`);
+      writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+      files.push(file);
+    }
+    files.push(files[0]!);
+    const model = new LocalSolver();
+    const expected: string[] = [];
+    try {
+      for (const f of files) expected.push((await model.recognize(readFileSync(f))).text);
+    } finally {
+      await model.close();
+    }
+    const plain = await runCli(['ocr', ...files]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout.split('\n').slice(0, -1)).toEqual(expected);
+    const json = await runCli(['ocr', '--json', ...files]);
+    expect(json.code, json.stderr).toBe(0);
+    const rows = JSON.parse(json.stdout) as Array<{ file: string; text: string; confidence: number }>;
+    expect(rows.map((r) => [r.file, r.text])).toEqual(files.map((f, i) => [f, expected[i]]));
+    for (const r of rows) expect(r.confidence).toBeGreaterThanOrEqual(0);
+  });
+
+  it('ocr: a file that is not an image fails with exit 1 and a message', { timeout: 60_000 }, async () => {
+    const bad = join(work, 'not-an-image.txt');
+    writeFileSync(bad, 'hello, I am text');
+    const r = await runCli(['ocr', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/image-captcha: .+/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('demo: serves the fixture site, solves /demo offline end to end, prints the result', { timeout: 150_000 }, async () => {
+    const r = await runCli(['demo'], {}, 140_000);
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const result = JSON.parse(r.stdout) as { solved: boolean; provider: string; text: string; attempts: number };
+    expect(result).toMatchObject({ solved: true, provider: 'local' });
+    expect(result.text).toMatch(/^\S+$/);
+    expect(r.stderr).toMatch(/demo: solved "\S+" in \d+ attempt/);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * Every example in examples/ runs as a user runs it (`npx tsx examples/x.ts`, importing the package by name →
+ * dist/, so `npm run build` first), against one fixture site started here (FIXTURE_URL). Each must exit 0 with a
+ * solved summary, AND the site itself must have accepted the answers (so an example cannot pass by claiming).
+ * The cloud example talks to a loopback CapSolver-protocol server (CAPSOLVER_API_BASE) answering from the site's
+ * records. The examples are also type-checked (examples/tsconfig.json). The @playwright/test example spec is run
+ * by test/e2e/plugins-playwright-test.test.ts.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFixtureServer, type FixtureServer } from '../../fixtures/site/index.js';
+import { ProviderServer, speakCapSolver, startProviderServer } from '../support/providers/server.js';
+import { CHROMIUM_PATH } from '../support/chromium.js';
+
+const root = resolve(__dirname, '../..');
+const KEY = 'CAP-examples-test-key-0123456789';
+let site: FixtureServer;
+let provider: ProviderServer;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], env: Record<string, string | undefined>, timeoutMs: number): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const childEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...process.env, CAPSOLVER_API_KEY: undefined, CHROMIUM_PATH, ...env })) if (v !== undefined) childEnv[k] = v;
+    const child = spawn(cmd, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL'); // the whole group: npx → tsx → node → Chromium
+      } catch {
+        /* gone */
+      }
+      reject(new Error(`${args.join(' ')} did not exit in ${timeoutMs}ms\n${stderr.slice(-2000)}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+function summaryOf(r: Run): Record<string, unknown> {
+  const last = r.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return JSON.parse(last) as Record<string, unknown>;
+  } catch {
+    throw new Error(`no JSON summary on the last stdout line (exit ${r.code}):\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-3000)}`);
+  }
+}
+
+function accepted(path: string): number {
+  return site.stats().submissions.filter((s) => s.page === path && s.ok).length;
+}
+
+beforeAll(async () => {
+  for (const f of ['index.js', 'puppeteer-extra.js', 'test.js']) expect(existsSync(join(root, 'dist', f)), `dist/${f} (run npm run build)`).toBe(true);
+  site = await startFixtureServer();
+  provider = await startProviderServer();
+});
+
+afterAll(async () => {
+  await provider?.close();
+  await site?.close();
+});
+
+beforeEach(() => {
+  site.reset();
+  provider.reset();
+  speakCapSolver(provider, { apiKey: KEY, answer: (task) => site.lookup({ body: String(task.body), websiteURL: task.websiteURL as string | undefined }).answer ?? 'zzzzz' });
+});
+
+const cases: Array<{ file: string; page: string; minAccepted: number; env?: Record<string, string>; timeout?: number }> = [
+  { file: 'playwright.ts', page: '/demo', minAccepted: 1 },
+  { file: 'puppeteer.ts', page: '/login', minAccepted: 1 },
+  { file: 'puppeteer-extra.ts', page: '/login', minAccepted: 1 },
+  { file: 'playwright-extra.ts', page: '/login', minAccepted: 1 },
+  { file: 'crawlee.ts', page: '/login', minAccepted: 6, env: { PAGES: '6', CONCURRENCY: '3' }, timeout: 150_000 },
+  { file: 'cloud-capsolver.ts', page: '/login', minAccepted: 1, env: { CAPSOLVER_API_KEY: KEY } },
+];
+
+describe('examples', () => {
+  it('every example script is covered here', () => {
+    const scripts = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts') && !f.startsWith('_'));
+    expect(scripts.sort()).toEqual(cases.map((c) => c.file).sort());
+  });
+
+  for (const c of cases) {
+    it(`${c.file} exits 0 with a solved result the site accepted`, { timeout: (c.timeout ?? 90_000) + 10_000 }, async () => {
+      const env: Record<string, string> = { FIXTURE_URL: site.url, ...(c.env ?? {}) };
+      if (c.file === 'cloud-capsolver.ts') env.CAPSOLVER_API_BASE = provider.url;
+      const r = await run('npx', ['tsx', `examples/${c.file}`], env, c.timeout ?? 90_000);
+      const summary = summaryOf(r);
+      expect([r.code, summary.solved], r.stderr.slice(-3000)).toEqual([0, true]);
+      expect(accepted(c.page)).toBeGreaterThanOrEqual(c.minAccepted);
+      if (c.file === 'cloud-capsolver.ts') {
+        expect(provider.requestsTo('/createTask').length).toBeGreaterThanOrEqual(1);
+        expect(`${r.stdout}${r.stderr}`).not.toContain(KEY);
+      }
+    });
+  }
+
+  it('type-check (tsc -p examples)', { timeout: 180_000 }, async () => {
+    const r = await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'examples', '--pretty', 'false'], {}, 170_000);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+});

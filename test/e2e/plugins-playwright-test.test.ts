@@ -1,0 +1,131 @@
+/**
+ * The `image-captcha-solver/test` fixtures in a real `@playwright/test` run: spawns
+ * `npx playwright test -c examples/playwright-test --reporter=json` (Chromium from test/support/chromium.ts)
+ * against a fixture site started here, then checks the report (status, attachments) against what the site
+ * itself recorded. Needs `npm run build` first (the spec imports the package by name → dist/).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFixtureServer, type FixtureServer } from '../../fixtures/site/index.js';
+import { CHROMIUM_PATH } from '../support/chromium.js';
+
+const root = resolve(__dirname, '../..');
+let server: FixtureServer;
+let outDir: string;
+
+interface Attachment {
+  name: string;
+  contentType: string;
+  path?: string;
+  body?: string;
+}
+interface JsonTest {
+  title: string;
+  status: string;
+  attachments: Attachment[];
+  error?: string;
+}
+
+beforeAll(async () => {
+  server = await startFixtureServer();
+  outDir = mkdtempSync(join(tmpdir(), 'ics-pwtest-'));
+});
+
+afterAll(async () => {
+  await server?.close();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+function runPlaywright(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('npx', ['playwright', 'test', ...args], {
+      cwd: root,
+      env: { ...process.env, ...env, CI: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      reject(new Error(`playwright test did not finish in 170s\n${stderr.slice(-2000)}`));
+    }, 170_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+function flatten(report: { suites?: unknown[] }): JsonTest[] {
+  const out: JsonTest[] = [];
+  const walk = (suite: { suites?: unknown[]; specs?: Array<{ title: string; tests: Array<{ results: Array<{ status: string; attachments: Attachment[]; error?: { message?: string } }> }> }> }) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests) {
+        const last = t.results.at(-1);
+        out.push({ title: spec.title, status: last?.status ?? 'none', attachments: last?.attachments ?? [], error: last?.error?.message });
+      }
+    }
+    for (const s of suite.suites ?? []) walk(s as never);
+  };
+  for (const s of report.suites ?? []) walk(s as never);
+  return out;
+}
+
+function attachmentText(a: Attachment): string {
+  if (a.body !== undefined) return Buffer.from(a.body, 'base64').toString('utf8');
+  return readFileSync(a.path!, 'utf8');
+}
+function attachmentBytes(a: Attachment): Buffer {
+  return a.body !== undefined ? Buffer.from(a.body, 'base64') : readFileSync(a.path!);
+}
+
+describe('@playwright/test fixture (real runner)', () => {
+  it('runs the example spec: solves through the fixture, attaches image + answer + timings', { timeout: 180_000 }, async () => {
+    const { code, stdout, stderr } = await runPlaywright(['-c', 'examples/playwright-test', '--reporter=json', '--workers=1'], {
+      FIXTURE_URL: server.url,
+      CHROMIUM_PATH,
+      PW_OUTPUT_DIR: outDir,
+    });
+    let report: { suites?: unknown[]; stats?: { expected: number; unexpected: number } };
+    try {
+      report = JSON.parse(stdout) as typeof report;
+    } catch {
+      throw new Error(`no JSON report (exit ${code}):\n${stdout.slice(-2000)}\n${stderr.slice(-3000)}`);
+    }
+    const tests = flatten(report);
+    expect(tests.map((t) => [t.title, t.status, t.error ?? ''])).toEqual([
+      ['logs in through the Securimage-style captcha', 'passed', ''],
+      ['solves the demo page', 'passed', ''],
+    ]);
+    expect(code).toBe(0);
+
+    // The login test's report has the image the solver saw and the answer the site accepted.
+    const login = tests[0]!;
+    const json = login.attachments.find((a) => a.name === 'image-captcha.json');
+    const image = login.attachments.find((a) => a.name.startsWith('image-captcha.') && a.contentType.startsWith('image/'));
+    expect(json, `attachments: ${login.attachments.map((a) => a.name).join(', ')}`).toBeDefined();
+    expect(image).toBeDefined();
+    const summary = JSON.parse(attachmentText(json!)) as { text: string; solved: boolean; attempts: number; timings: Record<string, number>; provider: string };
+    expect(summary).toMatchObject({ solved: true, attempts: 1, provider: 'fixture' });
+    expect(summary.timings.total).toBeGreaterThan(0);
+    expect(server.answerFor(attachmentBytes(image!))).toBe(summary.text); // the attached image is the one that was solved
+    const accepted = server.stats().submissions.filter((s) => s.page === '/login' && s.ok).map((s) => s.given);
+    expect(accepted).toEqual([summary.text]);
+    // The demo test used the offline model ('local' from the fixture options): the site accepted its answer.
+    const demo = tests[1]!;
+    const demoSummary = JSON.parse(attachmentText(demo.attachments.find((a) => a.name === 'image-captcha.json')!)) as { provider: string; text: string };
+    expect(demoSummary.provider).toBe('local');
+    expect(server.stats().submissions.filter((s) => s.page === '/demo' && s.ok).map((s) => s.given.toLowerCase())).toContain(demoSummary.text.toLowerCase());
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * The `.use()` plugin through real puppeteer-extra (`addExtra(puppeteer-core)` + executablePath) in real
+ * Chromium, against the fixture site. One Chromium for the file: instance A launches it with a plain plugin;
+ * instance B (autoSolve) connects to the same browser with `puppeteer.connect()`.
+ */
+import puppeteerCore, { type Browser, type Page } from 'puppeteer-core';
+import { addExtra } from 'puppeteer-extra';
+import { PuppeteerExtraPlugin } from 'puppeteer-extra-plugin';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createFixtureSolver, startFixtureServer, type FixtureServer, type FixtureSolver } from '../../fixtures/site/index.js';
+import { ImageCaptchaPlugin, withImageCaptcha, type AutoSolveEvent, type ImageCaptchaPluginInstance } from '../../src/plugins/extra.js';
+import { AuthError, type Solver } from '../../src/index.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.js';
+
+let server: FixtureServer;
+let solver: FixtureSolver;
+let plugin: ImageCaptchaPluginInstance;
+let browser: Browser;
+const opened: Page[] = [];
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+
+beforeAll(async () => {
+  process.on('unhandledRejection', onUnhandled);
+  server = await startFixtureServer();
+  solver = createFixtureSolver(server);
+  plugin = ImageCaptchaPlugin({ solver, timeout: 45_000 });
+  const puppeteer = addExtra(puppeteerCore as never);
+  puppeteer.use(plugin);
+  browser = (await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true })) as unknown as Browser;
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  process.off('unhandledRejection', onUnhandled);
+});
+
+beforeEach(() => server.reset());
+afterEach(async () => {
+  for (const p of opened.splice(0)) await p.close().catch(() => {});
+});
+
+async function newPage(b: Browser = browser): Promise<Page> {
+  const page = await b.newPage();
+  opened.push(page);
+  return page;
+}
+
+function okSubmissions(path: string): number {
+  return server.stats().submissions.filter((s) => s.page === path && s.ok).length;
+}
+
+describe('puppeteer-extra plugin', () => {
+  it('is a real PuppeteerExtraPlugin, registered by use()', { timeout: 10_000 }, () => {
+    expect(plugin).toBeInstanceOf(PuppeteerExtraPlugin);
+    expect(plugin.base).toBe('puppeteer-extra-plugin');
+    expect(plugin._isPuppeteerExtraPlugin).toBe(true);
+    expect(plugin.name).toBe('image-captcha');
+    expect(plugin.noPuppeteerShim).toBe(true);
+    const other = addExtra(puppeteerCore as never).use(ImageCaptchaPlugin({}));
+    expect(other.pluginNames).toEqual(['image-captcha']);
+    expect(() => ImageCaptchaPlugin({ solver: 'nope' as never })).toThrow(/unknown solver/);
+  });
+
+  it('page.solveImageCaptchas() solves the Securimage login from the bytes recorded at page creation', { timeout: 60_000 }, async () => {
+    const page = withImageCaptcha(await newPage());
+    await page.goto(`${server.url}/login`);
+    const { results, errors } = await page.solveImageCaptchas();
+    expect(errors).toEqual([]);
+    expect(results).toHaveLength(1);
+    const [r] = results;
+    expect(r!.solved).toBe(true);
+    expect(r!.attempts).toBe(1);
+    // 'network' = the recorder the plugin attached in onPageCreated had the response (one-time URL never re-fetched).
+    expect(r!.capture.method).toBe('network');
+    expect(solver.solutions.at(-1)?.raw).toMatchObject({ matchedBytes: true });
+    expect(okSubmissions('/login')).toBe(1);
+  });
+
+  it('page.findImageCaptchas() lists without solving; page.solveImageCaptcha(selector) solves one', { timeout: 60_000 }, async () => {
+    const page = withImageCaptcha(await newPage());
+    await page.goto(`${server.url}/login`);
+    const found = await page.findImageCaptchas();
+    expect(found.length).toBe(1);
+    expect(server.stats().totals.submissions).toBe(0);
+    const info = server.page('/login');
+    const r = await page.solveImageCaptcha(info.selectors.image);
+    expect(r.solved).toBe(true);
+    expect(okSubmissions('/login')).toBe(1);
+  });
+
+  it('frames have the methods too, including frames that attached before any call (#120/#369)', { timeout: 60_000 }, async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/iframe-cross`);
+    const info = server.page('/iframe-cross');
+    const frame = page.frames().find((f) => f !== page.mainFrame() && f.url().includes('/iframe-cross/frame'));
+    expect(frame, 'the cross-origin login frame').toBeDefined();
+    expect(typeof (frame as unknown as { solveImageCaptchas?: unknown }).solveImageCaptchas).toBe('function');
+    const { results, errors } = await withImageCaptcha(frame!).solveImageCaptchas();
+    expect(errors).toEqual([]);
+    expect(results.map((r) => r.solved)).toEqual([true]);
+    expect(okSubmissions(info.path)).toBe(1);
+  });
+
+  it('call options win over plugin options: a failing solver given to the call is used, its error reported', { timeout: 60_000 }, async () => {
+    const page = withImageCaptcha(await newPage());
+    await page.goto(`${server.url}/login`);
+    const failing: Solver = {
+      name: 'denied',
+      async solve() {
+        throw new AuthError('denied: key rejected', { provider: 'denied' });
+      },
+    };
+    const { results, errors } = await page.solveImageCaptchas({ solver: failing });
+    expect(results).toEqual([]);
+    expect(errors.map((e) => e.error)).toMatchObject([{ name: 'AuthError', code: 'ICS_ERR_AUTH' }]);
+    await expect(page.solveImageCaptcha({ solver: failing })).rejects.toMatchObject({ name: 'AuthError' });
+    expect(server.stats().totals.submissions).toBe(0);
+  });
+
+  describe('autoSolve (second puppeteer-extra instance, connected to the same browser)', () => {
+    let auto: ImageCaptchaPluginInstance;
+    let connected: Browser;
+    let failing = false;
+    const errors: AutoSolveEvent[] = [];
+    const pageBeforeConnect: { page?: Page } = {};
+
+    beforeAll(async () => {
+      // A page that exists before the plugin sees the browser: connect() must adopt it.
+      pageBeforeConnect.page = await browser.newPage();
+      await pageBeforeConnect.page.goto(`${server.url}/?before-connect`);
+      const switching: Solver = {
+        name: 'switching',
+        solve: (task, o) => (failing ? Promise.reject(new AuthError('autoSolve test: key rejected', { provider: 'switching' })) : solver.solve(task, o)),
+      };
+      auto = ImageCaptchaPlugin({ solver: switching, autoSolve: true, timeout: 45_000, onAutoSolveError: (e) => void errors.push(e) });
+      const puppeteer = addExtra(puppeteerCore as never);
+      puppeteer.use(auto);
+      connected = (await puppeteer.connect({ browserWSEndpoint: browser.wsEndpoint() })) as unknown as Browser;
+    }, 30_000);
+
+    afterAll(async () => {
+      await pageBeforeConnect.page?.close().catch(() => {});
+      await connected?.disconnect();
+    });
+
+    it('solves after navigation and reports it as an event', { timeout: 60_000 }, async () => {
+      const page = await newPage(connected);
+      const outcome = auto.waitForAutoSolve(page, { timeout: 50_000 });
+      await page.goto(`${server.url}/login`);
+      const event = await outcome;
+      expect(event.type).toBe('solved');
+      expect(event.results?.results.map((r) => r.solved)).toEqual([true]);
+      expect(okSubmissions('/login')).toBe(1);
+    });
+
+    it('adopts a page that existed before connect()', { timeout: 60_000 }, async () => {
+      const pages = await connected.pages();
+      const existing = pages.find((p) => p.url().includes('before-connect'));
+      expect(existing, 'the page opened before connect()').toBeDefined();
+      await new Promise((r) => setTimeout(r, 300)); // onBrowser adopts existing pages without blocking connect()
+      const outcome = auto.waitForAutoSolve(existing!, { timeout: 50_000 });
+      await existing!.goto(`${server.url}/login`);
+      const event = await outcome;
+      expect(event.type).toBe('solved');
+      expect(event.results?.results[0]?.capture.method).toBe('network'); // its recorder was attached on adoption
+      expect(okSubmissions('/login')).toBe(1);
+    });
+
+    it('reports a page without a captcha as skipped', { timeout: 30_000 }, async () => {
+      const page = await newPage(connected);
+      const outcome = auto.waitForAutoSolve(page, { timeout: 25_000 });
+      await page.goto(`${server.url}/logout`);
+      expect((await outcome).type).toBe('skipped');
+      expect(server.stats().totals.submissions).toBe(0);
+    });
+
+    it('surfaces a failure through the event and the callback, never as an unhandled rejection', { timeout: 60_000 }, async () => {
+      failing = true;
+      try {
+        const page = await newPage(connected);
+        const outcome = auto.waitForAutoSolve(page, { timeout: 50_000 });
+        await page.goto(`${server.url}/login`);
+        const event = await outcome;
+        expect(event.type).toBe('failed');
+        expect(event.error).toMatchObject({ name: 'AuthError' });
+        await new Promise((r) => setTimeout(r, 200));
+        expect(errors.at(-1)?.error).toBe(event.error);
+        expect(unhandled).toEqual([]);
+      } finally {
+        failing = false;
+      }
+    });
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * Remote browsers: Chromium started by us with `--remote-debugging-port=0` (and the safe flags), then solved on
+ * through `chromium.connectOverCDP()` (Playwright), `puppeteer.connect({ browserWSEndpoint })` (Puppeteer), and
+ * puppeteer-extra's `connect()` with the plugin (which must not hang connect, and adopts existing pages).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import puppeteerCore from 'puppeteer-core';
+import { addExtra } from 'puppeteer-extra';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createFixtureSolver, startFixtureServer, type FixtureServer, type FixtureSolver } from '../../fixtures/site/index.js';
+import { attachImageRecorder, solveImageCaptcha } from '../../src/index.js';
+import { ImageCaptchaPlugin, withImageCaptcha } from '../../src/plugins/extra.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.js';
+
+let server: FixtureServer;
+let solver: FixtureSolver;
+let proc: ChildProcess;
+let profile: string;
+let wsEndpoint: string;
+
+function launchRemoteChromium(): Promise<string> {
+  profile = mkdtempSync(join(tmpdir(), 'ics-remote-'));
+  proc = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, '--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`Chromium printed no DevTools endpoint in 30s:\n${err}`)), 30_000);
+    proc.stderr!.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Chromium exited (${code}) before listening:\n${err}`));
+    });
+  });
+}
+
+beforeAll(async () => {
+  server = await startFixtureServer();
+  solver = createFixtureSolver(server);
+  wsEndpoint = await launchRemoteChromium();
+}, 60_000);
+
+afterAll(async () => {
+  if (proc && proc.exitCode === null) {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  await server?.close();
+});
+
+beforeEach(() => server.reset());
+
+function okSubmissions(path: string): number {
+  return server.stats().submissions.filter((s) => s.page === path && s.ok).length;
+}
+
+describe('remote browsers', () => {
+  it('Playwright connectOverCDP(): solves in the default context', { timeout: 60_000 }, async () => {
+    const browser = await chromium.connectOverCDP(wsEndpoint);
+    try {
+      const context = browser.contexts()[0]!;
+      const page = await context.newPage();
+      attachImageRecorder(page);
+      await page.goto(`${server.url}/login`);
+      const r = await solveImageCaptcha(page, { solver, timeout: 45_000 });
+      expect(r.solved).toBe(true);
+      expect(r.capture.method).toBe('network');
+      expect(okSubmissions('/login')).toBe(1);
+      await page.close();
+    } finally {
+      await browser.close(); // for connectOverCDP this disconnects; the remote Chromium keeps running
+    }
+    expect(proc.exitCode).toBeNull();
+  });
+
+  it('Puppeteer connect({ browserWSEndpoint }): solves a cross-origin iframe captcha', { timeout: 60_000 }, async () => {
+    const browser = await puppeteerCore.connect({ browserWSEndpoint: wsEndpoint });
+    try {
+      const page = await browser.newPage();
+      attachImageRecorder(page);
+      await page.goto(`${server.url}/iframe-cross`);
+      const r = await solveImageCaptcha(page, { solver, timeout: 45_000 });
+      expect(r.solved).toBe(true);
+      expect(okSubmissions('/iframe-cross')).toBe(1);
+      await page.close();
+    } finally {
+      await browser.disconnect();
+    }
+  });
+
+  it('puppeteer-extra connect() with the plugin: returns promptly and adopts pages that already existed', { timeout: 60_000 }, async () => {
+    // A page opened by another client before the plugin ever sees this browser.
+    const other = await puppeteerCore.connect({ browserWSEndpoint: wsEndpoint });
+    const before = await other.newPage();
+    await before.goto(`${server.url}/?opened-before`);
+    await other.disconnect();
+
+    const plugin = ImageCaptchaPlugin({ solver, timeout: 45_000 });
+    const puppeteer = addExtra(puppeteerCore as never);
+    puppeteer.use(plugin);
+    const started = Date.now();
+    const browser = (await puppeteer.connect({ browserWSEndpoint: wsEndpoint })) as unknown as import('puppeteer-core').Browser;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    try {
+      const existing = (await browser.pages()).find((p) => p.url().includes('opened-before'));
+      expect(existing).toBeDefined();
+      await new Promise((r) => setTimeout(r, 300)); // adoption runs beside connect(), not inside it
+      await existing!.goto(`${server.url}/login`);
+      const { results: [r], errors } = await withImageCaptcha(existing!).solveImageCaptchas();
+      expect(errors).toEqual([]);
+      expect(r?.solved).toBe(true);
+      expect(r?.capture.method).toBe('network'); // the plugin attached its recorder to the adopted page
+      expect(okSubmissions('/login')).toBe(1);
+      await existing!.close();
+    } finally {
+      await browser.disconnect();
+    }
+  });
+});
