@@ -18,6 +18,7 @@ import glob
 import math
 import os
 import random
+import signal
 import sys
 import time
 
@@ -137,10 +138,13 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--init", default="")
+    ap.add_argument("--end-time", default="", help="UTC HH:MM; the cosine schedule also advances with wall time so "
+                    "training ends by then on a busy machine (progress = max(step/steps, elapsed/budget))")
+    ap.add_argument("--dev-limit", type=int, default=400, help="dev images per set in periodic evals (all at the end)")
     ap.add_argument("--ckpt-min", type=float, default=4.0)
     ap.add_argument("--eval-min", type=float, default=10.0)
-    ap.add_argument("--n-synth-val", type=int, default=600)
-    ap.add_argument("--n-holdout", type=int, default=200)
+    ap.add_argument("--n-synth-val", type=int, default=400)
+    ap.add_argument("--n-holdout", type=int, default=150)
     args = ap.parse_args()
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -156,20 +160,33 @@ def main():
     n_params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
 
-    def lr_lambda(step):
-        if step < args.warmup:
-            return (step + 1) / args.warmup
-        p = min(1.0, (step - args.warmup) / max(1, args.steps - args.warmup))
-        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * p))
+    def end_ts():
+        if not args.end_time:
+            return None
+        hh, mm = map(int, args.end_time.split(":"))
+        now = time.time()
+        day = now - now % 86400
+        return day + hh * 3600 + mm * 60
 
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda)
-    step, samples, best = 0, 0, -1.0
+    def progress(step, t0):
+        p = step / max(1, args.steps)
+        e = end_ts()
+        if e is not None and e > t0:
+            p = max(p, (time.time() - t0) / (e - t0))
+        return min(1.0, p)
+
+    def lr_at(step, p):
+        if step < args.warmup:
+            return args.lr * (step + 1) / args.warmup
+        return args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * p)))
+
+    step, samples, best, t0, p = 0, 0, -1.0, time.time(), 0.0
     if args.resume and os.path.exists(last_path):
         ck = torch.load(last_path, map_location=device)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
-        sched.load_state_dict(ck["sched"])
         step, samples, best = ck["step"], ck["samples"], ck.get("best", -1.0)
+        t0 = ck.get("t0", t0)
         torch.set_rng_state(ck["torch_rng"])
         random.setstate(ck["py_rng"])
         log(f"resumed {last_path} at step {step} ({samples} samples)")
@@ -181,14 +198,14 @@ def main():
 
     # data seed depends on the step so a resumed run does not replay the same samples
     ds = SynthBatches(batch, args.seed * 100003 + step, args.reuse, args.npm_prob, args.npm_root)
-    dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=args.workers,
-                                     persistent_workers=args.workers > 0, prefetch_factor=4 if args.workers else None)
+    dl_kw = dict(persistent_workers=True, prefetch_factor=4) if args.workers > 0 else {}
+    dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=args.workers, **dl_kw)
     log("building eval sets ...")
     sets = make_eval_sets(args.n_synth_val, args.n_holdout)
     log(f"eval sets: synth={len(sets[0])} holdout={ {k: len(v) for k, v in sets[1].items()} } dev={ {k: len(v) for k, v in sets[2].items()} }")
 
     def save(path, extra=None):
-        ck = {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "step": step,
+        ck = {"model": model.state_dict(), "opt": opt.state_dict(), "t0": t0, "progress": p, "step": step,
               "samples": samples, "best": best, "torch_rng": torch.get_rng_state(), "py_rng": random.getstate(),
               "args": vars(args), "params": n_params, "time": time.time()}
         if extra:
@@ -202,7 +219,24 @@ def main():
     t_log, s_log = time.time(), samples
     loss_avg = None
     it = iter(dl)
-    while step < args.steps:
+    stop = {"flag": False}
+
+    def on_term(signum, frame):  # checkpoint and exit cleanly on SIGTERM/SIGINT
+        stop["flag"] = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    while True:
+        p = progress(step, t0)
+        if p >= 1.0:
+            break
+        lr = lr_at(step, p)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        if stop["flag"]:
+            save(last_path)
+            log(f"stopped by signal at step {step}; saved {last_path}")
+            return
         x, tg, tl = next(it)
         x = x.to(device)
         logits = model(x)                                  # N, T, C
@@ -213,22 +247,21 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
-        sched.step()
         step += 1
         samples += x.shape[0]
         loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
         if step % 50 == 0:
             dt = time.time() - t_log
-            log(f"step {step} samples {samples} loss {loss_avg:.4f} lr {sched.get_last_lr()[0]:.2e} "
+            log(f"step {step} samples {samples} loss {loss_avg:.4f} lr {lr:.2e} progress {p:.3f} "
                 f"{(samples - s_log) / dt:.1f} samples/s")
             t_log, s_log = time.time(), samples
         now = time.time()
-        done = step >= args.steps
+        done = progress(step, t0) >= 1.0
         if now - t_ev > args.eval_min * 60 or done:
             te = time.time()
-            r = run_eval(model, sets, device)
+            r = run_eval(model, sets, device, dev_limit=None if done else args.dev_limit)
             score = r["synth"] + sum(r[f] for f in holdout.FAMILIES) / len(holdout.FAMILIES)
-            log("EVAL step %d samples %d " % (step, samples) + " ".join(f"{k}={v:.4f}" for k, v in r.items())
+            log("EVAL%s step %d samples %d " % (" (final, full dev)" if done else "", step, samples) + " ".join(f"{k}={v:.4f}" for k, v in r.items())
                 + f" score={score:.4f} ({time.time() - te:.0f}s)")
             if score > best:
                 best = score

@@ -325,6 +325,45 @@ def low_res(img, rng, f=None):
     return small.resize((w, h), rng.choice([Image.BILINEAR, Image.NEAREST])) if rng.random() < 0.5 else small
 
 
+def perspective(img, rng, k=0.12):
+    w, h = img.size
+    d = lambda a: rng.uniform(-k, k) * a  # noqa: E731
+    quad = (d(w), d(h), d(w), h + d(h), w + d(w), h + d(h), w + d(w), d(h))
+    bgc = img.getpixel((0, 0))
+    out = img.transform((w, h), Image.QUAD, quad, Image.BILINEAR, fillcolor=bgc)
+    return out
+
+
+def stripes(img, rng):
+    d = ImageDraw.Draw(img)
+    w, h = img.size
+    col = light_color(rng, 150)
+    step = rng.randint(3, 10)
+    slope = rng.uniform(-1, 1) * h
+    for x in range(-h, w + h, step):
+        d.line([(x, 0), (x + slope, h)], fill=col, width=rng.randint(1, 2))
+
+
+def confusers(img, rng):
+    """Faint small glyphs in the background (not part of the answer)."""
+    w, h = img.size
+    d = ImageDraw.Draw(img)
+    for _ in range(rng.randint(3, 12)):
+        f = font(rng.choice(FONTS), rng.randint(max(6, h // 6), max(8, h // 3)))
+        d.text((rng.uniform(0, w), rng.uniform(0, h)), rng.choice(CHARSET), font=f, fill=light_color(rng, 185))
+
+
+def shadow_text(img, rng):
+    """Drop shadow: offset, blurred copy of the dark pixels underneath."""
+    a = np.asarray(img.convert("L"), np.float32)
+    m = Image.fromarray(np.clip((200 - a) * 2, 0, 255).astype(np.uint8))
+    m = m.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.5)))
+    sh = img.copy()
+    dx, dy = rng.randint(1, 3), rng.randint(1, 3)
+    sh.paste(rand_color(rng, 100, 190), (dx, dy, img.size[0] + dx, img.size[1] + dy), m)
+    return Image.composite(img, sh, m)
+
+
 def finish(img, rng, p=1.0):
     """Generic post-processing shared by styles (blur, noise, jpeg, low-res)."""
     if rng.random() < 0.25 * p:
@@ -383,13 +422,28 @@ def compose(rng, text, *, fonts=None, size=None, bg=None, colors="dark", angle=(
 # ---------------------------------------------------------------- styles
 def style_generic(rng):
     text = random_text(rng)
-    img = compose(rng, text, angle=rng.choice([(-5, 5), (-15, 15), (-30, 30)]),
+    bg = None
+    r = rng.random()
+    if r < 0.08:
+        bg = background(rng, 10, 10, "light")
+        bg = bg.resize((400, 120))
+        stripes(bg, rng)
+    img = compose(rng, text, bg=bg, angle=rng.choice([(-5, 5), (-15, 15), (-30, 30)]),
                   spacing=rng.choice([(0.95, 1.15), (0.8, 1.0), (0.65, 0.85), (1.1, 1.5)]),
                   yjit=rng.choice([0.0, 0.1, 0.25]), stroke=rng.choice([0, 0, 0, 1, 2]), hollow=rng.random() < 0.1,
                   shear=rng.choice([0, 0, rng.uniform(-0.4, 0.4)]), xscale=rng.choice([(1, 1), (0.7, 1.3)]),
                   per_char_font=rng.random() < 0.2, size=rng.randint(14, 48))
+    if rng.random() < 0.08:
+        confusers(img, rng)
+    if rng.random() < 0.06:
+        img = shadow_text(img, rng)
     if rng.random() < 0.3:
         img = sine_warp(img, rng)
+    if rng.random() < 0.15:
+        img = perspective(img, rng)
+    if rng.random() < 0.1:
+        mask = fuzz_mask(Image.fromarray((255 - np.asarray(img.convert("L"))).astype(np.uint8)), rng, (0.7, 2))
+        img = Image.composite(Image.new("RGB", img.size, dark_color(rng)), img, mask.point(lambda v: 255 if v > 110 else 0))
     if rng.random() < 0.4:
         noise_lines(img, rng, rng.randint(1, 4))
     if rng.random() < 0.2:
@@ -401,27 +455,57 @@ def style_generic(rng):
     return text, finish(img, rng)
 
 
+def fuzz_mask(mask, rng, amount=(1.0, 3.0)):
+    """Speckled halo around strokes (random per-pixel displacement), like cheap 'shadow' captcha effects."""
+    w, h = mask.size
+    g = np.random.default_rng(rng.getrandbits(32))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    s = rng.uniform(*amount)
+    dx = g.normal(rng.uniform(-1, 1.5), s, (h, w)).astype(np.float32)
+    dy = g.normal(0, s * 0.6, (h, w)).astype(np.float32)
+    sp = np.asarray(remap(mask, xx + dx, yy + dy), np.float32)
+    sp = np.where(g.random((h, w)) < rng.uniform(0.4, 0.8), sp, 0)
+    m = np.maximum(np.asarray(mask, np.float32), sp * rng.uniform(0.6, 1.0))
+    return Image.fromarray(np.clip(m, 0, 255).astype(np.uint8), "L")
+
+
 def style_lineblur(rng):
-    """Gray text, heavy overlap, one thick noise line through it, blur, light gradient bg."""
-    text = random_text(rng, rng.choice(["lower_digits", "lower_digits", "all", "upper_digits", "digits"]),
-                       rng.choice([4, 5, 5, 5, 6]))
-    W, H = rng.choice([(200, 50), (200, 50), (180, 50), (220, 60), (160, 40)])
-    g1, g2 = rng.randint(200, 250), rng.randint(150, 235)
-    bg = gradient(W, H, (g1,) * 3, (g2,) * 3, rng, horizontal=rng.random() < 0.7)
-    fonts = BOLDISH if rng.random() < 0.6 else FONTS
-    tc = (rng.randint(0, 60),) * 3
-    img = compose(rng, text, fonts=fonts, size=rng.randint(int(H * 0.55), int(H * 0.8)), bg=bg, colors=tc,
-                  angle=(-6, 6), spacing=(0.6, 0.85), yjit=0.06, xscale=(0.7, 1.0), canvas=(W, H),
-                  stroke=rng.choice([0, 0, 1]))
+    """Near-black text on a horizontal gray->white gradient, tight overlap, speckled stroke halo, one thick
+    noise polyline across the text, light blur (the 'captcha version 2' look) - plus variations."""
+    text = random_text(rng, rng.choice(["lower_digits", "lower_digits", "lower_digits", "all", "upper_digits", "digits"]),
+                       rng.choice([4, 5, 5, 5, 5, 6, 7]))
+    W, H = rng.choice([(200, 50), (200, 50), (200, 50), (180, 50), (220, 60), (160, 40), (240, 60)])
+    g1, g2 = rng.randint(165, 230), rng.randint(230, 255)
+    if rng.random() < 0.2:
+        g1, g2 = g2, g1
+    bg = gradient(W, H, (g1,) * 3, (g2,) * 3, rng, horizontal=rng.random() < 0.85)
+    fonts = BOLDISH if rng.random() < 0.7 else FONTS
+    size = rng.randint(int(H * 0.58), int(H * 0.85))
+    pieces, tw, th = layout(rng, text, fonts, size, angle=(-5, 5), spacing=(0.68, 0.92), yjit=0.04,
+                            xscale=(0.8, 1.05), stroke=rng.choice([0, 0, 0, 1]))
+    mask = Image.new("L", (W, H), 0)
+    ox = rng.uniform(0.08, 0.3) * W
+    if ox + tw > W - 4:
+        ox = max(0, (W - tw) / 2)
+    oy = (H - th) * rng.uniform(0.3, 0.6)
+    draw_pieces(mask, pieces, ox, oy, [255] * len(text), th)
+    if rng.random() < 0.8:
+        mask = fuzz_mask(mask, rng)
+    img = bg.copy()
+    tc = (rng.randint(0, 40),) * 3
+    img.paste(tc, (0, 0, W, H), mask)
     d = ImageDraw.Draw(img)
-    pts = bezier_pts(rng, W, H, spread=0.25)
-    pts = [(x * 0.8 + W * 0.1, y) for x, y in pts]
-    d.line(pts, fill=tc, width=rng.randint(1, 3), joint="curve")
-    if rng.random() < 0.3:
+    n = rng.choice([2, 2, 3, 4])
+    x0 = rng.uniform(0.05, 0.3) * W
+    x1 = rng.uniform(0.6, 0.92) * W
+    pts = [(x0 + (x1 - x0) * i / (n - 1) + rng.uniform(-5, 5), rng.uniform(0.2, 0.85) * H) for i in range(n)]
+    d.line(pts, fill=tc, width=rng.randint(2, 4), joint="curve")
+    if rng.random() < 0.25:
         noise_lines(img, rng, 1, color=tc, width=(1, 2))
-    img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.3)))
-    if rng.random() < 0.5:
-        img = pixel_noise(img, rng, rng.uniform(2, 10))
+    if rng.random() < 0.7:
+        img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0)))
+    if rng.random() < 0.3:
+        img = pixel_noise(img, rng, rng.uniform(2, 8))
     return text, img
 
 
