@@ -37,6 +37,8 @@ Options:
   --concurrency <n>          solves running at once per client     (default ${SERVER_DEFAULTS.concurrency})
   --queue <n>                requests waiting for a slot; beyond it
                              clients get ERROR_SERVICE_UNAVALIABLE  (default ${SERVER_DEFAULTS.queueSize})
+  --client-queue <n>         of those, most from one client; beyond
+                             it ERROR_RATE_LIMIT                    (default: --queue)
   --workers <n>              solver worker threads                 (default min(${SERVER_DEFAULTS.maxWorkers}, CPUs))
   --threads <n>              onnxruntime threads per worker        (default ${SERVER_DEFAULTS.threads})
   --model <path>             .onnx model (its .json sidecar beside it)
@@ -81,6 +83,7 @@ export async function serveCommand(argv: string[], io: ServeCommandIO = {}): Pro
         'api-key': { type: 'string' },
         concurrency: { type: 'string' },
         queue: { type: 'string' },
+        'client-queue': { type: 'string' },
         workers: { type: 'string' },
         threads: { type: 'string' },
         model: { type: 'string' },
@@ -111,6 +114,7 @@ export async function serveCommand(argv: string[], io: ServeCommandIO = {}): Pro
       apiKey: apiKey && apiKey.trim() !== '' ? apiKey : false,
       concurrency: intFlag('concurrency', values.concurrency, 1, 100_000),
       queueSize: intFlag('queue', values.queue, 0, 1_000_000),
+      clientQueueSize: intFlag('client-queue', values['client-queue'], 0, 1_000_000),
       workers: intFlag('workers', values.workers, 0, 64),
       threads: intFlag('threads', values.threads, 1, 64),
       model: values.model,

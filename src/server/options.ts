@@ -46,6 +46,12 @@ export interface CapSolverServerOptions {
    */
   queueSize?: number;
   /**
+   * Requests one client may have waiting, so one busy client cannot fill the whole queue; beyond it that
+   * client gets ERROR_RATE_LIMIT (HTTP 429, `Retry-After`).
+   * @default `queueSize` (no per-client share)
+   */
+  clientQueueSize?: number;
+  /**
    * Worker threads for the default LocalSolver, each with its own ONNX session. 0 runs it on the server's
    * own thread. Ignored with a custom `solver`.
    * @default min(4, os.availableParallelism())
@@ -117,6 +123,7 @@ export interface ResolvedServerOptions {
   concurrency: number;
   maxRunning: number;
   queueSize: number;
+  clientQueueSize: number;
   workers: number;
   threads: number;
   model?: string;
@@ -180,6 +187,7 @@ export function resolveServerOptions(options: CapSolverServerOptions = {}, env: 
     concurrency: int('concurrency', options.concurrency ?? d.concurrency, 1, 100_000),
     maxRunning: int('maxRunning', options.maxRunning ?? (options.solver ? d.maxRunningCustom : Math.max(2, 2 * workers)), 1, 100_000),
     queueSize: int('queueSize', options.queueSize ?? d.queueSize, 0, 1_000_000),
+    clientQueueSize: int('clientQueueSize', options.clientQueueSize ?? options.queueSize ?? d.queueSize, 0, 1_000_000),
     workers,
     threads: int('threads', options.threads ?? d.threads, 1, 64),
     model: options.model,

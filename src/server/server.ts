@@ -132,7 +132,7 @@ async function defaultSolver(opts: ResolvedServerOptions): Promise<Solver> {
 
 async function start(opts: ResolvedServerOptions, solver: Solver, ownsSolver: boolean): Promise<CapSolverServer> {
   const startedAt = Date.now();
-  const admission = new Admission({ maxRunning: opts.maxRunning, concurrency: opts.concurrency, queueSize: opts.queueSize });
+  const admission = new Admission({ maxRunning: opts.maxRunning, concurrency: opts.concurrency, queueSize: opts.queueSize, clientQueueSize: opts.clientQueueSize });
   const results = new TtlStore<string, TaskRecord>(opts.resultTtl, opts.maxResults);
   const keyDigest = opts.apiKey ? digest(opts.apiKey) : undefined;
   const counters = {
@@ -165,6 +165,9 @@ async function start(opts: ResolvedServerOptions, solver: Solver, ownsSolver: bo
     } catch (error) {
       if (error instanceof QueueFullError) {
         counters.tasks.busy++;
+        if (error.perClient) {
+          throw new WireError('ERROR_RATE_LIMIT', `Request frequency/rate limit: ${error.message}; retry after ${SERVER_DEFAULTS.retryAfter}s`, { retryAfter: SERVER_DEFAULTS.retryAfter });
+        }
         throw new WireError('ERROR_SERVICE_UNAVALIABLE', `Service is temporarily unavailable: ${error.message}; retry after ${SERVER_DEFAULTS.retryAfter}s`, {
           retryAfter: SERVER_DEFAULTS.retryAfter,
         });
@@ -585,9 +588,10 @@ export function parseTask(body: JsonBody, dialect: Dialect): ParsedTask {
   } catch {
     throw new WireError('ERROR_INVALID_IMAGE', 'Invalid image: "task.body" is not base64 (send the image bytes as base64, no data: prefix)');
   }
-  const bytes = Buffer.from(b64, 'base64');
-  if (bytes.length === 0) throw new WireError('ERROR_INVALID_IMAGE', 'Invalid image: "task.body" is empty', { taskapi: [3, 'ERROR_ZERO_CAPTCHA_FILESIZE'] });
-  if (!sniffImageFormat(bytes)) {
+  // the signature is in the first bytes (SVG: the first 512); decoding the head is enough
+  const head = Buffer.from(b64.slice(0, 1024), 'base64');
+  if (head.length === 0) throw new WireError('ERROR_INVALID_IMAGE', 'Invalid image: "task.body" is empty', { taskapi: [3, 'ERROR_ZERO_CAPTCHA_FILESIZE'] });
+  if (!sniffImageFormat(head)) {
     throw new WireError('ERROR_INVALID_IMAGE', 'Invalid image: "task.body" is not an image (no PNG, JPEG, GIF, WebP, BMP or SVG signature)');
   }
   const local: ImageToTextTask = { body: b64 };

@@ -12,8 +12,9 @@ import { createCapSolverServer, serveCommand, type CapSolverServer } from '../..
 import { FakeSolver, expectedText, post, pngBody } from './server-helpers.js';
 
 const root = resolve(__dirname, '../..');
-const MODEL = join(root, 'models/captcha-ocr.onnx');
-const hasModel = existsSync(MODEL) && existsSync(join(root, 'models/captcha-ocr.json'));
+// SERVER_TEST_MODEL points these tests at another model (its .json sidecar beside it)
+const MODEL = process.env.SERVER_TEST_MODEL ? resolve(process.env.SERVER_TEST_MODEL) : join(root, 'models/captcha-ocr.onnx');
+const hasModel = existsSync(MODEL) && existsSync(MODEL.replace(/\.onnx$/, '.json'));
 
 const servers: CapSolverServer[] = [];
 afterEach(async () => {
@@ -71,12 +72,12 @@ describe.skipIf(!hasModel)('the real LocalSolver behind the server', () => {
   it('answers what LocalSolver reads in-process, on worker threads and on the server thread', async () => {
     const { LocalSolver } = await import('../../src/solvers/offline/index.js');
     const images = await Promise.all(['k7Pd', 'X2ma', 'HbQ9'].map(captchaPng));
-    const local = new LocalSolver();
+    const local = new LocalSolver({ model: MODEL });
     const expected = [];
     for (const img of images) expected.push((await local.recognize(img)).text);
     await local.close();
     for (const workers of [1, 0]) {
-      const s = await createCapSolverServer({ port: 0, workers });
+      const s = await createCapSolverServer({ port: 0, workers, model: MODEL });
       servers.push(s);
       for (const [i, img] of images.entries()) {
         const r = await post(`${s.url}/createTask`, { clientKey: 'k', task: { type: 'ImageToTextTask', body: img.toString('base64') } });
@@ -124,7 +125,7 @@ describe('serveCommand', () => {
     const stop = new AbortController();
     const key = 'cli-key-0123456';
     let url = '';
-    const running = serveCommand(['--port', '0', '--api-key', key, '--workers', '1'], {
+    const running = serveCommand(['--port', '0', '--api-key', key, '--workers', '1', '--model', MODEL], {
       stdout: out,
       stderr: capture(),
       env: {},

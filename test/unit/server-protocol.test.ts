@@ -368,6 +368,24 @@ describe('limits and shutdown', () => {
     await agent.close();
   });
 
+  it('one client over its share of the queue gets 429 ERROR_RATE_LIMIT; another client still gets in', async () => {
+    const solver = new FakeSolver({ delay: 150 });
+    const s = await serve({ solver, maxRunning: 1, concurrency: 1, queueSize: 10, clientQueueSize: 1 });
+    const a1 = post(`${s.url}/createTask`, { ...task(pngBody(1, 99)), clientKey: 'client-a' });
+    await new Promise((r) => setTimeout(r, 30));
+    const a2 = post(`${s.url}/createTask`, { ...task(pngBody(2, 99)), clientKey: 'client-a' });
+    await new Promise((r) => setTimeout(r, 30));
+    const a3 = await post(`${s.url}/createTask`, { ...task(pngBody(3, 99)), clientKey: 'client-a' });
+    expect([a3.status, a3.json.errorId, a3.json.errorCode]).toEqual([429, 1, 'ERROR_RATE_LIMIT']);
+    expect(sortedKeys(a3.json)).toEqual(ERROR_KEYS);
+    expect(a3.headers['retry-after']).toBe('1');
+    const b1 = await post(`${s.url}/createTask`, { ...task(pngBody(4, 99)), clientKey: 'client-b' });
+    expect(b1.json.status).toBe('ready');
+    expect((await a1).json.status).toBe('ready');
+    expect((await a2).json.status).toBe('ready');
+    expect(s.stats().tasks).toMatchObject({ solved: 3, busy: 1, failed: 0 });
+  });
+
   it('close() lets in-flight tasks finish, refuses new connections, and does not close a solver it was given', async () => {
     const solver = new FakeSolver({ delay: 300 });
     let closedSolver = false;

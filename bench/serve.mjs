@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// Benchmark of the local CapSolver server (`npm run bench:serve`, after `npx tsup`): solves/s and p50/p95
+// latency at client concurrency 1, 8 and 64, over HTTP on loopback to a server in a child process, next to
+// the same images through LocalSolver in-process (the ceiling). Also: how long GET /health takes while the
+// server is loaded (the event loop's responsiveness). Prints numbers, asserts nothing.
+//
+// Usage: node bench/serve.mjs [--n 400] [--concurrency 1,8,64] [--workers 0,2] [--model models/captcha-ocr.onnx] [--dist dist]
+// Images: svg-captcha rendered by sharp, with the option ranges the model was trained on (training/gen_npm.mjs).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const N = Number(args.n ?? 400);
+const LEVELS = String(args.concurrency ?? '1,8,64').split(',').map(Number);
+const WORKERS = String(args.workers ?? `0,${Math.min(4, availableParallelism())}`).split(',').map(Number);
+const MODEL = resolve(args.model ?? join(root, 'models/captcha-ocr.onnx'));
+
+const DIST = resolve(args.dist ?? join(root, 'dist'));
+const distServer = join(DIST, 'server.js');
+const distIndex = join(DIST, 'index.js');
+if (!existsSync(distServer) || !existsSync(distIndex)) {
+  console.error('bench/serve.mjs: dist/ is missing: run `npx tsup` first');
+  process.exit(1);
+}
+if (!existsSync(MODEL)) {
+  console.error(`bench/serve.mjs: no model at ${MODEL} (pass --model path/to/model.onnx)`);
+  process.exit(1);
+}
+
+const { LocalSolver } = await import(pathToFileURL(distIndex).href);
+const { Agent, request } = require('undici');
+const sharp = require('sharp');
+const svgCaptcha = require('svg-captcha');
+
+// --- images --------------------------------------------------------------------------------------------
+let seed = 7;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+const ri = (a, b) => a + Math.floor(rnd() * (b - a + 1));
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+const PRESET = LOWER + LOWER.toUpperCase() + '0123456789';
+const images = [];
+for (let i = 0; i < N; i++) {
+  const c = svgCaptcha.create({ size: ri(4, 6), noise: ri(0, 4), color: rnd() < 0.5, charPreset: PRESET, width: ri(100, 160), height: ri(40, 60), fontSize: ri(40, 60) });
+  images.push({ label: c.text, body: (await sharp(Buffer.from(c.data)).png().toBuffer()).toString('base64') });
+}
+
+// --- helpers -------------------------------------------------------------------------------------------
+const pct = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+
+/** Runs `fn(image)` over all images with `c` callers; returns solves/s, latency percentiles, correct answers. */
+async function drive(c, fn) {
+  const lat = [];
+  let next = 0;
+  let correct = 0;
+  let ok = 0;
+  const other = {};
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: c }, async () => {
+      while (next < images.length) {
+        const img = images[next++];
+        const t = performance.now();
+        const r = await fn(img);
+        lat.push(performance.now() - t);
+        if (r.text !== undefined) {
+          ok++;
+          if (r.text === img.label) correct++;
+        } else other[r.code] = (other[r.code] ?? 0) + 1;
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  return { rate: ok / secs, p50: pct(lat, 0.5), p95: pct(lat, 0.95), ok, correct, other };
+}
+
+function row(label, c, r, ceiling) {
+  const extra = Object.keys(r.other).length ? ` other=${JSON.stringify(r.other)}` : '';
+  const ratio = ceiling ? `${((r.rate / ceiling) * 100).toFixed(0)}%` : '';
+  console.log(
+    `${label.padEnd(28)} c=${String(c).padEnd(3)} ${f1(r.rate).padStart(7)} solves/s  p50 ${f1(r.p50).padStart(7)} ms  p95 ${f1(r.p95).padStart(7)} ms  ` +
+      `exact ${r.correct}/${images.length}  ${ratio.padStart(5)}${extra}`,
+  );
+}
+
+console.log(`bench/serve.mjs: ${N} svg-captcha images, model ${MODEL}`);
+console.log(`node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+
+// --- ceiling: LocalSolver in this process --------------------------------------------------------------
+const local = new LocalSolver({ model: MODEL });
+await local.load();
+for (const img of images.slice(0, 20)) await local.recognize(img.body);
+const ceiling = {};
+for (const c of LEVELS) {
+  const r = await drive(c, async (img) => ({ text: (await local.recognize(img.body)).text }));
+  ceiling[c] = r.rate;
+  row('LocalSolver in-process', c, r);
+}
+await local.close();
+
+// --- the server in a child process, driven over loopback ------------------------------------------------
+async function startServer(workers) {
+  const code = `
+    const { createCapSolverServer } = await import(${JSON.stringify(pathToFileURL(distServer).href)});
+    const s = await createCapSolverServer({ port: 0, workers: ${workers}, model: ${JSON.stringify(MODEL)}, queueSize: 4096, concurrency: 1024 });
+    process.stdout.write(JSON.stringify({ url: s.url }) + '\\n');
+    process.on('SIGTERM', async () => { process.stdout.write(JSON.stringify({ stats: s.stats() }) + '\\n'); await s.close(); process.exit(0); });
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let buffer = '';
+  const lines = [];
+  let wake;
+  child.stdout.on('data', (d) => {
+    buffer += d;
+    let i;
+    while ((i = buffer.indexOf('\n')) >= 0) {
+      lines.push(JSON.parse(buffer.slice(0, i)));
+      buffer = buffer.slice(i + 1);
+      wake?.();
+    }
+  });
+  const nextLine = () => new Promise((res, rej) => {
+    if (lines.length) return res(lines.shift());
+    const timer = setTimeout(() => rej(new Error('server did not answer within 60 s')), 60_000);
+    wake = () => { clearTimeout(timer); wake = undefined; res(lines.shift()); };
+    child.once('exit', (c) => rej(new Error(`server exited with ${c}`)));
+  });
+  const { url } = await nextLine();
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      const { stats } = await nextLine();
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      return stats;
+    },
+  };
+}
+
+const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
+async function solveOverHttp(url, img) {
+  const res = await request(`${url}/createTask`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ clientKey: 'bench', task: { type: 'ImageToTextTask', body: img.body } }),
+    dispatcher: agent,
+  });
+  const json = await res.body.json();
+  return json.errorId === 0 ? { text: json.solution.text } : { code: json.errorCode };
+}
+
+for (const workers of WORKERS) {
+  console.log('');
+  const server = await startServer(workers);
+  for (const img of images.slice(0, 20)) await solveOverHttp(server.url, img);
+  for (const c of LEVELS) {
+    // probe GET /health every 25 ms while the load runs
+    const health = [];
+    let probing = true;
+    const prober = (async () => {
+      while (probing) {
+        const t = performance.now();
+        const res = await request(`${server.url}/health`, { dispatcher: agent });
+        await res.body.text();
+        health.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
+    const r = await drive(c, (img) => solveOverHttp(server.url, img));
+    probing = false;
+    await prober;
+    health.sort((a, b) => a - b);
+    row(`server, workers=${workers}`, c, r, ceiling[c]);
+    console.log(`${''.padEnd(28)}        GET /health under load: p50 ${f1(pct(health, 0.5))} ms, p95 ${f1(pct(health, 0.95))} ms (${health.length} probes)`);
+  }
+  const stats = await server.stop();
+  console.log(`${''.padEnd(28)}        server stats: ${JSON.stringify({ tasks: stats.tasks, peakQueued: stats.peakQueued, errors: stats.errors })}`);
+}
+await agent.close();
+console.log('\n% = server solves/s relative to LocalSolver in-process at the same concurrency (the ceiling).');
