@@ -174,4 +174,67 @@ describe('fixture pages over HTTP', () => {
     expect(await verify()).toMatchObject({ ok: true });
     expect(await verify()).toMatchObject({ ok: false });
   });
+
+  it('/botdetect: icons come from the captcha handler; the image is stable per instance; reload gives a new instance', async () => {
+    const page = await get(`${server.url}/botdetect`);
+    const id = attr(page.text, /name="BDC_VCID_ExampleCaptcha" id="BDC_VCID_ExampleCaptcha" value="(\w+)"/);
+    expect(page.text).toContain('href="//captcha.org/captcha.html?asp.net"');
+    const icon = await get(`${server.url}/BotDetectCaptcha.ashx?get=reload-icon`);
+    expect(await sharp(icon.body).metadata()).toMatchObject({ width: 32, height: 32 });
+    expect(server.answerFor(icon.body)).toBeUndefined();
+    const a = await get(`${server.url}/BotDetectCaptcha.ashx?get=image&c=ExampleCaptcha&t=${id}`);
+    const b = await get(`${server.url}/BotDetectCaptcha.ashx?get=image&c=ExampleCaptcha&t=${id}`);
+    expect(a.body.equals(b.body)).toBe(true);
+    const newId = (await get(`${server.url}/BotDetectCaptcha.ashx?get=reload&c=ExampleCaptcha`)).text;
+    expect(newId).not.toBe(id);
+    const bad = await post(`${server.url}/botdetect`, { BDC_VCID_ExampleCaptcha: id, CaptchaCode: wrongAnswer(server.answerFor(a.body)!) });
+    expect(bad.text).toContain('CaptchaErrorLabel');
+    const img = await get(`${server.url}/BotDetectCaptcha.ashx?get=image&c=ExampleCaptcha&t=${newId}`);
+    expect((await post(`${server.url}/botdetect`, { BDC_VCID_ExampleCaptcha: newId, CaptchaCode: server.answerFor(img.body)! })).text).toContain('botdetect-success');
+  });
+
+  it('/django: stable per key, 410 Gone once used, refresh JSON', async () => {
+    const page = await get(`${server.url}/django`);
+    const key = attr(page.text, /name="captcha_0" value="(\w+)"/);
+    const url = `${server.url}/captcha/image/${key}/`;
+    const a = await get(url);
+    expect(a.body.equals((await get(url)).body)).toBe(true);
+    expect((await post(`${server.url}/django`, { captcha_0: key, captcha_1: server.answerFor(a.body)! })).text).toContain('django-success');
+    expect((await get(url)).status).toBe(410);
+    const refresh = JSON.parse((await get(`${server.url}/captcha/refresh/`, { 'x-requested-with': 'XMLHttpRequest' })).text) as { key: string; image_url: string };
+    expect(refresh.image_url).toBe(`/captcha/image/${refresh.key}/`);
+    expect((await get(server.url + refresh.image_url)).status).toBe(200);
+  });
+
+  it('/conditional: captcha hidden until needCaptcha says true; the image is bound to the JSESSIONID cookie', async () => {
+    const res = await request(`${server.url}/conditional`);
+    const html = await res.body.text();
+    expect(html).toContain('id="captchaDiv" style="display:none"');
+    const setCookie = String(res.headers['set-cookie']);
+    const sid = attr(setCookie, /JSESSIONID=(\w+)/);
+    expect(html).toContain(`value="LT-${sid}-cas"`);
+    expect((await get(`${server.url}/authserver/needCaptcha.html?username=alice`)).text).toBe('true');
+    expect((await get(`${server.url}/authserver/captcha.html?ts=1`)).status).toBe(404);
+    const img = await get(`${server.url}/authserver/captcha.html?ts=2`, { cookie: `JSESSIONID=${sid}` });
+    expect(img.headers['content-type']).toBe('image/jpeg');
+    const answer = server.answerFor(img.body)!;
+    const bad = await post(`${server.url}/conditional`, { lt: `LT-${sid}-cas`, captchaResponse: wrongAnswer(answer), username: 'alice' });
+    expect(bad.text).toContain('无效的验证码');
+    expect(bad.text).toContain('value="alice"');
+    expect(bad.text).toContain('checkNeedCaptcha();');
+  });
+
+  it('/decoys: the Bitrix captcha is stable per sid and the decoys are not captchas', async () => {
+    const page = await get(`${server.url}/decoys`);
+    const sid = attr(page.text, /name="captcha_sid" value="(\w+)"/);
+    for (const decoy of ['/static/banner.png', '/static/avatar.png', '/static/qr.png', '/static/logo.png']) {
+      const img = await get(server.url + decoy);
+      expect(img.status).toBe(200);
+      expect(server.answerFor(img.body)).toBeUndefined();
+    }
+    expect(await sharp((await get(`${server.url}/static/banner.png`)).body).metadata()).toMatchObject({ width: 180, height: 40 });
+    const img = await get(`${server.url}/bitrix/tools/captcha.php?captcha_sid=${sid}`);
+    expect(await sharp(img.body).metadata()).toMatchObject({ width: 180, height: 40, format: 'jpeg' });
+    expect((await post(`${server.url}/decoys`, { captcha_sid: sid, captcha_word: server.answerFor(img.body)! })).text).toContain('bitrix-success');
+  });
 });
