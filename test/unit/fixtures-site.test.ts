@@ -235,6 +235,26 @@ describe('fixture site: cross origin, HTTP lookup, solver', () => {
     await expect(solver.solve({ body: shot.toString('base64') })).rejects.toMatchObject({ code: 'ICS_ERR_UNSOLVABLE' });
   });
 
+  it('createFixtureSolver: unsolvableFirst, delayMs with abort, reportIncorrect', async () => {
+    const { bytes } = await openLogin();
+    const body = bytes.toString('base64');
+    const solver = createFixtureSolver(server, { unsolvableFirst: 1, wrongFirst: 1, delayMs: 50 });
+    await expect(solver.solve({ body })).rejects.toMatchObject({ code: 'ICS_ERR_UNSOLVABLE' });
+    const wrong = await solver.solve({ body });
+    expect(wrong.raw).toMatchObject({ wrong: true });
+    await solver.reportIncorrect!(wrong);
+    expect(solver.reported).toEqual([wrong]);
+    const right = await solver.solve({ body });
+    expect(right.text).toBe(server.answerFor(bytes));
+    expect(right.elapsedMs).toBeGreaterThanOrEqual(45);
+    const ac = new AbortController();
+    const reason = new Error('stop');
+    const pending = solver.solve({ body }, { signal: ac.signal });
+    ac.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+    expect(solver.calls).toHaveLength(4);
+  });
+
   it('createHttpFixtureSolver answers through /__fixture/answer', async () => {
     const { bytes } = await openLogin();
     const solver = createHttpFixtureSolver(server.url);
