@@ -181,7 +181,12 @@ async function start(opts: ResolvedServerOptions, solver: Solver, ownsSolver: bo
     let localError: unknown;
     // The slot is held until the solver itself settles (not merely until we stop waiting), so a timed-out
     // solve cannot let more work pile onto a busy solver.
-    const run = solver.solve(task.local, { timeout: Math.max(1, deadline.remaining()) });
+    let run: Promise<Solution>;
+    try {
+      run = solver.solve(task.local, { timeout: Math.max(1, deadline.remaining()) });
+    } catch (error) {
+      run = Promise.reject(error);
+    }
     run.then(release, release);
     try {
       local = await deadline.race(run);
