@@ -6,7 +6,7 @@
  */
 import type { FrameDriver, PageDriver } from '../browser/driver.js';
 import type { Deadline } from '../core/deadline.js';
-import { InvalidImageError, PageClosedError } from '../core/errors.js';
+import { CaptchaNotFoundError, InvalidImageError, type CaptchaSolverErrorOptions } from '../core/errors.js';
 import { sniffImageFormat, toImageBytes, MIME_BY_FORMAT, type ImageFormat } from '../core/image.js';
 import type { CaptchaKind } from '../locate/types.js';
 import { existingRecorder } from './recorder.js';
@@ -51,6 +51,16 @@ export interface CaptureOptions {
   method?: CaptureMethod;
 }
 
+/**
+ * The located element was replaced (re-rendered) before it could be captured. The flow re-locates and
+ * tries again; it reaches users only from `captureCaptcha()`. Code `ICS_ERR_CAPTCHA_GONE`.
+ */
+export class CaptchaGoneError extends CaptchaNotFoundError {
+  constructor(message: string, options: CaptchaSolverErrorOptions = {}) {
+    super(message, { code: 'ICS_ERR_CAPTCHA_GONE', step: 'capture', ...options });
+  }
+}
+
 const CAPTURE_DEFAULTS = { maxBytes: 1_000_000, maxSide: 1200 } as const;
 
 /** Formats every provider accepts as-is. */
@@ -86,10 +96,8 @@ export async function captureElement(t: Target, options: CaptureOptions = {}): P
   };
   const state: ImageState = await deadline.race(frame.evaluate(readImageState, t.handle));
   if (!state.exists) {
-    throw new PageClosedError(`solveImageCaptcha: the captcha element disappeared before capture (${t.handle} in ${frame.url()})`, {
-      step: 'capture',
-      hint: 'The page re-rendered the form; call again or pass a selector',
-      retryable: true,
+    throw new CaptchaGoneError(`solveImageCaptcha: the captcha element disappeared before capture (${t.handle} in ${frame.url()})`, {
+      hint: 'The page re-rendered the captcha; call again or pass a selector',
     });
   }
   const src = state.src || state.background;

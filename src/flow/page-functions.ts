@@ -57,8 +57,10 @@ export function takeBaseline(args: BaselineArgs & { errorSelectors: string; succ
     const t = ((e as HTMLElement).innerText ?? '').trim();
     if (t) successes.push(t);
   }
+  const input = args.input ? document.querySelector(args.input) : null;
   const state = {
     src: look(el),
+    ariaInvalid: input?.getAttribute('aria-invalid') === 'true',
     successes,
     lines: text.split('\n').map((l) => l.trim()).filter(Boolean),
     errors,
@@ -83,7 +85,7 @@ export function probeAfterSubmit(args: BaselineArgs & { errorSelectors: string; 
   const SUCCESS_TEXT =
     /success|succeeded|thank you|thanks|welcome|logged in|signed in|verified|accepted|passed|has been (sent|submitted|received|saved|posted)|成功|спасибо|успешно|отправлено/i;
   const w = window as unknown as {
-    __icsVerify?: { src: string; lines: string[]; errors: string[]; successes: string[]; mutations: number; lastMutation: number };
+    __icsVerify?: { src: string; ariaInvalid: boolean; lines: string[]; errors: string[]; successes: string[]; mutations: number; lastMutation: number };
   };
   const base = w.__icsVerify;
   const el = document.querySelector(args.image) as HTMLImageElement | null;
@@ -115,12 +117,12 @@ export function probeAfterSubmit(args: BaselineArgs & { errorSelectors: string; 
     srcChanged: !!el && !!base && look(el) !== base.src,
     inputPresent: !!input,
     inputValue: input?.value ?? '',
-    ariaInvalid: input?.getAttribute('aria-invalid') === 'true',
+    ariaInvalid: input?.getAttribute('aria-invalid') === 'true' && !base?.ariaInvalid,
     mutations: base?.mutations ?? 0,
     quietMs: base ? Date.now() - base.lastMutation : 0,
   };
-  if (!base) return res;
-  const known = new Set(base.errors);
+  // On a new document (after a navigation) there is no baseline: every message counts.
+  const known = new Set(base?.errors ?? []);
   for (const e of Array.from(document.querySelectorAll(args.errorSelectors)).slice(0, 200)) {
     const t = ((e as HTMLElement).innerText ?? '').trim();
     if (!t || known.has(t) || !visible(e)) continue;
@@ -128,14 +130,14 @@ export function probeAfterSubmit(args: BaselineArgs & { errorSelectors: string; 
     res.errorText = t.slice(0, 200);
     break;
   }
-  const knownOk = new Set(base.successes);
+  const knownOk = new Set(base?.successes ?? []);
   for (const e of Array.from(document.querySelectorAll(args.successSelectors)).slice(0, 200)) {
     const t = ((e as HTMLElement).innerText ?? '').trim();
     if (!t || knownOk.has(t) || !visible(e) || ERROR_TEXT.test(t)) continue;
     res.successText = t.slice(0, 200);
     break;
   }
-  const lines = new Set(base.lines);
+  const lines = new Set(base?.lines ?? []);
   const now = (document.body?.innerText ?? '').slice(0, 50_000).split('\n').map((l) => l.trim()).filter(Boolean);
   for (const line of now) {
     if (lines.has(line) || line.length > 300) continue;

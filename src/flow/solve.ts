@@ -84,66 +84,81 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
     while (attempt < maxAttempts) {
       attempt++;
       watch.expectNavigation(false);
-      // ---- locate ----
-      progress('locate', o.selector ? `selector ${o.selector}` : 'heuristics');
-      const sameDoc = previous && !previous.verdict.navigated;
-      const located = await timed('locate', async () => {
-        const found = await guarded(
-          ctx,
-          'locate',
-          locate(driver, {
-            selector: o.selector,
-            frame: restrict,
-            minConfidence: o.minConfidence,
-            waitMs: attempt === 1 ? o.locateTimeout : Math.max(o.locateTimeout, 3000),
-            deadline,
-            notSrc: sameDoc && previous!.located.kind === 'img' ? previous!.located.src : undefined,
-            check: () => {
-              if (watch.failure) throw watch.failure;
-            },
-          }),
-        ).catch(async (err: unknown) => {
-          // After a refresh the image may keep its URL (same src, new bytes): accept it and compare bytes.
-          if (sameDoc && err instanceof CaptchaSolverError && err.code === 'ICS_ERR_CAPTCHA_NOT_FOUND') {
-            return guarded(ctx, 'locate', locate(driver, { selector: o.selector, frame: restrict, minConfidence: o.minConfidence, waitMs: 1000, deadline }));
-          }
-          throw err;
+      const locateAndCapture = async (): Promise<{ located: Located; image: CapturedImage }> => {
+        progress('locate', o.selector ? `selector ${o.selector}` : 'heuristics');
+        const sameDoc = previous && !previous.verdict.navigated;
+        const located: Located = await timed('locate', async () => {
+          const found = await guarded(
+            ctx,
+            'locate',
+            locate(driver, {
+              selector: o.selector,
+              frame: restrict,
+              minConfidence: o.minConfidence,
+              waitMs: attempt === 1 ? o.locateTimeout : Math.max(o.locateTimeout, 3000),
+              deadline,
+              notSrc: sameDoc && previous!.located.kind === 'img' ? previous!.located.src : undefined,
+              check: () => {
+                if (watch.failure) throw watch.failure;
+              },
+            }),
+          ).catch(async (err: unknown) => {
+            // After a refresh the image may keep its URL (same src, new bytes): accept it and compare bytes.
+            if (sameDoc && err instanceof CaptchaSolverError && err.code === 'ICS_ERR_CAPTCHA_NOT_FOUND') {
+              return guarded(ctx, 'locate', locate(driver, { selector: o.selector, frame: restrict, minConfidence: o.minConfidence, waitMs: 1000, deadline }));
+            }
+            throw err;
+          });
+          return found[0]!;
         });
-        return found[0]!;
-      });
-      lastLocated = located;
-      watch.frame = located.frame;
-      watch.probeHandle = located.handle;
-      if (!o.input && !located.input) {
-        // fail before paying for a solve
-        throw new CaptchaNotFoundError(
-          `solveImageCaptcha: found the captcha ${located.selector} but no answer input next to it (in ${located.frameUrl})`,
-          { hint: 'Pass the input selector as `input`', log: [...deadline.log] },
-        );
-      }
-
-      // ---- capture ----
-      progress('capture', `${located.kind} ${located.selector}`);
-      let image = await timed('capture', () => guarded(ctx, 'capture', captureElement({ driver, frame: located.frame, handle: located.handle, kind: located.kind, deadline }, o.capture)));
-      if (previous && image.body === previous.image.body) {
-        // Same bytes as the rejected image: wait for the page's own refresh, else refresh ourselves.
-        const until = Date.now() + 3000;
-        let refreshed = previous.refreshed;
-        while (image.body === previous.image.body && Date.now() < until) {
-          if (!refreshed) {
-            refreshed = true;
-            const how = await refresh(ctx, located, o);
-            if (!how) break;
-            progress('refresh', how);
-          }
-          await deadline.wait(150);
-          image = await timed('capture', () => guarded(ctx, 'capture', captureElement({ driver, frame: located.frame, handle: located.handle, kind: located.kind, deadline }, o.capture)));
-        }
-        if (image.body === previous.image.body) {
-          throw new WrongAnswerError(
-            `solveImageCaptcha: the page rejected ${JSON.stringify(answers[answers.length - 1])} and shows the same image again (${located.selector} in ${located.frameUrl}). Pass \`refresh\` with the selector of the refresh control`,
-            { answers: [...answers], log: [...deadline.log] },
+        lastLocated = located;
+        watch.frame = located.frame;
+        watch.probeHandle = located.handle;
+        if (!o.input && !located.input) {
+          // fail before paying for a solve
+          throw new CaptchaNotFoundError(
+            `solveImageCaptcha: found the captcha ${located.selector} but no answer input next to it (in ${located.frameUrl})`,
+            { hint: 'Pass the input selector as `input`', log: [...deadline.log] },
           );
+        }
+
+        // ---- capture ----
+        progress('capture', `${located.kind} ${located.selector}`);
+        let image: CapturedImage = await timed('capture', () => guarded(ctx, 'capture', captureElement({ driver, frame: located.frame, handle: located.handle, kind: located.kind, deadline }, o.capture)));
+        if (previous && image.body === previous.image.body) {
+          // Same bytes as the rejected image: wait for the page's own refresh, else refresh ourselves.
+          const until = Date.now() + 3000;
+          let refreshed = previous.refreshed;
+          while (image.body === previous.image.body && Date.now() < until) {
+            if (!refreshed) {
+              refreshed = true;
+              const how = await refresh(ctx, located, o);
+              if (!how) break;
+              progress('refresh', how);
+            }
+            await deadline.wait(150);
+            image = await timed('capture', () => guarded(ctx, 'capture', captureElement({ driver, frame: located.frame, handle: located.handle, kind: located.kind, deadline }, o.capture)));
+          }
+          if (image.body === previous.image.body) {
+            throw new WrongAnswerError(
+              `solveImageCaptcha: the page rejected ${JSON.stringify(answers[answers.length - 1])} and shows the same image again (${located.selector} in ${located.frameUrl}). Pass \`refresh\` with the selector of the refresh control`,
+              { answers: [...answers], log: [...deadline.log] },
+            );
+          }
+        }
+        return { located, image };
+      };
+      // ---- locate + capture (again when the page re-renders the captcha in between) ----
+      let located!: Located;
+      let image!: CapturedImage;
+      for (let round = 1; ; round++) {
+        try {
+          ({ located, image } = await locateAndCapture());
+          break;
+        } catch (err) {
+          if (!(err instanceof CaptchaSolverError && err.code === 'ICS_ERR_CAPTCHA_GONE') || round >= 4) throw err;
+          deadline.note('capture: the captcha was re-rendered, locating it again');
+          await deadline.wait(100);
         }
       }
       lastImage = image;

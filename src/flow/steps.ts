@@ -88,6 +88,9 @@ export interface VerifyResult {
   newImage: boolean;
 }
 
+/** After a navigation with no message either way, how long to wait for a late captcha before calling it a success. */
+const NEW_DOCUMENT_GRACE_MS = 600;
+
 const ERROR_DIALOG = /incorrect|invalid|wrong|not (correct|match|valid)|mismatch|fail|error|try again|错误|不正确|失败|неверн|ошибк/i;
 
 /** Waits for the page to react to the submit and tells success from failure. */
@@ -106,6 +109,7 @@ export async function verify(
   const frame = c.frame;
   const args = { image: c.handle, input: opts.input ?? c.input?.handle, errorSelectors: ERROR_SELECTORS, successSelectors: SUCCESS_SELECTORS };
   let navigated = false;
+  let newDocAt: number | undefined;
   let last: ProbeResult | undefined;
   let delay = 25;
   const done = (outcome: Outcome, reason: string, newImage = navigated): VerifyResult => {
@@ -139,6 +143,9 @@ export async function verify(
       if (probe.newDocument) {
         navigated = true;
         if (probe.readyState !== 'loading') {
+          newDocAt ??= Date.now();
+          if (probe.errorText) return done('failure', `navigated; error shown: ${probe.errorText.slice(0, 80)}`, true);
+          if (probe.successText && mode === 'auto') return done('success', `navigated; success shown: ${probe.successText.slice(0, 80)}`);
           if (typeof mode === 'function') return await predicate(ctx, c, answer, attempt, mode, true, done);
           if (typeof mode === 'string' && mode !== 'auto') {
             // keep waiting for the success selector; note the form coming back as failure
@@ -148,12 +155,15 @@ export async function verify(
           // on the new page (a second captcha) does not.
           const back = again?.candidates.find((x) => x.input && (x.selector === c.selector || (!!c.input && x.input.selector === c.input.selector)));
           if (back) return done('failure', `the form came back after navigation (${back.selector})`, true);
-          if (mode === 'auto') return done('success', `navigated to ${frame.url()} and no captcha is left`);
+          // Give late-injected forms and messages a moment before calling it a success.
+          if (mode === 'auto' && Date.now() - newDocAt >= NEW_DOCUMENT_GRACE_MS) return done('success', `navigated to ${frame.url()} and no captcha is left`);
         }
       } else {
         const settled = probe.quietMs >= 120 || Date.now() - start > 1500;
-        if (probe.errorText) return done('failure', `error shown: ${probe.errorText.slice(0, 80)}`, probe.srcChanged);
-        if (probe.ariaInvalid) return done('failure', 'the input is marked aria-invalid', probe.srcChanged);
+        if (probe.errorText || probe.ariaInvalid) {
+          const reason = probe.errorText ? `error shown: ${probe.errorText.slice(0, 80)}` : 'the input is marked aria-invalid';
+          return done('failure', reason, probe.srcChanged || !probe.imagePresent || (await pageRefreshes(ctx, frame, args)));
+        }
         if (settled && probe.mutations > 0) {
           if (typeof mode === 'function') return await predicate(ctx, c, answer, attempt, mode, false, done);
           if (probe.successText && mode === 'auto') return done('success', `success shown: ${probe.successText.slice(0, 80)}`);
@@ -175,6 +185,23 @@ export async function verify(
   if (typeof mode === 'string' && mode !== 'auto') return done('failure', `${mode} did not appear within ${limit}ms`);
   if (last && !last.newDocument && last.inputPresent && last.inputValue === '' && last.mutations > 0) return done('failure', 'the input was cleared', false);
   return done('unknown', `no sign of success or failure within ${limit}ms`);
+}
+
+/**
+ * After a rejection on the same document: many pages load a new image themselves (RuoYi, mews, CF7).
+ * Wait briefly for that, so we do not click refresh on top of it (two refreshes race: the image we
+ * capture could be one the server already replaced).
+ */
+async function pageRefreshes(ctx: StepContext, frame: FrameDriver, args: Parameters<typeof probeAfterSubmit>[0]): Promise<boolean> {
+  const start = Date.now();
+  while (Date.now() - start < 1500) {
+    await ctx.deadline.wait(50);
+    const p = await guarded(ctx, 'verify', frame.evaluate(probeAfterSubmit, args)).catch(() => undefined);
+    if (!p || p.newDocument) return true;
+    if (p.srcChanged || !p.imagePresent) return true;
+    if (Date.now() - start >= 400 && p.quietMs >= 250) return false;
+  }
+  return false;
 }
 
 async function predicate(

@@ -106,12 +106,16 @@ export async function locate(driver: PageDriver, params: LocateParams): Promise<
   }
   const what = params.selector ? `nothing matching ${JSON.stringify(params.selector)}${last.selectorMatched ? ' finished loading' : ''}` : 'no image captcha';
   const pending = last.found[0];
-  const near = last.rejected.length ? ` Near misses: ${last.rejected.slice(0, 5).join('; ')}.` : '';
+  const near = last.rejected.length ? ` Near misses: ${last.rejected.slice(0, 5).join('; ')}` : '';
   deadline.note(`locate: ${what} after ${params.waitMs}ms`);
   throw new CaptchaNotFoundError(
     `solveImageCaptcha: ${what} found (searched ${last.searched.length} frame${last.searched.length === 1 ? '' : 's'}: ${last.searched.slice(0, 5).join(', ')}${pending && !pending.loaded ? `; ${pending.selector} never finished loading` : ''}).${near}`,
     {
-      hint: params.selector ? 'Check the selector (it must match the image, canvas, svg or a container of it)' : 'Pass the captcha image selector as the second argument, or raise `locateTimeout` if it appears late',
+      hint: params.selector
+        ? 'Check the selector (it must match the image, canvas, svg or a container of it)'
+        : last.rejected.some((r) => r.endsWith('not visible'))
+          ? 'A captcha-like element is hidden: fill the fields that reveal it (e.g. the username) first, or pass its selector'
+          : 'Pass the captcha image selector as the second argument, or raise `locateTimeout` if it appears late',
       log: [...deadline.log],
     },
   );

@@ -21,9 +21,9 @@ export function scanFrame(args: ScanArgs): ScanResult {
   const INPUT_TOK =
     /captcha|captch|kaptcha|vcode|verif(y|ication)?[_ -]?code|seccode|securi(ty)?[_ -]?code|confirm[_ -]?code|secretcode|checkcode|authcode|yzm|randcode|wpcaptchaword|captcha_response|captcha_word|rucaptcha|solution|captchacode|osolcatchatxt|vercode|验证码|驗證碼|校验码|защитный код|код с картинки|проверочный код|code (from|in|shown)|text (you see|in the image|from the image)|characters (you see|shown)|what code/i;
   const NOT_ANSWER = /user|login|e-?mail|\bname\b|phone|mobile|\btel\b|pass|search|query|address|\botp\b|sms|card|coupon|promo|zip|city/i;
-  const SMS_BUTTON = /send|get code|获取|发送|resend|получить код/i;
+  const SMS_BUTTON = /send (me )?(a |the |sms |e-?mail )?(code|sms|otp)|get (a |the )?code|获取|发送验证码|重新发送|resend|получить код/i;
   const PRIMARY =
-    /\b(log ?in|sign ?(in|up)|submit|send|continue|verify|confirm|check|ok|next|register|post|save|enter|proceed|go|join|login)\b|登录|登 录|提交|确定|确认|войти|отправить|продолжить|not a robot/i;
+    /\b(log ?in|sign ?(in|up)|submit|send|continue|verify|confirm|check|ok|next|register|post|save|enter|proceed|go|join|login)\b|登录|登 录|登陆|注册|注 册|提交|确定|确认|確定|驗證|验证|ログイン|送信|登録|войти|отправить|продолжить|anmelden|absenden|envoyer|connexion|valider|enviar|entrar|invia|accedi|not a robot/i;
   const CACHE_BUSTER = /[?&](t|ts|v|n|r|rnd|rand|random|guid|id|sid|uuid|idhash|captcha_sid|confirm_id|time|_)=|\?[0-9a-z.]{6,}$/i;
 
   const rejected: string[] = [];
@@ -234,6 +234,7 @@ export function scanFrame(args: ScanArgs): ScanResult {
       }
     }
     let best: { el: Element; s: number; text: string } | undefined;
+    let eligible = 0;
     for (const el of Array.from(scope!.querySelectorAll('button, input[type=submit], input[type=button], input[type=image], [role=button], a')).slice(0, 80)) {
       if (el === img || el.contains(img) || el === input) continue;
       const text = `${visibleText(el)} ${el.tagName === 'INPUT' ? (el as HTMLInputElement).value : ''} ${el.getAttribute('title') ?? ''} ${el.getAttribute('aria-label') ?? ''}`.trim();
@@ -245,6 +246,7 @@ export function scanFrame(args: ScanArgs): ScanResult {
         const href = el.getAttribute('href') ?? '';
         if (!PRIMARY.test(text) || (href && !href.startsWith('#') && !href.startsWith('javascript:'))) continue;
       }
+      eligible++;
       let s = 0;
       if (isSubmitType(el)) s += 3;
       if (PRIMARY.test(text)) s += 2;
@@ -254,6 +256,8 @@ export function scanFrame(args: ScanArgs): ScanResult {
       s -= pixelDistance(el, anchor) / 500;
       if (!best || s > best.s) best = { el, s, text };
     }
+    // The only button of a form is its submit, whatever it says.
+    if (best && eligible === 1 && form && best.el.tagName !== 'A') best.s = Math.max(best.s, 1.5);
     if (best && best.s >= 1.5) {
       return { el: best.el, method: 'click', text: best.text.slice(0, 60), reasons: [isSubmitType(best.el) ? 'the form\'s submit control' : 'a primary-verb button near the input'] };
     }
