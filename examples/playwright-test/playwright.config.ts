@@ -5,6 +5,8 @@
  *
  * Uses Chromium from CHROMIUM_PATH (default /usr/bin/chromium): no browser download needed.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/support/chromium.js';
 
@@ -15,7 +17,7 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: process.env.PW_REPORTER ?? 'list',
-  outputDir: process.env.PW_OUTPUT_DIR ?? '../../test-results/playwright-test-example',
+  outputDir: process.env.PW_OUTPUT_DIR ?? join(tmpdir(), 'image-captcha-playwright-test'),
   use: {
     browserName: 'chromium',
     headless: true,

@@ -86,6 +86,12 @@ describe('playwright-extra plugin', () => {
   });
 
   it('frame.solveImageCaptcha() works on a same-origin iframe that loaded before the call', { timeout: 60_000 }, async () => {
+    // Undo earlier patching (withImageCaptcha) so only the plugin's onPageCreated can add the methods.
+    const probe = await newPage();
+    for (const target of [probe, probe.mainFrame()]) {
+      const proto = Object.getPrototypeOf(target) as Record<string, unknown>;
+      for (const m of ['solveImageCaptchas', 'solveImageCaptcha', 'findImageCaptchas']) delete proto[m];
+    }
     const page = await newPage();
     await page.goto(`${server.url}/iframe`);
     const frame = page.frames().find((f) => f !== page.mainFrame() && f.url().includes('/iframe/frame'));

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import puppeteerCore from 'puppeteer-core';
 import { addExtra } from 'puppeteer-extra';
+import { addExtra as addPlaywrightExtra } from 'playwright-extra';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFixtureSolver, startFixtureServer, type FixtureServer, type FixtureSolver } from '../../fixtures/site/index.js';
 import { attachImageRecorder, solveImageCaptcha } from '../../src/index.js';
@@ -58,7 +59,7 @@ afterAll(async () => {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
     if (proc.exitCode === null) proc.kill('SIGKILL');
   }
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  if (profile) rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   await server?.close();
 });
 
@@ -129,5 +130,25 @@ describe('remote browsers', () => {
     } finally {
       await browser.disconnect();
     }
+  });
+
+  it('playwright-extra connectOverCDP() with the plugin: pages of the default context get the recorder and methods', { timeout: 60_000 }, async () => {
+    const plugin = ImageCaptchaPlugin({ solver, timeout: 45_000 });
+    const pw = addPlaywrightExtra(chromium);
+    pw.use(plugin);
+    const browser = await pw.connectOverCDP(wsEndpoint);
+    try {
+      // playwright-extra binds only contexts it creates; the default context of connectOverCDP is bound by the plugin.
+      const page = await browser.contexts()[0]!.newPage();
+      await page.goto(`${server.url}/login`);
+      const { results, errors } = await withImageCaptcha(page).solveImageCaptchas();
+      expect(errors).toEqual([]);
+      expect(results.map((r) => [r.solved, r.capture.method])).toEqual([[true, 'network']]);
+      expect(okSubmissions('/login')).toBe(1);
+      await page.close();
+    } finally {
+      await browser.close();
+    }
+    expect(proc.exitCode).toBeNull();
   });
 });
