@@ -33,6 +33,8 @@ export interface FakeSolverOptions {
   delay?: number;
   /** Throw this instead of answering. */
   fail?: () => Error;
+  /** Every solve waits for this before answering (lets a test hold solves until it is ready). */
+  gate?: Promise<void>;
 }
 
 /**
@@ -55,6 +57,7 @@ export class FakeSolver implements Solver {
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);
     try {
+      if (this.options.gate) await this.options.gate;
       if (this.options.delay) await new Promise((r) => setTimeout(r, this.options.delay));
       if (this.options.fail) throw this.options.fail();
       const bytes = Buffer.from(task.body, 'base64');
@@ -107,3 +110,10 @@ export async function post(
 }
 
 export const sortedKeys = (o: Record<string, unknown>) => Object.keys(o).sort();
+
+/** A promise the test opens when it wants. */
+export function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((r) => (open = r));
+  return { promise, open };
+}

@@ -10,7 +10,7 @@ import { Agent } from 'undici';
 import { InvalidImageError, UnsolvableError } from '../../src/core/errors.js';
 import { createCapSolverServer, type CapSolverServer } from '../../src/server/index.js';
 import type { CapSolverServerOptions } from '../../src/server/index.js';
-import { FakeSolver, expectedText, png, pngBody, post, sortedKeys } from './server-helpers.js';
+import { FakeSolver, expectedText, gate, png, pngBody, post, sortedKeys } from './server-helpers.js';
 
 const servers: CapSolverServer[] = [];
 afterEach(async () => {
@@ -24,6 +24,12 @@ async function serve(options: CapSolverServerOptions = {}): Promise<CapSolverSer
 }
 
 const ERROR_KEYS = ['errorCode', 'errorDescription', 'errorId'];
+
+/** Waits (bounded) until the server's counters say so, instead of guessing a sleep. */
+async function until(s: CapSolverServer, ok: (st: ReturnType<CapSolverServer['stats']>) => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !ok(s.stats()); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(ok(s.stats())).toBe(true);
+}
 
 function task(body: string, extra: Record<string, unknown> = {}) {
   return { clientKey: 'k', task: { type: 'ImageToTextTask', body, ...extra } };
@@ -260,7 +266,7 @@ describe("CapSolver's official SDK habits", () => {
     const denied = await post(`${s.url}/createTask`, { clientKey: 'nope-nope', task: { type: 'ImageToTextTask', body: pngBody(5, 99) } });
     expect([denied.status, typeof denied.json.errorDescription]).toEqual([401, 'string']);
     const first = post(`${s.url}/createTask`, { clientKey: key, task: { type: 'ImageToTextTask', body: pngBody(6, 99) } });
-    await new Promise((r) => setTimeout(r, 30));
+    await until(s, (st) => st.running === 1);
     const busy = await post(`${s.url}/createTask`, { clientKey: key, task: { type: 'ImageToTextTask', body: pngBody(7, 99) } });
     expect([busy.status, busy.json.errorCode, typeof busy.json.errorDescription]).toEqual([429, 'ERROR_SERVICE_UNAVALIABLE', 'string']);
     expect(busy.headers['retry-after']).toBe('1');
@@ -270,13 +276,15 @@ describe("CapSolver's official SDK habits", () => {
 
 describe('Anti-Captcha / 2Captcha dialect (asynchronous, integer ids)', () => {
   it('under /anticaptcha: createTask → integer taskId at once; getTaskResult → processing, then ready with Anti-Captcha\'s keys', async () => {
-    const s = await serve({ solver: new FakeSolver({ delay: 200 }) });
+    const held = gate();
+    const s = await serve({ solver: new FakeSolver({ gate: held.promise }) });
     const c = await post(`${s.url}/anticaptcha/createTask`, { clientKey: 'k', task: { type: 'ImageToTextTask', body: pngBody(44, 99), phrase: false, numeric: 0 }, softId: 0 });
     expect(c.status).toBe(200);
     expect(sortedKeys(c.json)).toEqual(['errorId', 'taskId']);
     expect(Number.isInteger(c.json.taskId)).toBe(true);
     const p = await post(`${s.url}/anticaptcha/getTaskResult`, { clientKey: 'k', taskId: c.json.taskId });
     expect(p.json).toEqual({ errorId: 0, status: 'processing' });
+    held.open();
     let ready = p;
     for (let i = 0; i < 50 && ready.json.status !== 'ready'; i++) {
       await new Promise((r) => setTimeout(r, 50));
@@ -291,7 +299,7 @@ describe('Anti-Captcha / 2Captcha dialect (asynchronous, integer ids)', () => {
     const s = await serve();
     const c = await post(`${s.url}/createTask`, { clientKey: 'k', softId: 0, task: { type: 'ImageToTextTask', body: pngBody(8, 99) } });
     expect(Number.isInteger(c.json.taskId)).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(s, (st) => st.tasks.solved === 1);
     const g = await post(`${s.url}/getTaskResult`, { clientKey: 'k', taskId: c.json.taskId });
     expect(g.json).toMatchObject({ errorId: 0, status: 'ready', solution: { text: expectedText(8, 99) } });
   });
@@ -309,7 +317,7 @@ describe('Anti-Captcha / 2Captcha dialect (asynchronous, integer ids)', () => {
     const unknownId = await post(`${s.url}/2captcha/getTaskResult`, { clientKey: 'taskapi-key-123', taskId: 99 });
     expect([unknownId.status, unknownId.json.errorId, unknownId.json.errorCode]).toEqual([200, 16, 'ERROR_NO_SUCH_CAPCHA_ID']);
     const c = await post(`${s.url}/2captcha/createTask`, { clientKey: 'taskapi-key-123', task: { type: 'ImageToTextTask', body: pngBody(1, 99) } });
-    await new Promise((r) => setTimeout(r, 50));
+    await until(s, (st) => st.tasks.failed === 1);
     const g = await post(`${s.url}/2captcha/getTaskResult`, { clientKey: 'taskapi-key-123', taskId: c.json.taskId });
     expect([g.status, g.json.errorId, g.json.errorCode]).toEqual([200, 12, 'ERROR_CAPTCHA_UNSOLVABLE']);
   });
@@ -319,7 +327,7 @@ describe('Anti-Captcha / 2Captcha dialect (asynchronous, integer ids)', () => {
     const s = await serve({ solver, balance: 7 });
     expect((await post(`${s.url}/capmonster/getBalance`, { clientKey: 'k' })).json).toEqual({ errorId: 0, balance: 7 });
     const c = await post(`${s.url}/anticaptcha/createTask`, { clientKey: 'k', task: { type: 'ImageToTextTask', body: pngBody(9, 99) } });
-    await new Promise((r) => setTimeout(r, 50));
+    await until(s, (st) => st.tasks.solved === 1);
     const bad = await post(`${s.url}/anticaptcha/reportIncorrectImageCaptcha`, { clientKey: 'k', taskId: c.json.taskId });
     expect(bad.json).toEqual({ errorId: 0, status: 'success' });
     const good = await post(`${s.url}/2captcha/reportCorrect`, { clientKey: 'k', taskId: c.json.taskId });
@@ -372,9 +380,9 @@ describe('limits and shutdown', () => {
     const solver = new FakeSolver({ delay: 150 });
     const s = await serve({ solver, maxRunning: 1, concurrency: 1, queueSize: 10, clientQueueSize: 1 });
     const a1 = post(`${s.url}/createTask`, { ...task(pngBody(1, 99)), clientKey: 'client-a' });
-    await new Promise((r) => setTimeout(r, 30));
+    await until(s, (st) => st.running === 1);
     const a2 = post(`${s.url}/createTask`, { ...task(pngBody(2, 99)), clientKey: 'client-a' });
-    await new Promise((r) => setTimeout(r, 30));
+    await until(s, (st) => st.queued === 1);
     const a3 = await post(`${s.url}/createTask`, { ...task(pngBody(3, 99)), clientKey: 'client-a' });
     expect([a3.status, a3.json.errorId, a3.json.errorCode]).toEqual([429, 1, 'ERROR_RATE_LIMIT']);
     expect(sortedKeys(a3.json)).toEqual(ERROR_KEYS);
@@ -394,7 +402,7 @@ describe('limits and shutdown', () => {
     };
     const s = await createCapSolverServer({ port: 0, solver });
     const inFlight = post(`${s.url}/createTask`, task(pngBody(11, 99)));
-    await new Promise((r) => setTimeout(r, 50));
+    await until(s, (st) => st.running === 1);
     const closing = s.close();
     const answer = await inFlight;
     expect(answer.json).toMatchObject({ status: 'ready', solution: { text: expectedText(11, 99) } });
