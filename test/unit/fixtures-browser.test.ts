@@ -44,6 +44,14 @@ describe('fixture site in Chromium', () => {
       expect(box!.height).toBeGreaterThan(30);
       expect(await svg.locator('path').count()).toBeGreaterThan(4);
 
+      // inline svg re-serialised by the browser still matches; the canvas bitmap (toDataURL) matches too
+      const markup = await svg.evaluate((el) => new XMLSerializer().serializeToString(el));
+      expect(server.answerFor(Buffer.from(markup).toString('base64'))).toBe(server.latestAnswer('/svg'));
+      await page.goto(`${server.url}/canvas`);
+      await page.locator('#verifyCanvas[data-ready]').waitFor();
+      const dataUrl = await page.locator('#verifyCanvas').evaluate((el: HTMLCanvasElement) => el.toDataURL());
+      await expect.poll(() => server.answerFor(dataUrl)).toBe(server.latestAnswer('/canvas'));
+
       await page.goto(`${server.url}/iframe-cross`);
       const crossImg = page.frameLocator('#login-frame').locator('#captcha_image');
       await expect.poll(() => crossImg.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 10_000 }).toBe(215);

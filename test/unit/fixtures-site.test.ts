@@ -161,6 +161,12 @@ describe('fixture site: other deliveries', () => {
     expect(res.data).not.toContain('<text');
     const answer = server.answerFor(Buffer.from(res.data))!;
     expect(answer).toMatch(/^\w{4}$/);
+    // a browser's re-serialisation (explicit close tags, other attribute quoting) still matches by path data
+    const reserialised = res.data.replace(/"\/>/g, '"></path>').replace(/fill="([^"]*)"/g, "fill='$1'");
+    expect(reserialised).not.toBe(res.data);
+    expect(server.answerFor(reserialised)).toBe(answer);
+    expect(server.answerFor(Buffer.from(reserialised).toString('base64'))).toBe(answer);
+    expect(server.answerFor(res.data.replace(/d="M/, 'd="M1'))).toBeUndefined();
     const ok = await post(`${server.url}/svg`, { captcha_id: res.id, captcha: answer });
     expect(ok.text).toContain('svg-success');
   });
