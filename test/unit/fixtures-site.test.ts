@@ -268,6 +268,21 @@ describe('fixture site: cross origin, HTTP lookup, solver', () => {
     expect(sol).toMatchObject({ text: server.answerFor(bytes), raw: { matchedBytes: true } });
   });
 
+  it('options.styles swaps a page\'s generator and rejects impossible swaps', async () => {
+    const custom = await startFixtureServer({ styles: { '/login': 'demo' } });
+    try {
+      expect(custom.page('/login').style).toBe('demo');
+      const { bytes } = await openLogin(custom.url);
+      expect(await sharp(bytes).metadata()).toMatchObject({ width: 150, height: 50 });
+      expect(custom.answerFor(bytes)).toMatch(/^\w{5}$/);
+    } finally {
+      await custom.close();
+    }
+    await expect(startFixtureServer({ styles: { '/svg': 'demo' } })).rejects.toThrow(/cannot be swapped/);
+    await expect(startFixtureServer({ styles: { '/nope': 'demo' } })).rejects.toThrow(/unknown page/);
+    await expect(startFixtureServer({ styles: { '/login': 'gverify' as never } })).rejects.toThrow(/not one of/);
+  });
+
   it('answers differ per captcha and follow the seed', async () => {
     const answers = new Set<string>();
     for (let i = 0; i < 5; i++) answers.add(server.answerFor((await openLogin()).bytes)!);
