@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { request } from 'undici';
 import sharp from 'sharp';
 import { createFixtureSolver, createHttpFixtureSolver, startFixtureServer, wrongAnswer, type FixtureServer } from '../../fixtures/site/index.js';
@@ -320,5 +322,40 @@ describe('fixture site: stats sizes and test knobs', () => {
     expect((await get(`${server.url}/login?navigateAfterMs=500`)).text).toContain("location.href = '/logout'");
     expect((await get(`${server.url}/iframe?detachAfterMs=500`)).text).toContain('f.remove()');
     expect((await get(`${server.url}/login`)).text).not.toContain('location.href');
+  });
+});
+
+describe('fixture site CLI', () => {
+  it('serves under tsx, prints its URLs as JSON, and exits 0 on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'fixtures/site/cli.ts', '--json', '--seed', '5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stdout.setEncoding('utf8');
+      const line = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no JSON line from the CLI: ${out}`)), 20_000);
+        child.stdout.on('data', (chunk: string) => {
+          out += chunk;
+          if (out.includes('\n')) {
+            clearTimeout(timer);
+            resolve(out.split('\n')[0]!);
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`CLI exited early with ${code}`)));
+      });
+      const info = JSON.parse(line) as { url: string; crossOriginUrl: string; seed: number; pages: string[] };
+      expect(info.seed).toBe(5);
+      expect(info.pages).toContain('/login');
+      const page = await get(`${info.url}/login`);
+      expect(page.text).toContain('captcha_image');
+      const { bytes } = await openLogin(info.url);
+      const hit = JSON.parse((await post(`${info.url}/__fixture/answer`, { body: bytes.toString('base64') }, true)).text);
+      expect(hit).toMatchObject({ matchedBytes: true });
+      expect(hit.answer).toMatch(/^\w{6}$/);
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 });
