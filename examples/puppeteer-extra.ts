@@ -5,7 +5,7 @@
  *   npx tsx examples/puppeteer-extra.ts
  */
 import { addExtra } from 'puppeteer-extra';
-import puppeteerCore from 'puppeteer-core';
+import puppeteerCore, { type Browser } from 'puppeteer-core';
 import { ImageCaptchaPlugin, withImageCaptcha } from 'image-captcha-solver/puppeteer-extra';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, fixtureSite, fixtureSolver, report } from './_site.js';
 
@@ -15,7 +15,7 @@ const site = await fixtureSite();
 const puppeteer = addExtra(puppeteerCore as unknown as Parameters<typeof addExtra>[0]);
 puppeteer.use(ImageCaptchaPlugin({ solver: fixtureSolver(site.url) }));
 
-const browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+const browser: Browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 try {
   const page = withImageCaptcha(await browser.newPage()); // withImageCaptcha only adds the method types
   await page.goto(`${site.url}/login`);

@@ -3,12 +3,11 @@
  * captured image and a JSON (answer, attempts, timings) to the report.
  */
 import { test as base, expect } from '@playwright/test';
-import { captchaFixtures, type CaptchaFixtures } from 'image-captcha-solver/test';
+import { captchaFixtures } from 'image-captcha-solver/test';
 import { fixtureSite, fixtureSolver, type Site } from '../_site.js';
 
-// The fixture site, once per worker (or the one FIXTURE_URL names).
-const test = base.extend<CaptchaFixtures, { site: Site }>({
-  ...captchaFixtures,
+// captchaFixtures adds solveImageCaptcha(s); then the fixture site, once per worker (or the one FIXTURE_URL names).
+const test = base.extend(captchaFixtures).extend<{}, { site: Site }>({
   site: [
     async ({}, use) => {
       const site = await fixtureSite();

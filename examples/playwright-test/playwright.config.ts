@@ -8,9 +8,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
+import type { CaptchaFixtureOptions } from 'image-captcha-solver/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/support/chromium.js';
 
-export default defineConfig({
+export default defineConfig<CaptchaFixtureOptions>({
   testDir: '.',
   testMatch: /.*\.spec\.ts$/,
   timeout: 90_000,

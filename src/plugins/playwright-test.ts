@@ -3,8 +3,8 @@
  *
  * ```ts
  * import { test as base, expect } from '@playwright/test';
- * import { captchaFixtures, type CaptchaFixtures } from 'image-captcha-solver/test';
- * const test = base.extend<CaptchaFixtures>(captchaFixtures);
+ * import { captchaFixtures } from 'image-captcha-solver/test';
+ * const test = base.extend(captchaFixtures);
  * test.use({ imageCaptchaOptions: { solver: 'local' } });
  *
  * test('logs in', async ({ page, solveImageCaptcha }) => {
