@@ -20,7 +20,13 @@ function findFrameIds(tree: FrameTree, url: string, out: string[]): void {
   for (const child of tree.childFrames ?? []) findFrameIds(child, url, out);
 }
 
+const enabled = new WeakSet<CdpSessionLike>();
+
 export async function readResourceContent(session: CdpSessionLike, url: string): Promise<Buffer | undefined> {
+  if (!enabled.has(session)) {
+    await session.send('Page.enable'); // getResourceContent answers "Agent is not enabled" without it
+    enabled.add(session);
+  }
   const { frameTree } = (await session.send('Page.getResourceTree')) as { frameTree: FrameTree };
   const ids: string[] = [];
   findFrameIds(frameTree, url, ids);

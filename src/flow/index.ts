@@ -219,7 +219,10 @@ export async function solveImageCaptchas(page: PageLike, options: SolveImageCapt
   for (const c of found) {
     const left = total > 0 ? Math.max(1, total - (Date.now() - started)) : 0;
     try {
-      out.results.push(await runSolve({ driver, frame: driver.frame(c.frame), options: { ...options, selector: c.handle, timeout: left, locateTimeout: Math.min(options.locateTimeout ?? 3000, 3000) } }));
+      // The handle finds the very element while the document lives; the readable selector finds it again
+      // after an earlier captcha's form post reloaded the page.
+      const r = await runSolve({ driver, frame: driver.frame(c.frame), options: { ...options, selector: `${c.handle}, ${c.selector}`, timeout: left, locateTimeout: Math.min(options.locateTimeout ?? 3000, 3000) } });
+      out.results.push({ ...r, selector: c.selector });
     } catch (err) {
       if (options.signal?.aborted && err === options.signal.reason) throw err;
       const code = (err as CaptchaSolverError).code;

@@ -125,7 +125,9 @@ export async function verify(
     }
     const dialog = ctx.watch?.dialogs.find((d) => d.at >= submittedAt);
     if (dialog) {
-      return ERROR_DIALOG.test(dialog.message) ? done('failure', `alert: ${dialog.message.slice(0, 80)}`, false) : done('success', `alert: ${dialog.message.slice(0, 80)}`);
+      if (!ERROR_DIALOG.test(dialog.message)) return done('success', `alert: ${dialog.message.slice(0, 80)}`);
+      const gone = frame.isDetached() || ctx.driver.isClosed();
+      return done('failure', `alert: ${dialog.message.slice(0, 80)}`, gone ? false : await pageRefreshes(ctx, frame, args));
     }
     if (typeof mode === 'string' && mode !== 'auto') {
       const seen = await guarded(ctx, 'verify', Promise.all(ctx.driver.frames().map((f) => f.evaluate(isVisibleSelector, mode).catch(() => false))));

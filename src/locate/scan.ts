@@ -141,7 +141,7 @@ export function scanFrame(args: ScanArgs): ScanResult {
     textInputs.push(input);
   }
 
-  function inputScore(input: HTMLInputElement, img: Element): { score: number; reasons: string[]; strong: boolean } {
+  function inputScore(input: HTMLInputElement, img: Element): { score: number; reasons: string[]; strong: boolean; decoy: boolean } {
     const reasons: string[] = [];
     let s = 0;
     const own = `${attrText(input)} ${labelText(input)} ${input.getAttribute('autocomplete') ?? ''}`;
@@ -163,11 +163,13 @@ export function scanFrame(args: ScanArgs): ScanResult {
     const fm = img.closest('form');
     if (fi && fm) s += fi === fm ? 1 : -3;
     s -= pixelDistance(input, img) / 400;
-    // SMS/e-mail OTP decoy: a "send code" button right next to the input.
-    const box = input.parentElement?.parentElement;
+    // SMS/e-mail OTP decoy: a "send code" button right next to the input (same form or box, close by).
+    let decoy = false;
+    const box = input.form ?? input.parentElement?.parentElement;
     if (box) {
-      for (const b of Array.from(box.querySelectorAll('button, a, input[type=button], span[onclick]'))) {
-        if (SMS_BUTTON.test(`${visibleText(b)} ${(b as HTMLInputElement).value ?? ''}`) && !REFRESH.test(visibleText(b))) {
+      for (const b of Array.from(box.querySelectorAll('button, a, input[type=button], span[onclick]')).slice(0, 60)) {
+        if (SMS_BUTTON.test(`${visibleText(b)} ${(b as HTMLInputElement).value ?? ''}`) && !REFRESH.test(visibleText(b)) && pixelDistance(b, input) < 250) {
+          decoy = true;
           s -= 4;
           reasons.push('looks like an SMS/e-mail code field (send-code button)');
           break;
@@ -175,16 +177,17 @@ export function scanFrame(args: ScanArgs): ScanResult {
       }
     }
     if (reasons.length === 0 || strong) reasons.push(`${h} DOM hops from the image`);
-    return { score: s, reasons, strong };
+    return { score: s, reasons, strong: strong && !decoy, decoy };
   }
 
   function findInput(img: Element): { el: HTMLInputElement; reasons: string[]; strong: boolean } | undefined {
-    let best: { el: HTMLInputElement; score: number; reasons: string[]; strong: boolean } | undefined;
+    let best: { el: HTMLInputElement; score: number; reasons: string[]; strong: boolean; decoy: boolean } | undefined;
     for (const input of textInputs) {
       const r = inputScore(input, img);
       if (!best || r.score > best.score) best = { el: input, ...r };
     }
-    return best && best.score > 0.5 ? best : undefined;
+    // An image whose best input is an SMS-code field is not paired with an answer input at all.
+    return best && best.score > 0.5 && !best.decoy ? best : undefined;
   }
 
   // ---- refresh control ----

@@ -21,6 +21,8 @@ export interface HarnessPage {
   setContent(html: string): Promise<void>;
   /** The native frame whose URL contains `part`. */
   frame(part: string): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Types into a field like a user and leaves it (change + blur fire). */
+  fill(selector: string, text: string): Promise<void>;
   /** Runs `fn` in the main frame. */
   evaluate<R>(fn: () => R): Promise<R>;
   close(): Promise<void>;
@@ -39,6 +41,10 @@ export async function launchPlaywright(): Promise<BrowserHarness> {
         goto: async (url) => void (await page.goto(url, { waitUntil: 'load' })),
         setContent: (html) => page.setContent(html, { waitUntil: 'load' }),
         frame: (part) => page.frames().find((f) => f.url().includes(part)),
+        fill: async (selector, text) => {
+          await page.fill(selector, text);
+          await page.press(selector, 'Tab');
+        },
         evaluate: (fn) => page.evaluate(fn),
         close: () => context.close().catch(() => {}),
       };
@@ -61,6 +67,10 @@ export async function launchPuppeteer(): Promise<BrowserHarness> {
         goto: async (url) => void (await page.goto(url, { waitUntil: 'load' })),
         setContent: (html) => page.setContent(html, { waitUntil: 'load' }),
         frame: (part) => page.frames().find((f) => f.url().includes(part)),
+        fill: async (selector, text) => {
+          await page.type(selector, text);
+          await page.keyboard.press('Tab');
+        },
         evaluate: (fn) => page.evaluate(fn),
         close: () => context.close().catch(() => {}),
       };

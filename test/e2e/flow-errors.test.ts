@@ -1,0 +1,196 @@
+/**
+ * Typed errors of the page flow, over BOTH adapters: no captcha, page closed / frame detached / navigation
+ * mid-solve, timeout, abort, wrong answers exhausted, bad arguments. Each must settle, never hang.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFixtureServer, createFixtureSolver, type FixtureServer } from '../../fixtures/site/index.js';
+import { solveImageCaptcha, attachImageRecorder } from '../../src/flow/index.js';
+import {
+  CaptchaNotFoundError,
+  InvalidOptionError,
+  PageClosedError,
+  TimeoutError,
+  WrongAnswerError,
+  isCaptchaSolverError,
+} from '../../src/core/errors.js';
+import { LAUNCHERS, type AdapterName, type BrowserHarness } from '../support/browsers.js';
+
+const ADAPTERS: AdapterName[] = ['playwright', 'puppeteer'];
+
+for (const adapter of ADAPTERS) {
+  describe(`flow errors over ${adapter}`, () => {
+    let server: FixtureServer;
+    let browser: BrowserHarness;
+
+    beforeAll(async () => {
+      server = await startFixtureServer();
+      browser = await LAUNCHERS[adapter]();
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    }, 30_000);
+
+    it('no captcha on the page: CaptchaNotFoundError naming what was searched', async () => {
+      const hp = await browser.newPage();
+      try {
+        await hp.setContent('<header><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" width="160" height="48" class="logo"></header><form><input name="q"><button>Search</button></form>');
+        const err = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(server), locateTimeout: 300, timeout: 10_000 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(CaptchaNotFoundError);
+        expect((err as CaptchaNotFoundError).code).toBe('ICS_ERR_CAPTCHA_NOT_FOUND');
+        expect((err as Error).message).toMatch(/^solveImageCaptcha: no image captcha found \(searched 1 frame/);
+        expect((err as CaptchaNotFoundError).log.length).toBeGreaterThan(0);
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
+    it('a selector that matches nothing: CaptchaNotFoundError quoting it', async () => {
+      server.reset();
+      const hp = await browser.newPage();
+      try {
+        await hp.goto(`${server.url}/login`);
+        const err = await solveImageCaptcha(hp.page, '#nope', { solver: createFixtureSolver(server), locateTimeout: 300 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(CaptchaNotFoundError);
+        expect((err as Error).message).toContain('"#nope"');
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
+    it('page closed mid-solve: PageClosedError', async () => {
+      server.reset();
+      const hp = await browser.newPage();
+      await hp.goto(`${server.url}/login`);
+      const solver = createFixtureSolver(server, { delayMs: 5_000 });
+      const pending = solveImageCaptcha(hp.page, { solver, timeout: 20_000 }).catch((e: unknown) => e);
+      while (solver.calls.length === 0) await new Promise((r) => setTimeout(r, 20));
+      await hp.page.close();
+      const err = await pending;
+      expect(err).toBeInstanceOf(PageClosedError);
+      expect((err as PageClosedError).code).toBe('ICS_ERR_PAGE_CLOSED');
+      expect((err as Error).message).toMatch(/page was closed/);
+      await hp.close();
+    }, 30_000);
+
+    it('navigation mid-solve: PageClosedError', async () => {
+      server.reset();
+      const hp = await browser.newPage();
+      try {
+        await hp.goto(`${server.url}/login`);
+        const solver = createFixtureSolver(server, { delayMs: 5_000 });
+        const pending = solveImageCaptcha(hp.page, { solver, timeout: 20_000 }).catch((e: unknown) => e);
+        while (solver.calls.length === 0) await new Promise((r) => setTimeout(r, 20));
+        await hp.goto(`${server.url}/logout`);
+        const err = await pending;
+        expect(err).toBeInstanceOf(PageClosedError);
+        expect((err as Error).message).toMatch(/navigated away/);
+        expect(server.stats().submissions).toHaveLength(0);
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
+    it('the captcha iframe removed mid-solve: PageClosedError', async () => {
+      server.reset();
+      const hp = await browser.newPage();
+      try {
+        await hp.goto(`${server.url}/iframe`);
+        const solver = createFixtureSolver(server, { delayMs: 5_000 });
+        const pending = solveImageCaptcha(hp.page, { solver, timeout: 20_000 }).catch((e: unknown) => e);
+        while (solver.calls.length === 0) await new Promise((r) => setTimeout(r, 20));
+        await hp.evaluate(() => document.querySelector('iframe')?.remove());
+        const err = await pending;
+        expect(err).toBeInstanceOf(PageClosedError);
+        expect((err as Error).message).toMatch(/detached/);
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
+    it('timeout with a slow solver: TimeoutError carrying the call log', async () => {
+      server.reset();
+      const hp = await browser.newPage();
+      try {
+        await hp.goto(`${server.url}/login`);
+        const solver = createFixtureSolver(server, { delayMs: 10_000 });
+        const err = await solveImageCaptcha(hp.page, { solver, timeout: 1_500 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(TimeoutError);
+        expect((err as TimeoutError).code).toBe('ICS_ERR_TIMEOUT');
+        expect((err as Error).message).toContain('Timeout 1500ms exceeded');
+        expect((err as TimeoutError).log.join('\n')).toMatch(/capture: /);
+        expect(server.stats().submissions).toHaveLength(0);
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
+    it('abort: rejects with signal.reason itself', async () => {
+      server.reset();
+      const hp = await browser.newPage();
+      try {
+        await hp.goto(`${server.url}/login`);
+        const solver = createFixtureSolver(server, { delayMs: 10_000 });
+        const controller = new AbortController();
+        const reason = new Error('user cancelled');
+        const pending = solveImageCaptcha(hp.page, { solver, signal: controller.signal, timeout: 20_000 }).catch((e: unknown) => e);
+        while (solver.calls.length === 0) await new Promise((r) => setTimeout(r, 20));
+        controller.abort(reason);
+        expect(await pending).toBe(reason);
+        // an already-aborted signal rejects at once with its reason
+        const err2 = await solveImageCaptcha(hp.page, { solver, signal: AbortSignal.abort('stop') }).catch((e: unknown) => e);
+        expect(err2).toBe('stop');
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
+    it('every answer wrong: WrongAnswerError with each answer, one server failure per attempt', async () => {
+      server.reset();
+      const hp = await browser.newPage();
+      try {
+        attachImageRecorder(hp.page);
+        await hp.goto(`${server.url}/login`);
+        const solver = createFixtureSolver(server, { wrongFirst: 10 });
+        const err = await solveImageCaptcha(hp.page, { solver, retries: 1, timeout: 30_000 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(WrongAnswerError);
+        expect((err as WrongAnswerError).answers).toHaveLength(2);
+        expect((err as WrongAnswerError).answers).toEqual(solver.solutions.map((s) => s.text));
+        expect(server.stats().submissions.map((s) => s.reason)).toEqual(['wrong', 'wrong']);
+      } finally {
+        await hp.close();
+      }
+    }, 45_000);
+
+    it('reports a wrong answer to the solver (reportIncorrect) before retrying', async () => {
+      server.reset();
+      const hp = await browser.newPage();
+      try {
+        await hp.goto(`${server.url}/data-url`);
+        const inner = createFixtureSolver(server, { wrongFirst: 1 });
+        const reported: string[] = [];
+        const solver = { name: inner.name, solve: inner.solve.bind(inner), reportIncorrect: async (s: { text: string }) => void reported.push(s.text) };
+        const r = await solveImageCaptcha(hp.page, { solver, timeout: 30_000 });
+        expect(r.attempts).toBe(2);
+        expect(reported).toEqual([r.answers[0]]);
+      } finally {
+        await hp.close();
+      }
+    }, 45_000);
+
+    it('bad arguments: InvalidOptionError', async () => {
+      const hp = await browser.newPage();
+      try {
+        await expect(solveImageCaptcha({} as never)).rejects.toBeInstanceOf(InvalidOptionError);
+        await expect(solveImageCaptcha(hp.page, { timeout: -1 })).rejects.toBeInstanceOf(InvalidOptionError);
+        await expect(solveImageCaptcha(hp.page, { solver: {} as never })).rejects.toBeInstanceOf(InvalidOptionError);
+        const err = await solveImageCaptcha(hp.page, { retries: Number.NaN }).catch((e: unknown) => e);
+        expect(isCaptchaSolverError(err)).toBe(true);
+        expect((err as Error).message).toMatch(/^solveImageCaptcha: `retries`/);
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+  });
+}

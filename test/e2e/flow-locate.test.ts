@@ -1,0 +1,216 @@
+/**
+ * Detection and the lower-level steps, over BOTH adapters: traps from shared/PATTERNS.md on inline pages
+ * (logos, avatars, QR codes, refresh/audio icons, svg icons, SMS-code decoys, honeypots, hidden templates),
+ * candidates with confidence and reasons across frames, several captchas on one page, and the step API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { startFixtureServer, createFixtureSolver, type FixtureServer } from '../../fixtures/site/index.js';
+import {
+  captureCaptcha,
+  findImageCaptchas,
+  locateCaptcha,
+  refreshCaptcha,
+  solveImageCaptcha,
+  solveImageCaptchas,
+  submitAnswer,
+  typeAnswer,
+  verifyAnswer,
+  attachImageRecorder,
+} from '../../src/flow/index.js';
+import { detectFramework } from '../../src/browser/detect.js';
+import { LAUNCHERS, type AdapterName, type BrowserHarness } from '../support/browsers.js';
+
+const ADAPTERS: AdapterName[] = ['playwright', 'puppeteer'];
+
+/** A PNG data URL of a given size (solid colour: geometry is what the detector sees). */
+async function png(width: number, height: number, colour = '#ccc'): Promise<string> {
+  const buf = await sharp({ create: { width, height, channels: 3, background: colour } }).png().toBuffer();
+  return `data:image/png;base64,${buf.toString('base64')}`;
+}
+
+for (const adapter of ADAPTERS) {
+  describe(`locate over ${adapter}`, () => {
+    let server: FixtureServer;
+    let browser: BrowserHarness;
+    let trapPage: string;
+
+    beforeAll(async () => {
+      server = await startFixtureServer();
+      browser = await LAUNCHERS[adapter]();
+      const [logo, avatar, qr, icon, captcha, otpImg] = await Promise.all([png(160, 48), png(64, 64), png(120, 120), png(24, 24), png(150, 50, '#eee'), png(150, 50, '#ddd')]);
+      trapPage = `<!doctype html><html><body>
+<header><a href="/"><img id="logo" src="${logo}" width="160" height="48" alt="Company"></a></header>
+<aside><img class="avatar" src="${avatar}" width="64" height="64"><img id="qr" class="qr-login" src="${qr}" width="120" height="120"></aside>
+<template><img class="captcha" src="${captcha}" width="150" height="50"></template>
+<div style="display:none"><img id="hidden-captcha" class="captcha" src="${captcha}" width="150" height="50"></div>
+<form id="sms"><input name="phone" placeholder="Phone"><input name="sms_code" placeholder="验证码"><button type="button">获取验证码</button>
+  <img id="promo" src="${otpImg}" width="150" height="50" alt="promo"></form>
+<form id="login" action="/x" method="post">
+  <input name="username" autocomplete="username"><input type="password" name="password">
+  <input name="hp_field" style="position:absolute;left:-9999px" tabindex="-1">
+  <div class="row"><img id="cap" src="${captcha}" width="150" height="50" alt="">
+    <a href="#" class="reload" title="Get a new image"><img src="${icon}" width="24" height="24" alt="refresh"></a>
+    <a href="#" class="audio"><img src="${icon}" width="24" height="24" alt="audio"></a>
+    <svg class="svg-icon" width="24" height="24"><use href="#i-refresh"></use></svg></div>
+  <input id="answer" name="code" maxlength="6" autocomplete="off">
+  <input type="submit" name="refresh_vc" value="Refresh image"><button type="submit" id="go">Sign in</button>
+</form></body></html>`;
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    }, 30_000);
+
+    it('tells the framework apart by shape', async () => {
+      const hp = await browser.newPage();
+      try {
+        expect(detectFramework(hp.page)).toBe(adapter);
+        expect(detectFramework(hp.page.mainFrame())).toBe(adapter);
+        expect(detectFramework({ url: () => '', evaluate: async () => 0 })).toBeUndefined();
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
+    it('avoids the traps: picks the captcha next to its input, its refresh link and the real submit', async () => {
+      const hp = await browser.newPage();
+      try {
+        await hp.setContent(trapPage);
+        const found = await findImageCaptchas(hp.page, { locateTimeout: 500 });
+        expect(found.map((c) => c.selector)).toEqual(['#cap']);
+        const c = found[0]!;
+        expect(c.kind).toBe('img');
+        expect(c.confidence).toBeGreaterThan(0.4);
+        expect(c.reasons.join(' | ')).toMatch(/captcha-sized \(150×50\)/);
+        expect(c.input?.selector).toBe('#answer');
+        expect(c.submit?.method).toBe('click');
+        expect(c.submit?.selector).toBe('#go');
+        expect(c.refresh?.method).toBe('click');
+        expect(c.refresh?.selector).toMatch(/reload/);
+        expect(c.naturalWidth).toBe(150);
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
+    it('solves by typing with key events and submitting the real button (not the refresh-as-submit)', async () => {
+      const hp = await browser.newPage();
+      try {
+        await hp.setContent(trapPage.replace('action="/x" method="post"', 'onsubmit="event.preventDefault(); window.__submitter = event.submitter && (event.submitter.id || event.submitter.name); document.body.insertAdjacentHTML(\'beforeend\', \'<p class=success>Welcome back</p>\'); this.remove();"'));
+        await hp.evaluate(() => {
+          (window as unknown as { __keys: number }).__keys = 0;
+          document.getElementById('answer')!.addEventListener('keydown', (e) => {
+            if (e.key.length === 1) (window as unknown as { __keys: number }).__keys++; // printable keys only
+          });
+        });
+        const solver = { name: 'const', solve: async () => ({ text: 'ab12', provider: 'const', elapsedMs: 0 }) };
+        const r = await solveImageCaptcha(hp.page, { solver, timeout: 15_000 });
+        expect(r.verified).toBe(true);
+        expect(r.text).toBe('ab12');
+        expect(await hp.evaluate(() => (window as unknown as { __submitter: string }).__submitter)).toBe('go');
+        expect(await hp.evaluate(() => (window as unknown as { __keys: number }).__keys)).toBe(4);
+        expect(r.capture.method).toBe('data-url');
+        expect([r.capture.width, r.capture.height]).toEqual([150, 50]);
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
+    it('finds candidates in same- and cross-origin iframes, with reasons', async () => {
+      server.reset();
+      const hp = await browser.newPage();
+      try {
+        await hp.goto(`${server.url}/iframe-cross`);
+        const found = await findImageCaptchas(hp.page, { locateTimeout: 3000 });
+        expect(found).toHaveLength(1);
+        expect(found[0]!.frameUrl.startsWith(server.crossOriginUrl)).toBe(true);
+        expect(found[0]!.reasons.some((r) => /captcha token/.test(r))).toBe(true);
+        expect(found[0]!.input?.selector).toBe('#captcha_code');
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
+    it('findImageCaptchas resolves to [] on a page without captchas', async () => {
+      const hp = await browser.newPage();
+      try {
+        await hp.setContent('<p>nothing here</p>');
+        expect(await findImageCaptchas(hp.page, { locateTimeout: 200 })).toEqual([]);
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
+    it('two forms with a captcha each: both found, solveImageCaptchas solves each', async () => {
+      server.reset();
+      const hp = await browser.newPage();
+      try {
+        attachImageRecorder(hp.page);
+        await hp.goto(`${server.url}/two-captchas`);
+        const found = await findImageCaptchas(hp.page, { locateTimeout: 3000 });
+        expect(found.map((c) => c.selector).sort()).toEqual(['#login_captcha_image', '#register_captcha_image']);
+        expect(new Set(found.map((c) => c.input?.selector)).size).toBe(2);
+        const solver = createFixtureSolver(server);
+        const all = await solveImageCaptchas(hp.page, { solver, timeout: 40_000 });
+        expect(all.errors.map((e) => e.error.message)).toEqual([]);
+        expect(all.results).toHaveLength(2);
+        expect(server.stats().submissions.map((s) => s.reason)).toEqual(['ok', 'ok']);
+      } finally {
+        await hp.close();
+      }
+    }, 60_000);
+
+    it('the step API: locate, capture, type, submit, verify, refresh', async () => {
+      server.reset();
+      const hp = await browser.newPage();
+      try {
+        attachImageRecorder(hp.page);
+        await hp.goto(`${server.url}/xhr`);
+        const c = await locateCaptcha(hp.page);
+        expect(c.selector).toBe('#captcha-img');
+        const img = await captureCaptcha(hp.page, c);
+        expect(img.method).toBe('network');
+        const answer = server.answerFor(img.body);
+        expect(answer).toBeTruthy();
+        // a wrong answer first: verify says failure
+        await typeAnswer(hp.page, c, 'zzzzz');
+        await submitAnswer(hp.page, c);
+        expect((await verifyAnswer(hp.page, c)).outcome).toBe('failure');
+        // then the right one for the image shown now
+        const c2 = await locateCaptcha(hp.page);
+        const img2 = await captureCaptcha(hp.page, c2);
+        expect(img2.body).not.toBe(img.body);
+        await typeAnswer(hp.page, c2, server.answerFor(img2.body)!);
+        await submitAnswer(hp.page, c2);
+        expect((await verifyAnswer(hp.page, c2)).outcome).toBe('success');
+        expect(server.stats().submissions.map((s) => s.reason)).toEqual(['wrong', 'ok']);
+      } finally {
+        await hp.close();
+      }
+    }, 45_000);
+
+    it('refreshCaptcha shows a new image', async () => {
+      server.reset();
+      const hp = await browser.newPage();
+      try {
+        attachImageRecorder(hp.page);
+        await hp.goto(`${server.url}/login`);
+        const c = await locateCaptcha(hp.page);
+        const before = await captureCaptcha(hp.page, c);
+        expect(await refreshCaptcha(hp.page, c)).toBe(true);
+        const c2 = await locateCaptcha(hp.page, { locateTimeout: 3000 });
+        let after = await captureCaptcha(hp.page, c2);
+        for (let i = 0; i < 20 && after.body === before.body; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          after = await captureCaptcha(hp.page, await locateCaptcha(hp.page));
+        }
+        expect(after.body).not.toBe(before.body);
+        expect(server.answerFor(after.body)).toBeTruthy();
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+  });
+}

@@ -1,0 +1,190 @@
+/**
+ * The page flow on every fixture page, with no selector, over BOTH adapters (one shared suite): solved,
+ * checked by the server, single-use respected, no second request for a one-time URL, original bytes
+ * captured where the page has them, websiteURL = page.url(), and the body is an image of the captcha's
+ * real size. A second pass answers wrong once: verify + refresh + retry must take exactly 2 attempts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { startFixtureServer, createFixtureSolver, type FixtureServer, type FixturePageInfo } from '../../fixtures/site/index.js';
+import { attachImageRecorder, solveImageCaptcha, type CaptchaResult } from '../../src/flow/index.js';
+import { LAUNCHERS, type AdapterName, type BrowserHarness, type HarnessPage } from '../support/browsers.js';
+
+const ADAPTERS: AdapterName[] = ['playwright', 'puppeteer'];
+/** Deliveries where the flow cannot send the server's own bytes (drawn or rasterised in the browser). */
+const NO_ORIGINAL_BYTES = new Set(['canvas', 'svg']);
+/** Deliveries with an image URL the browser fetched: exactly one request may reach the server. */
+const FETCHED = new Set(['url', 'static-file', 'css-background', 'injected']);
+/** Pages that need a user action before the captcha shows. */
+const PREPARE: Record<string, (p: HarnessPage) => Promise<void>> = {
+  '/conditional': (p) => p.fill('#username', 'student01'),
+};
+
+interface Intrinsic {
+  width: number;
+  height: number;
+}
+
+/** The element's intrinsic size (img natural size, canvas bitmap, svg viewport) before the flow runs. */
+async function intrinsicSize(hp: HarnessPage, info: FixturePageInfo, server: FixtureServer): Promise<Intrinsic | undefined> {
+  const frame = info.selectors.frame ? hp.frame(info.origin === 'cross' ? server.crossOriginUrl : `${info.path}/`) : hp.page;
+  if (!frame) return undefined;
+  return frame.evaluate((sel: string) => {
+    const el = document.querySelector(sel);
+    if (!el) return undefined;
+    if (el instanceof HTMLImageElement) return el.naturalWidth ? { width: el.naturalWidth, height: el.naturalHeight } : undefined;
+    if (el instanceof HTMLCanvasElement) return { width: el.width, height: el.height };
+    const r = el.getBoundingClientRect();
+    return { width: Math.round(r.width), height: Math.round(r.height) };
+  }, info.selectors.image);
+}
+
+for (const adapter of ADAPTERS) {
+  describe(`flow over ${adapter}: every fixture page`, () => {
+    let server: FixtureServer;
+    let browser: BrowserHarness;
+
+    beforeAll(async () => {
+      server = await startFixtureServer();
+      browser = await LAUNCHERS[adapter]();
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    }, 30_000);
+
+    async function open(info: FixturePageInfo): Promise<HarnessPage> {
+      const hp = await browser.newPage();
+      attachImageRecorder(hp.page); // as the plugins do on page creation
+      await hp.goto(server.url + info.path);
+      await PREPARE[info.path]?.(hp);
+      return hp;
+    }
+
+    const pages = () => server.pages;
+
+    it('serves the pages this suite iterates over', () => {
+      expect(pages().length).toBeGreaterThanOrEqual(15);
+    });
+
+    // vitest needs the list at collection time: the fixture site's page list is static, read it once.
+    const paths = [
+      '/login', '/iframe', '/iframe-cross', '/two-captchas', '/data-url', '/ruoyi', '/svg', '/canvas', '/canvas-client',
+      '/css-background', '/react', '/xhr', '/lazy', '/queue', '/phpbb', '/cf7', '/botdetect', '/django', '/conditional', '/decoys', '/demo',
+    ];
+
+    it('covers every page the fixture site has', () => {
+      expect(pages().map((p) => p.path).sort()).toEqual([...paths].sort());
+    });
+
+    for (const path of paths) {
+      it(`solves ${path} with no selector`, async () => {
+        const info = server.page(path);
+        server.reset();
+        const solver = createFixtureSolver(server);
+        const hp = await open(info);
+        try {
+          const before = info.delivery === 'injected' || path === '/conditional' ? undefined : await intrinsicSize(hp, info, server);
+          const pageUrl = hp.page.url();
+          const r: CaptchaResult = await solveImageCaptcha(hp.page, { solver, timeout: 30_000 });
+
+          expect(r.solved).toBe(true);
+          expect(r.verified).toBe(true);
+          expect(r.attempts).toBe(1);
+          expect(r.provider).toBe('fixture');
+          expect(r.answers).toHaveLength(1);
+
+          // what the solver was sent
+          expect(solver.calls).toHaveLength(1);
+          const task = solver.calls[0]!;
+          expect(task.websiteURL).toBe(pageUrl);
+          expect(task.body).toMatch(/^[A-Za-z0-9+/]+=*$/);
+          if (info.module) expect(task.module).toBe(info.module);
+          const meta = await sharp(Buffer.from(task.body, 'base64')).metadata();
+          expect([meta.width, meta.pageHeight ?? meta.height]).toEqual([r.capture.width, r.capture.height]);
+          const raw = solver.solutions[0]!.raw as { matchedBytes: boolean };
+          if (NO_ORIGINAL_BYTES.has(info.delivery)) {
+            expect(before, 'intrinsic size measured before solving').toBeDefined();
+            expect([r.capture.width, r.capture.height]).toEqual([before!.width, before!.height]);
+          } else {
+            // the exact bytes the server issued: the original image at its real size
+            expect(raw.matchedBytes).toBe(true);
+            if (before) expect([r.capture.width, r.capture.height]).toEqual([before.width, before.height]);
+          }
+
+          // what the server saw
+          const stats = server.stats();
+          const mine = stats.submissions.filter((s) => s.page === path);
+          expect(mine.map((s) => s.reason)).toEqual(['ok']);
+          const solved = stats.captchas.filter((c) => c.outcome === 'solved');
+          expect(solved).toHaveLength(1);
+          expect(solved[0]!.used).toBe(true);
+          if (FETCHED.has(info.delivery)) expect(solved[0]!.imageRequests).toBe(1);
+          for (const c of stats.captchas) expect(c.imageRequests).toBeLessThanOrEqual(1);
+        } finally {
+          await hp.close();
+        }
+      }, 45_000);
+    }
+
+    for (const path of paths) {
+      it(`${path}: a wrong first answer is caught, refreshed and retried (2 attempts)`, async () => {
+        const info = server.page(path);
+        server.reset();
+        const solver = createFixtureSolver(server, { wrongFirst: 1 });
+        const hp = await open(info);
+        try {
+          const r = await solveImageCaptcha(hp.page, { solver, timeout: 30_000 });
+          expect(r.attempts).toBe(2);
+          expect(r.solved).toBe(true);
+          expect(r.verified).toBe(true);
+          expect(r.answers).toHaveLength(2);
+          expect(solver.calls).toHaveLength(2);
+          const reasons = server.stats().submissions.filter((s) => s.page === path).map((s) => s.reason);
+          // a client-side check rejects the wrong answer in the browser: only the right one reaches the server
+          expect(reasons).toEqual(info.submit === 'client-side' ? ['ok'] : ['wrong', 'ok']);
+          for (const c of server.stats().captchas) expect(c.imageRequests).toBeLessThanOrEqual(1);
+        } finally {
+          await hp.close();
+        }
+      }, 45_000);
+    }
+
+    it('without a recorder, reads the one-time image from the browser cache (no second request)', async () => {
+      server.reset();
+      const solver = createFixtureSolver(server);
+      const hp = await browser.newPage();
+      try {
+        await hp.goto(`${server.url}/login`);
+        const r = await solveImageCaptcha(hp.page, '#captcha_image', { solver, timeout: 30_000 });
+        expect(r.verified).toBe(true);
+        expect(r.capture.method).toBe('cache');
+        expect((solver.solutions[0]!.raw as { matchedBytes: boolean }).matchedBytes).toBe(true);
+        const solved = server.stats().captchas.filter((c) => c.outcome === 'solved');
+        expect(solved.map((c) => c.imageRequests)).toEqual([1]);
+      } finally {
+        await hp.close();
+      }
+    }, 45_000);
+
+    it('accepts a Frame and a selector inside it', async () => {
+      server.reset();
+      const solver = createFixtureSolver(server);
+      const info = server.page('/iframe-cross');
+      const hp = await open(info);
+      try {
+        const frame = hp.frame(server.crossOriginUrl);
+        expect(frame).toBeTruthy();
+        const r = await solveImageCaptcha(frame, info.selectors.image, { solver, timeout: 30_000 });
+        expect(r.verified).toBe(true);
+        expect(r.frameUrl.startsWith(server.crossOriginUrl)).toBe(true);
+        expect(r.selector).toBe(info.selectors.image);
+        // websiteURL is the top page's URL
+        expect(solver.calls[0]!.websiteURL).toBe(hp.page.url());
+      } finally {
+        await hp.close();
+      }
+    }, 45_000);
+  });
+}
