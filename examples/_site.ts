@@ -28,8 +28,8 @@ export async function fixtureSite(): Promise<Site> {
  * A Solver (the library's one-method seam) that asks the fixture site which answer it issued for this image
  * (`POST /__fixture/answer`). Real code passes `'local'`, `'capsolver'`, … or a solver instance instead.
  */
-export function fixtureSolver(siteUrl: string): Solver {
-  return createHttpFixtureSolver(siteUrl);
+export function fixtureSolver(siteUrl: string, options: { wrongFirst?: number } = {}): Solver {
+  return createHttpFixtureSolver(siteUrl, options);
 }
 
 /** Prints the summary line the examples test reads (the last stdout line, JSON). */

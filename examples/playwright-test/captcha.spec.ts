@@ -25,6 +25,15 @@ test('logs in through the Securimage-style captcha', async ({ page, site, solveI
   expect(result.text).not.toBe('');
 });
 
+test('a page that keeps rejecting the answer fails with WrongAnswerError (the report gets every answer tried)', async ({ page, site, solveImageCaptcha }) => {
+  await page.goto(`${site.url}/login`);
+  const alwaysWrong = fixtureSolver(site.url, { wrongFirst: 100 });
+  await expect(solveImageCaptcha({ solver: alwaysWrong, retries: 1 })).rejects.toMatchObject({
+    name: 'WrongAnswerError',
+    answers: [expect.any(String), expect.any(String)],
+  });
+});
+
 test.describe('with the offline model', () => {
   test.use({ imageCaptchaOptions: { solver: 'local', timeout: 60_000 } });
 

@@ -106,6 +106,7 @@ describe('@playwright/test fixture (real runner)', () => {
     const tests = flatten(report);
     expect(tests.map((t) => [t.title, t.status, t.error ?? ''])).toEqual([
       ['logs in through the Securimage-style captcha', 'passed', ''],
+      ['a page that keeps rejecting the answer fails with WrongAnswerError (the report gets every answer tried)', 'passed', ''],
       ['solves the demo page', 'passed', ''],
     ]);
     expect(code).toBe(0);
@@ -122,8 +123,15 @@ describe('@playwright/test fixture (real runner)', () => {
     expect(server.answerFor(attachmentBytes(image!))).toBe(summary.text); // the attached image is the one that was solved
     const accepted = server.stats().submissions.filter((s) => s.page === '/login' && s.ok).map((s) => s.given);
     expect(accepted).toEqual([summary.text]);
+    // A failed solve attaches the error (code, answers tried); the site saw two wrong submissions, no success.
+    const wrong = tests[1]!;
+    const wrongJson = JSON.parse(attachmentText(wrong.attachments.find((a) => a.name === 'image-captcha.json')!)) as { error: { code: string; answers: string[] } };
+    expect(wrongJson.error.code).toBe('ICS_ERR_WRONG_ANSWER');
+    expect(wrongJson.error.answers).toHaveLength(2);
+    const onLogin = server.stats().submissions.filter((s) => s.page === '/login');
+    expect(onLogin.filter((s) => !s.ok).map((s) => s.given)).toEqual(wrongJson.error.answers);
     // The demo test used the offline model ('local' from the fixture options): the site accepted its answer.
-    const demo = tests[1]!;
+    const demo = tests[2]!;
     const demoSummary = JSON.parse(attachmentText(demo.attachments.find((a) => a.name === 'image-captcha.json')!)) as { provider: string; text: string };
     expect(demoSummary.provider).toBe('local');
     expect(server.stats().submissions.filter((s) => s.page === '/demo' && s.ok).map((s) => s.given.toLowerCase())).toContain(demoSummary.text.toLowerCase());
