@@ -19,7 +19,7 @@ export function scanFrame(args: ScanArgs): ScanResult {
     /refresh|reload|renew|new code|new image|another (image|code)|different image|can'?t read|get new|change the|换一张|换一个|看不清|刷新|обнов|другую картинку/i;
   const AUDIO = /audio|sound|speak|listen|\bplay\b/i;
   const INPUT_TOK =
-    /captcha|captch|kaptcha|vcode|verif(y|ication)?[_ -]?code|seccode|securi(ty)?[_ -]?code|confirm[_ -]?code|secretcode|checkcode|authcode|yzm|randcode|wpcaptchaword|captcha_response|captcha_word|rucaptcha|solution|captchacode|osolcatchatxt|vercode|验证码|驗證碼|校验码|защитный код|код с картинки|проверочный код|code (from|in|shown)|text (you see|in the image|from the image)|characters (you see|shown)|what code/i;
+    /captcha|captch|kaptcha|vcode|verif(y|ication)?[_ -]?code|seccode|securi(ty)?[_ -]?code|confirm[_ -]?code|secretcode|checkcode|authcode|yzm|randcode|wpcaptchaword|captcha_response|captcha_word|rucaptcha|solution|captchacode|osolcatchatxt|vercode|验证码|驗證碼|校验码|защитный код|код с картинки|(слово|код|текст|символы) (с|на) картинк|проверочный код|code (from|in|shown)|text (you see|in the image|from the image)|characters (you see|shown)|what code/i;
   const NOT_ANSWER = /user|login|e-?mail|\bname\b|phone|mobile|\btel\b|pass|search|query|address|\botp\b|sms|card|coupon|promo|zip|city/i;
   const SMS_BUTTON = /send (me )?(a |the |sms |e-?mail )?(code|sms|otp)|get (a |the )?code|获取|发送验证码|重新发送|resend|получить код/i;
   const PRIMARY =
@@ -79,6 +79,11 @@ export function scanFrame(args: ScanArgs): ScanResult {
         if (same.length > 1 && !name) part += `:nth-of-type(${same.indexOf(cur) + 1})`;
       }
       parts.unshift(part);
+      try {
+        if (document.querySelectorAll(parts.join(' > ')).length === 1) break; // short and still unique
+      } catch {
+        // odd characters in a class name: keep climbing
+      }
       cur = parent;
       if (cur === document.body || cur === document.documentElement) break;
     }
@@ -141,6 +146,16 @@ export function scanFrame(args: ScanArgs): ScanResult {
     textInputs.push(input);
   }
 
+  /** The visible text input closest to `el` on screen (a send-code button belongs to that one). */
+  function nearestInput(el: Element): HTMLInputElement | undefined {
+    let best: { input: HTMLInputElement; d: number } | undefined;
+    for (const input of textInputs) {
+      const d = pixelDistance(el, input);
+      if (!best || d < best.d) best = { input, d };
+    }
+    return best && best.d < 250 ? best.input : undefined;
+  }
+
   function inputScore(input: HTMLInputElement, img: Element): { score: number; reasons: string[]; strong: boolean; decoy: boolean } {
     const reasons: string[] = [];
     let s = 0;
@@ -168,7 +183,7 @@ export function scanFrame(args: ScanArgs): ScanResult {
     const box = input.form ?? input.parentElement?.parentElement;
     if (box) {
       for (const b of Array.from(box.querySelectorAll('button, a, input[type=button], span[onclick]')).slice(0, 60)) {
-        if (SMS_BUTTON.test(`${visibleText(b)} ${(b as HTMLInputElement).value ?? ''}`) && !REFRESH.test(visibleText(b)) && pixelDistance(b, input) < 250) {
+        if (SMS_BUTTON.test(`${visibleText(b)} ${(b as HTMLInputElement).value ?? ''}`) && !REFRESH.test(visibleText(b)) && nearestInput(b) === input) {
           decoy = true;
           s -= 4;
           reasons.push('looks like an SMS/e-mail code field (send-code button)');
