@@ -78,7 +78,8 @@ Options:
   --solver <name>          ${SOLVERS.join(' | ')} (default: auto = CapSolver when
                            CAPSOLVER_API_KEY is set, else local)
   --timeout <ms>           overall budget in ms, retries included (default 120000; 0 = none)
-  --retries <n>            new images to try after a wrong answer
+  --retries <n>            new images to try after a wrong answer (default 2)
+  --locate-timeout <ms>    how long to wait for a captcha to appear (default 10000)
   --headed                 show the browser window
   --screenshot <file.png>  save a screenshot of the page after solving (also on failure)
   --executable-path <p>    Chromium binary (default: $CHROMIUM_PATH or /usr/bin/chromium)
@@ -297,6 +298,7 @@ async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<nu
     solver: { type: 'string' },
     timeout: { type: 'string' },
     retries: { type: 'string' },
+    'locate-timeout': { type: 'string' },
     headed: { type: 'boolean' },
     screenshot: { type: 'string' },
     'executable-path': { type: 'string' },
@@ -319,12 +321,14 @@ async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<nu
   }
   const timeout = intOption(values.timeout, 'timeout') ?? 120_000;
   const retries = intOption(values.retries, 'retries');
+  const locateTimeout = intOption(values['locate-timeout'], 'locate-timeout');
   const solver = await solverFor(solverName(values.solver));
   const flow: Record<string, unknown> = { solver, timeout };
   if (values.input) flow.input = values.input;
   if (values['no-submit']) flow.submit = false;
   else if (values.submit) flow.submit = values.submit;
   if (retries !== undefined) flow.retries = retries;
+  if (locateTimeout !== undefined) flow.locateTimeout = locateTimeout;
   if (values.debug) flow.debug = resolve(String(values.debug));
   const run: BrowserRun = {
     url,

@@ -148,7 +148,7 @@ describe('image-captcha CLI', () => {
   });
 
   it('solve: a page without a captcha exits 3', { timeout: 90_000 }, async () => {
-    const r = await runCli(['solve', `${site.url}/logout`, '--solver', 'capsolver', '--timeout', '20000', '--quiet'], {
+    const r = await runCli(['solve', `${site.url}/logout`, '--solver', 'capsolver', '--timeout', '20000', '--locate-timeout', '1500', '--quiet'], {
       CAPSOLVER_API_KEY: KEY,
       CAPSOLVER_API_BASE: provider.url,
     });
@@ -204,5 +204,41 @@ describe('image-captcha CLI', () => {
     expect(result).toMatchObject({ solved: true, provider: 'local' });
     expect(result.text).toMatch(/^\S+$/);
     expect(r.stderr).toMatch(/demo: solved "\S+" in \d+ attempt/);
+  });
+
+  it('solve: Ctrl+C (SIGINT) closes Chromium and exits 130', { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, [cli, 'solve', `${site.url}/login?imageDelayMs=30000`, '--solver', 'capsolver'], {
+      cwd: root,
+      env: { ...process.env, CAPSOLVER_API_KEY: KEY, CAPSOLVER_API_BASE: provider.url, CHROMIUM_PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const opened = new Promise<void>((ok) => {
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        if (/\] open: /.test(stderr)) ok();
+      });
+    });
+    const exited = new Promise<number | null>((ok) => child.on('close', (code) => ok(code)));
+    await opened;
+    const { execFileSync } = await import('node:child_process');
+    const browserPids = execFileSync('pgrep', ['-P', String(child.pid)]).toString().trim().split('\n').map(Number);
+    expect(browserPids.length).toBeGreaterThan(0);
+    const started = Date.now();
+    child.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<'hung'>((ok) => setTimeout(() => ok('hung'), 20_000))]);
+    if (code === 'hung') child.kill('SIGKILL');
+    expect(code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const alive = browserPids.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toEqual([]);
+    expect(site.stats().totals.submissions).toBe(0);
   });
 });
