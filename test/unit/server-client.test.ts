@@ -43,7 +43,7 @@ describe('our clients against the server', () => {
   });
 
   it('Anti-Captcha, 2Captcha and CapMonster Cloud clients solve through /anticaptcha, /2captcha and /capmonster', async () => {
-    const s = await createCapSolverServer({ port: 0, solver: new FakeSolver({ delay: 30 }) });
+    const s = await createCapSolverServer({ port: 0, apiKey: false, solver: new FakeSolver({ delay: 30 }) });
     servers.push(s);
     const common = { apiKey: 'taskapi-key-1', retries: 0, pollInitialDelay: 10, pollInterval: 20, fitImages: false };
     const clients = [
@@ -77,7 +77,7 @@ describe.skipIf(!hasModel)('the real LocalSolver behind the server', () => {
     for (const img of images) expected.push((await local.recognize(img)).text);
     await local.close();
     for (const workers of [1, 0]) {
-      const s = await createCapSolverServer({ port: 0, workers, model: MODEL });
+      const s = await createCapSolverServer({ port: 0, apiKey: false, workers, model: MODEL });
       servers.push(s);
       for (const [i, img] of images.entries()) {
         const r = await post(`${s.url}/createTask`, { clientKey: 'k', task: { type: 'ImageToTextTask', body: img.toString('base64') } });

@@ -21,7 +21,7 @@ describe('load', () => {
     // solves are held until every request has arrived, so the queue is certainly full when they run
     const held = gate();
     const solver = new FakeSolver({ delay: 2, gate: held.promise });
-    server = await createCapSolverServer({ port: 0, solver, maxRunning: 4, concurrency: 4, queueSize: 40 });
+    server = await createCapSolverServer({ port: 0, apiKey: false, solver, maxRunning: 4, concurrency: 4, queueSize: 40 });
     agent = new Agent({ connections: 300, pipelining: 1 });
     const N = 300;
     const arrived = (async () => {
@@ -73,7 +73,7 @@ describe('load', () => {
   it('the same burst in the task-API dialect: every task is refused at once (ERROR_NO_SLOT_AVAILABLE) or solved; none stays processing', async () => {
     const held = gate();
     const solver = new FakeSolver({ delay: 2, gate: held.promise });
-    server = await createCapSolverServer({ port: 0, solver, maxRunning: 4, queueSize: 20 });
+    server = await createCapSolverServer({ port: 0, apiKey: false, solver, maxRunning: 4, queueSize: 20 });
     agent = new Agent({ connections: 100 });
     const N = 150;
     const created = await Promise.all(

@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 async function serve(options: CapSolverServerOptions = {}): Promise<CapSolverServer> {
-  const server = await createCapSolverServer({ port: 0, solver: new FakeSolver(), ...options });
+  const server = await createCapSolverServer({ port: 0, apiKey: false, solver: new FakeSolver(), ...options });
   servers.push(server);
   return server;
 }
@@ -400,7 +400,7 @@ describe('limits and shutdown', () => {
     solver.close = async () => {
       closedSolver = true;
     };
-    const s = await createCapSolverServer({ port: 0, solver });
+    const s = await createCapSolverServer({ port: 0, apiKey: false, solver });
     const inFlight = post(`${s.url}/createTask`, task(pngBody(11, 99)));
     await until(s, (st) => st.running === 1);
     const closing = s.close();
@@ -420,9 +420,9 @@ describe('limits and shutdown', () => {
   });
 
   it('refuses bad options with InvalidOptionError', async () => {
-    await expect(createCapSolverServer({ port: 0, solver: new FakeSolver(), queueSize: -1 })).rejects.toMatchObject({ code: 'ICS_ERR_INVALID_OPTION' });
-    await expect(createCapSolverServer({ port: 0, solver: {} as never })).rejects.toMatchObject({ code: 'ICS_ERR_INVALID_OPTION' });
-    await expect(createCapSolverServer({ port: 0, solver: new FakeSolver(), upstreamThreshold: 2 })).rejects.toMatchObject({ code: 'ICS_ERR_INVALID_OPTION' });
+    await expect(createCapSolverServer({ port: 0, apiKey: false, solver: new FakeSolver(), queueSize: -1 })).rejects.toMatchObject({ code: 'ICS_ERR_INVALID_OPTION' });
+    await expect(createCapSolverServer({ port: 0, apiKey: false, solver: {} as never })).rejects.toMatchObject({ code: 'ICS_ERR_INVALID_OPTION' });
+    await expect(createCapSolverServer({ port: 0, apiKey: false, solver: new FakeSolver(), upstreamThreshold: 2 })).rejects.toMatchObject({ code: 'ICS_ERR_INVALID_OPTION' });
   });
 
   it('a taken port is reported with ICS_ERR_SERVER_LISTEN', async () => {
