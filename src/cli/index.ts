@@ -85,6 +85,7 @@ Options:
   --executable-path <p>    Chromium binary (default: $CHROMIUM_PATH or /usr/bin/chromium)
   --debug <dir>            write debug artifacts (image, answer, page screenshot) to <dir>
   --image                  include the captured image (base64) in the JSON
+  --model <path>           another ONNX model for the local solver (its .json sidecar beside it)
   --quiet                  no progress on stderr
   -h, --help               this help
 
@@ -114,6 +115,7 @@ Options:
   --solver <name>          another solver (default: local)
   --timeout <ms>           overall budget (default 120000)
   --debug <dir>            write debug artifacts to <dir>
+  --model <path>           another ONNX model for the local solver
   --quiet                  no progress on stderr
   -h, --help               this help
 `;
@@ -285,8 +287,8 @@ function reportSolve(outcome: { result?: unknown; error?: unknown }, run: Pick<B
   return result.solved === false ? EXIT.failed : EXIT.ok;
 }
 
-async function solverFor(name: (typeof SOLVERS)[number]): Promise<Solver> {
-  return (await createSolver(name as never)) as Solver;
+function solverFor(name: (typeof SOLVERS)[number], model?: unknown): Solver {
+  return createSolver(name, typeof model === 'string' && model ? { model: resolve(model) } : {});
 }
 
 async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<number> {
@@ -304,6 +306,7 @@ async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<nu
     'executable-path': { type: 'string' },
     debug: { type: 'string' },
     image: { type: 'boolean' },
+    model: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -322,7 +325,7 @@ async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<nu
   const timeout = intOption(values.timeout, 'timeout') ?? 120_000;
   const retries = intOption(values.retries, 'retries');
   const locateTimeout = intOption(values['locate-timeout'], 'locate-timeout');
-  const solver = await solverFor(solverName(values.solver));
+  const solver = solverFor(solverName(values.solver), values.model);
   const flow: Record<string, unknown> = { solver, timeout };
   if (values.input) flow.input = values.input;
   if (values['no-submit']) flow.submit = false;
@@ -444,6 +447,7 @@ async function cmdDemo(args: string[], io: Io, signal: AbortSignal): Promise<num
     timeout: { type: 'string' },
     debug: { type: 'string' },
     image: { type: 'boolean' },
+    model: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -456,7 +460,7 @@ async function cmdDemo(args: string[], io: Io, signal: AbortSignal): Promise<num
   const progress = progressPrinter(io, Boolean(values.quiet));
   progress({ step: 'demo', message: 'starting the fixture site' });
   const site = await startDemoSite();
-  const solver = await solverFor(solverName(values.solver ?? 'local'));
+  const solver = solverFor(solverName(values.solver ?? 'local'), values.model);
   try {
     const url = new URL('/demo', site.url).href;
     const flow: Record<string, unknown> = { solver, timeout };
