@@ -5,8 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { registerSecret } from '../../src/core/redact.js';
 import { startFixtureServer, createFixtureSolver, type FixtureServer } from '../../fixtures/site/index.js';
 import {
+  type ProgressEvent,
   captureCaptcha,
   findImageCaptchas,
   locateCaptcha,
@@ -188,6 +193,49 @@ for (const adapter of ADAPTERS) {
         expect(server.stats().submissions.map((s) => s.reason)).toEqual(['wrong', 'ok']);
       } finally {
         await hp.close();
+      }
+    }, 45_000);
+
+    it('debug artifacts per attempt (image, region shot, JSON with outcome; no API key) and progress events', async () => {
+      server.reset();
+      const dir = await mkdtemp(join(tmpdir(), 'ics-debug-'));
+      const hp = await browser.newPage();
+      try {
+        attachImageRecorder(hp.page);
+        await hp.goto(`${server.url}/demo`);
+        const inner = createFixtureSolver(server, { wrongFirst: 1 });
+        const secret = 'CAP-SECRETKEY-0123456789';
+        registerSecret(secret);
+        // a solver whose raw response echoes its key: artifacts must not carry it
+        const solver = {
+          name: 'fixture',
+          solve: async (task: Parameters<typeof inner.solve>[0]) => ({ ...(await inner.solve(task)), raw: { clientKey: secret } }),
+        };
+        const events: ProgressEvent[] = [];
+        const r = await solveImageCaptcha(hp.page, { solver, debug: dir, timeout: 30_000, onProgress: (e) => events.push(e) });
+        expect(r.attempts).toBe(2);
+        const [run] = await readdir(dir);
+        const files = (await readdir(join(dir, run!))).sort();
+        expect(files).toEqual(['attempt-1-region.png', 'attempt-1.json', 'attempt-1.png', 'attempt-2-region.png', 'attempt-2.json', 'attempt-2.png']);
+        const j1 = JSON.parse(await readFile(join(dir, run!, 'attempt-1.json'), 'utf8'));
+        expect(j1.outcome).toMatch(/^failure: /);
+        expect(j1.capture.method).toBe('network');
+        expect(j1.provider).toBe('fixture');
+        expect(j1.text).toBe(r.answers[0]);
+        expect(j1.timings).toHaveProperty('solve');
+        const j2 = JSON.parse(await readFile(join(dir, run!, 'attempt-2.json'), 'utf8'));
+        expect(j2.outcome).toMatch(/^success: /);
+        const png1 = await readFile(join(dir, run!, 'attempt-1.png'));
+        expect(server.answerFor(png1)).toBeTruthy();
+        for (const f of files) expect((await readFile(join(dir, run!, f))).includes(secret)).toBe(false);
+        const steps = events.map((e) => e.step);
+        expect(steps.slice(0, 5)).toEqual(['locate', 'capture', 'solve', 'act', 'verify']);
+        expect(steps).toContain('retry');
+        expect(steps[steps.length - 1]).toBe('done');
+        expect(events.filter((e) => e.step === 'done')[0]!.attempt).toBe(2);
+      } finally {
+        await hp.close();
+        await rm(dir, { recursive: true, force: true });
       }
     }, 45_000);
 
