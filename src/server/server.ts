@@ -338,7 +338,7 @@ async function start(opts: ResolvedServerOptions, solver: Solver, ownsSolver: bo
       } else if (req.method !== 'POST') {
         throw new WireError('ERROR_BAD_REQUEST', `Error Request: ${req.method} is not allowed, use POST`, { status: 405 });
       } else if (!KNOWN_METHODS.has(method)) {
-        throw new WireError('ERROR_BAD_REQUEST', `Error Request: no such method "${method}"`, { status: 404 });
+        throw new WireError('ERROR_BAD_REQUEST', `Error Request: no such method "${method.slice(0, 80)}"`, { status: 404 });
       } else {
         const raw = await readBody(req, opts.maxBodyBytes, method === 'createtask');
         const body = parseJson(raw, req.headers['content-type']);
