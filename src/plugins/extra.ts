@@ -140,7 +140,6 @@ interface PluginCore {
 }
 
 const pagePlugins = new WeakMap<object, PluginCore>();
-let lastPlugin: PluginCore | undefined;
 
 function pageOf(target: object): object {
   // A Frame (Puppeteer and Playwright) has page(); a Page has not.
@@ -156,8 +155,9 @@ function pageOf(target: object): object {
   return target;
 }
 
+/** The options of the plugin that adopted this page; none (the flow's defaults) for pages no plugin saw. */
 function defaultsFor(target: object): ImageCaptchaFlowOptions {
-  const plugin = pagePlugins.get(pageOf(target)) ?? lastPlugin;
+  const plugin = pagePlugins.get(pageOf(target));
   return plugin ? plugin.flowOptions() : ({} as ImageCaptchaFlowOptions);
 }
 
@@ -206,7 +206,6 @@ function patchPrototype(proto: object | null): void {
  * The plugin does this for every page it sees; call it yourself for typing, or on a page the plugin never saw.
  */
 export function withImageCaptcha<T extends object>(pageOrFrame: T): T & ImageCaptchaMethods {
-  const target = pageOrFrame as unknown as { mainFrame?: () => object; page?: () => object };
   patchPrototype(Object.getPrototypeOf(pageOrFrame));
   try {
     const page = pageOf(pageOrFrame) as { mainFrame?: () => object };
@@ -216,7 +215,6 @@ export function withImageCaptcha<T extends object>(pageOrFrame: T): T & ImageCap
   } catch {
     /* a closed page: the prototype of pageOrFrame itself is patched */
   }
-  void target;
   return pageOrFrame as T & ImageCaptchaMethods;
 }
 
@@ -369,7 +367,6 @@ function definePluginClass(Base: BaseCtor, kind: 'puppeteer-extra-plugin' | 'bui
       super(opts as unknown as AnyRecord);
       this.userOptions = { ...opts };
       this.events.setMaxListeners(0);
-      lastPlugin = this;
     }
 
     get name(): string {
@@ -408,9 +405,7 @@ function definePluginClass(Base: BaseCtor, kind: 'puppeteer-extra-plugin' | 'bui
       return (this.userOptions[key] ?? fallback) as NonNullable<ImageCaptchaPluginOptions[K]>;
     }
 
-    async onPluginRegistered(_env?: { framework?: string }): Promise<void> {
-      lastPlugin = this;
-    }
+    async onPluginRegistered(_env?: { framework?: string }): Promise<void> {}
 
     async onPageCreated(page: unknown): Promise<void> {
       try {
