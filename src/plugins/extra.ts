@@ -139,7 +139,11 @@ interface PluginCore {
   flowOptions(): ImageCaptchaFlowOptions;
 }
 
-const pagePlugins = new WeakMap<object, PluginCore>();
+// Shared through globalThis so two copies of this module (ESM + CJS builds, or two installs) agree on which
+// plugin adopted a page: the prototype methods may come from either copy.
+const REGISTRY = Symbol.for('image-captcha-solver.page-plugins');
+const pagePlugins: WeakMap<object, PluginCore> = ((globalThis as Record<symbol, unknown>)[REGISTRY] as WeakMap<object, PluginCore> | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[REGISTRY] = new WeakMap<object, PluginCore>()) as WeakMap<object, PluginCore>;
 
 function pageOf(target: object): object {
   // A Frame (Puppeteer and Playwright) has page(); a Page has not.

@@ -6,7 +6,7 @@
 import puppeteerCore, { type Browser, type Page } from 'puppeteer-core';
 import { addExtra } from 'puppeteer-extra';
 import { PuppeteerExtraPlugin } from 'puppeteer-extra-plugin';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createFixtureSolver, startFixtureServer, type FixtureServer, type FixtureSolver } from '../../fixtures/site/index.js';
 import { ImageCaptchaPlugin, withImageCaptcha, type AutoSolveEvent, type ImageCaptchaPluginInstance } from '../../src/plugins/extra.js';
 import { AuthError, type Solver } from '../../src/index.js';
@@ -128,6 +128,30 @@ describe('puppeteer-extra plugin', () => {
     expect(errors.map((e) => e.error)).toMatchObject([{ name: 'AuthError', code: 'ICS_ERR_AUTH' }]);
     await expect(page.solveImageCaptcha({ solver: failing })).rejects.toMatchObject({ name: 'AuthError' });
     expect(server.stats().totals.submissions).toBe(0);
+  });
+
+  it('also works on the built-in base class (puppeteer-extra-plugin absent), through connect()', { timeout: 60_000 }, async () => {
+    vi.resetModules();
+    process.env.IMAGE_CAPTCHA_PLUGIN_BASE = 'builtin';
+    let connected: Browser | undefined;
+    try {
+      const fresh = await import('../../src/plugins/extra.js');
+      const builtin = fresh.ImageCaptchaPlugin({ solver, timeout: 45_000 });
+      expect(builtin.base).toBe('builtin');
+      expect(builtin).not.toBeInstanceOf(PuppeteerExtraPlugin);
+      const puppeteer = addExtra(puppeteerCore as never);
+      puppeteer.use(builtin);
+      connected = (await puppeteer.connect({ browserWSEndpoint: browser.wsEndpoint() })) as unknown as Browser;
+      const page = await newPage(connected);
+      await page.goto(`${server.url}/login`);
+      const { results, errors } = await fresh.withImageCaptcha(page).solveImageCaptchas();
+      expect(errors).toEqual([]);
+      expect(results.map((r) => [r.solved, r.capture.method])).toEqual([[true, 'network']]);
+      expect(okSubmissions('/login')).toBe(1);
+    } finally {
+      delete process.env.IMAGE_CAPTCHA_PLUGIN_BASE;
+      await connected?.disconnect();
+    }
   });
 
   describe('autoSolve (second puppeteer-extra instance, connected to the same browser)', () => {
