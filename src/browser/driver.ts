@@ -37,6 +37,7 @@ export interface DialogInfo {
   type: string;
   message: string;
   dismiss(): Promise<void>;
+  accept(): Promise<void>;
 }
 
 export interface ActionOptions {

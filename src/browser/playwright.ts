@@ -152,7 +152,7 @@ function toResponseInfo(r: Response): ResponseInfo {
 }
 
 function toDialogInfo(d: Dialog): DialogInfo {
-  return { type: d.type(), message: d.message(), dismiss: () => d.dismiss() };
+  return { type: d.type(), message: d.message(), dismiss: () => d.dismiss(), accept: () => d.accept() };
 }
 
 /** Wraps a Playwright Page. */

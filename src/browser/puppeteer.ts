@@ -188,7 +188,7 @@ function toResponseInfo(r: HTTPResponse): ResponseInfo {
 }
 
 function toDialogInfo(d: Dialog): DialogInfo {
-  return { type: d.type(), message: d.message(), dismiss: () => d.dismiss() };
+  return { type: d.type(), message: d.message(), dismiss: () => d.dismiss(), accept: () => d.accept() };
 }
 
 /** Wraps a Puppeteer Page. */

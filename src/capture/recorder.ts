@@ -27,13 +27,18 @@ export interface ImageRecorderOptions {
    */
   maxEntries?: number;
   /**
-   * Larger bodies are not kept.
-   * @default 8_000_000
+   * Larger bodies are not kept (captchas are a few KB).
+   * @default 2_000_000
    */
   maxBytes?: number;
+  /**
+   * Bytes kept in all, per page; the oldest responses are dropped beyond it.
+   * @default 32_000_000
+   */
+  maxTotalBytes?: number;
 }
 
-const RECORDER_DEFAULTS = { maxEntries: 300, maxBytes: 8_000_000 } as const;
+const RECORDER_DEFAULTS = { maxEntries: 300, maxBytes: 2_000_000, maxTotalBytes: 32_000_000 } as const;
 
 /** Handle returned by `attachImageRecorder`. */
 export interface ImageRecorder {
@@ -63,21 +68,36 @@ export function recorderFor(driver: PageDriver, options: ImageRecorderOptions = 
   if (existing) return existing;
   const maxEntries = options.maxEntries ?? RECORDER_DEFAULTS.maxEntries;
   const maxBytes = options.maxBytes ?? RECORDER_DEFAULTS.maxBytes;
+  const maxTotalBytes = options.maxTotalBytes ?? RECORDER_DEFAULTS.maxTotalBytes;
   const byUrl = new Map<string, RecordedImage>();
   const order: RecordedImage[] = [];
-  const off = driver.on('response', (r) => {
-    if (!isImageResponse(r)) return;
-    const bytes = r.body().then(
-      (b) => (b.length > 0 && b.length <= maxBytes ? b : undefined),
-      () => undefined,
-    );
-    const entry: RecordedImage = { url: r.url, status: r.status, contentType: r.contentType, at: Date.now(), frame: r.frame, bytes };
-    byUrl.set(stripHash(r.url), entry);
-    order.push(entry);
-    if (order.length > maxEntries) {
+  const sizes = new WeakMap<RecordedImage, number>();
+  let total = 0;
+  const evict = () => {
+    while (order.length > maxEntries || (total > maxTotalBytes && order.length > 1)) {
       const old = order.shift()!;
+      total -= sizes.get(old) ?? 0;
       if (byUrl.get(stripHash(old.url)) === old) byUrl.delete(stripHash(old.url));
     }
+  };
+  const off = driver.on('response', (r) => {
+    if (!isImageResponse(r)) return;
+    const entry: RecordedImage = { url: r.url, status: r.status, contentType: r.contentType, at: Date.now(), frame: r.frame, bytes: Promise.resolve(undefined) };
+    entry.bytes = r.body().then(
+      (b) => {
+        if (b.length === 0 || b.length > maxBytes) return undefined;
+        if (order.includes(entry)) {
+          sizes.set(entry, b.length);
+          total += b.length;
+          evict();
+        }
+        return b;
+      },
+      () => undefined,
+    );
+    byUrl.set(stripHash(r.url), entry);
+    order.push(entry);
+    evict();
   });
   const offClose = driver.on('close', () => recorder.detach());
   const recorder: ImageRecorder = {

@@ -58,9 +58,10 @@ export class PageWatch {
     );
     this.offs.push(
       driver.on('dialog', (d: DialogInfo) => {
-        this.dialogs.push({ type: d.type, message: d.message, at: Date.now() });
+        if (d.type !== 'beforeunload') this.dialogs.push({ type: d.type, message: d.message, at: Date.now() });
         this.deadline.note(`dialog ${d.type}: ${d.message.slice(0, 80)}`);
-        d.dismiss().catch(() => {});
+        // Dismissing a beforeunload dialog would cancel the very navigation a submit starts.
+        (d.type === 'beforeunload' ? d.accept() : d.dismiss()).catch(() => {});
       }),
     );
   }

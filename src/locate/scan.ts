@@ -386,9 +386,12 @@ export function scanFrame(args: ScanArgs): ScanResult {
     const reject = (why: string) => {
       if (rejected.length < 12) rejected.push(`${label}: ${why}`);
     };
-    const visible = isVisible(el);
     if (!args.selector) {
-      if (!visible && !(c.kind === 'img' && c.lazy && !c.loaded)) {
+      if ((w < 50 || h < 18) && !(c.lazy && !c.loaded) && !(w === 0 && h === 0 && STRONG.test(own))) {
+        if (STRONG.test(own) && w > 0) reject(`too small (${w}×${h})`);
+        continue; // cheap geometry first: most images on a page stop here
+      }
+      if (!isVisible(el) && !(c.kind === 'img' && c.lazy && !c.loaded)) {
         if (STRONG.test(own)) reject('not visible');
         continue;
       }
