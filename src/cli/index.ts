@@ -256,7 +256,13 @@ async function solveInBrowser(run: BrowserRun, io: Io): Promise<{ result?: unkno
     page = await browser.newPage();
     attachImageRecorder(page as never);
     progress({ step: 'open', message: run.url });
-    await page.goto(run.url, { waitUntil: 'load', timeout: run.timeout > 0 ? run.timeout : 0 });
+    try {
+      await page.goto(run.url, { waitUntil: 'load', timeout: run.timeout > 0 ? run.timeout : 0 });
+    } catch (error) {
+      if (run.signal.aborted) return { error: run.signal.reason };
+      const reason = (error as Error).message.split('\n')[0];
+      return { error: Object.assign(new Error(`could not open ${run.url}: ${reason}`), { name: 'NavigationError' }) };
+    }
     const options = { ...run.flow, onProgress: progress, signal: run.signal };
     try {
       const result = run.selector

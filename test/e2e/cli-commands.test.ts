@@ -147,6 +147,20 @@ describe('image-captcha CLI', () => {
     expect(site.stats().totals.submissions).toBe(0);
   });
 
+  it('solve: an unreachable URL exits 1 with a NavigationError as JSON', { timeout: 60_000 }, async () => {
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    const port = await new Promise<number>((ok) => probe.listen(0, '127.0.0.1', () => ok((probe.address() as { port: number }).port)));
+    await new Promise((ok) => probe.close(ok)); // nothing listens there now
+    const url = `http://127.0.0.1:${port}/login`;
+    const r = await runCli(['solve', url, '--solver', 'local', '--quiet', '--timeout', '20000']);
+    expect(r.code, r.stderr).toBe(1);
+    const out = JSON.parse(r.stdout) as { solved: boolean; error: { name: string; message: string } };
+    expect(out).toMatchObject({ solved: false, error: { name: 'NavigationError' } });
+    expect(out.error.message).toContain(`could not open ${url}: `);
+    expect(out.error.message).toMatch(/ERR_CONNECTION_REFUSED/);
+  });
+
   it('solve: a page without a captcha exits 3', { timeout: 90_000 }, async () => {
     const r = await runCli(['solve', `${site.url}/logout`, '--solver', 'capsolver', '--timeout', '20000', '--locate-timeout', '1500', '--quiet'], {
       CAPSOLVER_API_KEY: KEY,
