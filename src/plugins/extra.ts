@@ -518,6 +518,7 @@ function definePluginClass(Base: BaseCtor, kind: 'puppeteer-extra-plugin' | 'bui
         this.callback('onAutoSolve', { page, url, results });
       } catch (error) {
         if (run.controller.signal.aborted) return; // superseded by a newer load: not a failure
+        if (p.isClosed?.()) return; // the page was closed under it: nobody is waiting for this page
         if ((error as { name?: string })?.name === 'CaptchaNotFoundError' && run.phase === 'finding') {
           this.emit('skipped', { page, url, results: { results: [], errors: [] } as unknown as ImageCaptchaResults });
           return;
