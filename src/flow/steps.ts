@@ -124,6 +124,7 @@ export async function verify(
       return done('unknown', 'the page or frame went away');
     }
     const dialog = ctx.watch?.dialogs.find((d) => d.at >= submittedAt);
+    if (dialog && typeof mode === 'function') return await predicate(ctx, c, answer, attempt, mode, false, done);
     if (dialog) {
       if (!ERROR_DIALOG.test(dialog.message)) return done('success', `alert: ${dialog.message.slice(0, 80)}`);
       const gone = frame.isDetached() || ctx.driver.isClosed();
@@ -146,12 +147,10 @@ export async function verify(
         navigated = true;
         if (probe.readyState !== 'loading') {
           newDocAt ??= Date.now();
+          // A predicate is the judge: ask it as soon as the new document is there.
+          if (typeof mode === 'function') return await predicate(ctx, c, answer, attempt, mode, true, done);
           if (probe.errorText) return done('failure', `navigated; error shown: ${probe.errorText.slice(0, 80)}`, true);
           if (probe.successText && mode === 'auto') return done('success', `navigated; success shown: ${probe.successText.slice(0, 80)}`);
-          if (typeof mode === 'function') return await predicate(ctx, c, answer, attempt, mode, true, done);
-          if (typeof mode === 'string' && mode !== 'auto') {
-            // keep waiting for the success selector; note the form coming back as failure
-          }
           const again = await guarded(ctx, 'verify', frame.evaluate(scanFrame, { tag: 'v', minConfidence: opts.minConfidence ?? 0.4 })).catch(() => undefined);
           // The same form back (same captcha or same input) means the answer was rejected; another form
           // on the new page (a second captcha) does not.
@@ -162,12 +161,13 @@ export async function verify(
         }
       } else {
         const settled = probe.quietMs >= 120 || Date.now() - start > 1500;
-        if (probe.errorText || probe.ariaInvalid) {
+        if (typeof mode === 'function') {
+          if (settled && probe.mutations > 0) return await predicate(ctx, c, answer, attempt, mode, false, done);
+        } else if (probe.errorText || probe.ariaInvalid) {
           const reason = probe.errorText ? `error shown: ${probe.errorText.slice(0, 80)}` : 'the input is marked aria-invalid';
           return done('failure', reason, probe.srcChanged || !probe.imagePresent || (await pageRefreshes(ctx, frame, args)));
         }
         if (settled && probe.mutations > 0) {
-          if (typeof mode === 'function') return await predicate(ctx, c, answer, attempt, mode, false, done);
           if (probe.successText && mode === 'auto') return done('success', `success shown: ${probe.successText.slice(0, 80)}`);
           if (!probe.imagePresent || !probe.imageVisible) {
             if (!probe.inputPresent || probe.inputValue === '' ) {

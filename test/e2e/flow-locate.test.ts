@@ -239,6 +239,43 @@ for (const adapter of ADAPTERS) {
       }
     }, 45_000);
 
+    it('verify by a success selector, by a predicate, and submit: false (type only)', async () => {
+      const info = server.page('/login');
+      type Ctx = { frame: unknown; answer: string; navigated: boolean };
+      const seen: boolean[] = [];
+      const predicate = async (ctx: Ctx) => {
+        const ok = await (ctx.frame as { evaluate(fn: (s: string) => boolean, s: string): Promise<boolean> }).evaluate((sel) => !!document.querySelector(sel), info.success);
+        seen.push(ok);
+        return ok;
+      };
+      for (const verify of [info.success, predicate]) {
+        server.reset();
+        const hp = await browser.newPage();
+        try {
+          attachImageRecorder(hp.page);
+          await hp.goto(`${server.url}/login`);
+          const r = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(server, { wrongFirst: 1 }), verify, timeout: 30_000 });
+          expect(r.attempts).toBe(2);
+          expect(r.verified).toBe(true);
+          expect(server.stats().submissions.map((x) => x.reason)).toEqual(['wrong', 'ok']);
+        } finally {
+          await hp.close();
+        }
+      }
+      expect(seen).toEqual([false, true]); // the predicate judged both attempts
+      server.reset();
+      const hp = await browser.newPage();
+      try {
+        await hp.goto(`${server.url}/login`);
+        const r = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(server), submit: false, timeout: 30_000 });
+        expect([r.solved, r.verified, r.attempts]).toEqual([true, false, 1]);
+        expect(await hp.page.evaluate(() => (document.querySelector('#captcha_code') as HTMLInputElement).value)).toBe(r.text);
+        expect(server.stats().submissions).toHaveLength(0);
+      } finally {
+        await hp.close();
+      }
+    }, 60_000);
+
     it('refreshCaptcha shows a new image', async () => {
       server.reset();
       const hp = await browser.newPage();
