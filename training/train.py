@@ -29,9 +29,10 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from common import CRNN, DEV_DIR, encode, evaluate, load_labelled_dir, pad_batch, to_array  # noqa: E402
+from common import build_model, DEV_DIR, encode, evaluate, load_labelled_dir, pad_batch, to_array  # noqa: E402
 from synth import gen, holdout  # noqa: E402
 
+EASY = ["clean", "clean", "clean", "wp", "svglike", "django", "lineblur"]
 RESAMPLES = [Image.BILINEAR] * 6 + [Image.BICUBIC, Image.LANCZOS, Image.BOX, Image.NEAREST, Image.HAMMING]
 
 
@@ -48,8 +49,10 @@ def load_npm(root):
 
 
 class SynthBatches(torch.utils.data.IterableDataset):
-    def __init__(self, batch, seed, reuse, npm_prob, npm_root, pool=1024):
+    def __init__(self, batch, seed, reuse, npm_prob, npm_root, pool=1024, start_samples=0, easy_until=120000):
         self.batch, self.seed, self.reuse, self.npm_prob, self.pool = batch, seed, reuse, npm_prob, pool
+        # curriculum: mostly easy styles at first (gets CTC off its plateau faster), fading out by easy_until
+        self.start_samples, self.easy_until, self.made = start_samples, easy_until, 0
         self.npm_root = npm_root
 
     def _new(self, rng, npm):
@@ -58,7 +61,11 @@ class SynthBatches(torch.utils.data.IterableDataset):
             img = Image.open(path)
             img.load()
         else:
-            img, text, _ = gen.sample(rng)
+            seen = self.start_samples + self.made * self.reuse
+            easy_p = max(0.0, 0.7 * (1 - seen / self.easy_until)) if self.easy_until > 0 else 0.0
+            style = rng.choice(EASY) if rng.random() < easy_p else None
+            img, text, _ = gen.sample(rng, style)
+        self.made += 1
         # resolution / aspect jitter so the model does not depend on one resampler or exact scale
         g = common.flatten(img)
         w, h = g.size
@@ -136,6 +143,10 @@ def main():
     ap.add_argument("--npm-prob", type=float, default=0.12)
     ap.add_argument("--npm-root", default=os.path.join(common.ROOT, "data", "npm"))
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--head", default="conv", choices=["conv", "gru"])
+    ap.add_argument("--ch", default="32,64,128,160")
+    ap.add_argument("--rnn", type=int, default=128, help="GRU hidden size / half the conv head width")
+    ap.add_argument("--easy-until", type=int, default=120000, help="curriculum length in samples (0 = off)")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--init", default="")
     ap.add_argument("--end-time", default="", help="UTC HH:MM; the cosine schedule also advances with wall time so "
@@ -156,7 +167,10 @@ def main():
 
     torch.manual_seed(args.seed)
     random.seed(args.seed)
-    model = CRNN().to(device)
+    arch = {"ch": [int(v) for v in args.ch.split(",")], "rnn": args.rnn, "head": args.head}
+    if args.resume and os.path.exists(last_path):
+        arch = torch.load(last_path, map_location="cpu").get("arch", {"ch": [32, 64, 128, 160], "rnn": 128, "head": "gru"})
+    model = build_model(arch).to(device)
     n_params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
 
@@ -192,12 +206,15 @@ def main():
         log(f"resumed {last_path} at step {step} ({samples} samples)")
     elif args.init:
         ck = torch.load(args.init, map_location=device)
-        model.load_state_dict(ck["model"])
-        log(f"initialised weights from {args.init}")
-    log(f"device={device} params={n_params} batch={batch} steps={args.steps} threads={args.threads}")
+        own = model.state_dict()
+        take = {k: v for k, v in ck["model"].items() if k in own and own[k].shape == v.shape}
+        model.load_state_dict(take, strict=False)
+        log(f"initialised {len(take)}/{len(own)} tensors from {args.init} (matching names and shapes)")
+    log(f"arch={arch} device={device} params={n_params} batch={batch} steps={args.steps} threads={args.threads}")
 
     # data seed depends on the step so a resumed run does not replay the same samples
-    ds = SynthBatches(batch, args.seed * 100003 + step, args.reuse, args.npm_prob, args.npm_root)
+    ds = SynthBatches(batch, args.seed * 100003 + step, args.reuse, args.npm_prob, args.npm_root,
+                      start_samples=samples, easy_until=args.easy_until)
     dl_kw = dict(persistent_workers=True, prefetch_factor=4) if args.workers > 0 else {}
     dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=args.workers, **dl_kw)
     log("building eval sets ...")
@@ -207,7 +224,7 @@ def main():
     def save(path, extra=None):
         ck = {"model": model.state_dict(), "opt": opt.state_dict(), "t0": t0, "progress": p, "step": step,
               "samples": samples, "best": best, "torch_rng": torch.get_rng_state(), "py_rng": random.getstate(),
-              "args": vars(args), "params": n_params, "time": time.time()}
+              "args": vars(args), "arch": arch, "params": n_params, "time": time.time()}
         if extra:
             ck.update(extra)
         tmp = path + ".tmp"
