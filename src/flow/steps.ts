@@ -167,8 +167,9 @@ export async function verify(
           const reason = probe.errorText ? `error shown: ${probe.errorText.slice(0, 80)}` : 'the input is marked aria-invalid';
           return done('failure', reason, probe.srcChanged || !probe.imagePresent || (await pageRefreshes(ctx, frame, args)));
         }
+        // A new success message is evidence enough, no need to wait for the DOM to settle.
+        if (probe.successText && mode === 'auto') return done('success', `success shown: ${probe.successText.slice(0, 80)}`);
         if (settled && probe.mutations > 0) {
-          if (probe.successText && mode === 'auto') return done('success', `success shown: ${probe.successText.slice(0, 80)}`);
           if (!probe.imagePresent || !probe.imageVisible) {
             if (!probe.inputPresent || probe.inputValue === '' ) {
               const inputGone = !probe.inputPresent;

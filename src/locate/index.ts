@@ -34,6 +34,9 @@ export interface LocateParams {
 
 let scanSerial = 0;
 
+/** How long to wait for a new src after a refresh before accepting the same URL. */
+const SAME_SRC_GRACE_MS = 1500;
+
 function isDescendant(f: FrameDriver, root: FrameDriver): boolean {
   for (let cur: FrameDriver | undefined = f; cur; cur = cur.parent()) if (cur === root) return true;
   return false;
@@ -94,7 +97,9 @@ export async function locate(driver: PageDriver, params: LocateParams): Promise<
     params.check?.();
     last = await deadline.race(scanAll(driver, params));
     const best = last.found[0];
-    const ready = best && best.loaded && (!params.notSrc || best.src !== params.notSrc || best.kind !== 'img');
+    // After a refresh, prefer a new src; a page that reuses the URL (new bytes, same src) is accepted after a
+    // moment and the flow compares bytes instead.
+    const ready = best && best.loaded && (!params.notSrc || best.src !== params.notSrc || best.kind !== 'img' || Date.now() - start >= SAME_SRC_GRACE_MS);
     if (ready) {
       deadline.note(`locate: ${best.selector} (${best.kind}, confidence ${best.confidence}) in ${best.frameUrl}`);
       return params.all ? last.found.filter((c) => c.loaded) : last.found;
