@@ -4,7 +4,7 @@
 // the same images through LocalSolver in-process (the ceiling). Also: how long GET /health takes while the
 // server is loaded (the event loop's responsiveness). Prints numbers, asserts nothing.
 //
-// Usage: node bench/serve.mjs [--n 400] [--concurrency 1,8,64] [--workers 0,2] [--model models/captcha-ocr.onnx] [--dist dist]
+// Usage: node bench/serve.mjs [--n 400] [--rounds 3] [--concurrency 1,8,64] [--workers 0,2 (or W:maxRunning)] [--model models/captcha-ocr.onnx] [--dist dist]
 // Images: svg-captcha rendered by sharp, with the option ranges the model was trained on (training/gen_npm.mjs).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,7 +20,8 @@ const args = Object.fromEntries(
 );
 const N = Number(args.n ?? 400);
 const LEVELS = String(args.concurrency ?? '1,8,64').split(',').map(Number);
-const WORKERS = String(args.workers ?? `0,${Math.min(4, availableParallelism())}`).split(',').map(Number);
+// each entry: W (worker threads; 0 = on the server thread) or W:M (M = maxRunning; default the server's)
+const WORKERS = String(args.workers ?? `0,${Math.min(4, availableParallelism())}`).split(',').map((e) => e.split(':').map(Number));
 const MODEL = resolve(args.model ?? join(root, 'models/captcha-ocr.onnx'));
 
 const DIST = resolve(args.dist ?? join(root, 'dist'));
@@ -99,19 +100,13 @@ console.log(`node ${process.version}, ${availableParallelism()} CPUs, load avera
 const local = new LocalSolver({ model: MODEL });
 await local.load();
 for (const img of images.slice(0, 20)) await local.recognize(img.body);
-const ceiling = {};
-for (const c of LEVELS) {
-  const r = await drive(c, async (img) => ({ text: (await local.recognize(img.body)).text }));
-  ceiling[c] = r.rate;
-  row('LocalSolver in-process', c, r);
-}
-await local.close();
+const inProcess = async (img) => ({ text: (await local.recognize(img.body)).text });
 
 // --- the server in a child process, driven over loopback ------------------------------------------------
-async function startServer(workers) {
+async function startServer([workers, maxRunning]) {
   const code = `
     const { createCapSolverServer } = await import(${JSON.stringify(pathToFileURL(distServer).href)});
-    const s = await createCapSolverServer({ port: 0, workers: ${workers}, model: ${JSON.stringify(MODEL)}, queueSize: 4096, concurrency: 1024 });
+    const s = await createCapSolverServer({ port: 0, workers: ${workers}, ${maxRunning ? `maxRunning: ${maxRunning}, ` : ''}model: ${JSON.stringify(MODEL)}, queueSize: 4096, concurrency: 1024 });
     process.stdout.write(JSON.stringify({ url: s.url }) + '\\n');
     process.on('SIGTERM', async () => { process.stdout.write(JSON.stringify({ stats: s.stats() }) + '\\n'); await s.close(); process.exit(0); });
   `;
@@ -158,32 +153,57 @@ async function solveOverHttp(url, img) {
   return json.errorId === 0 ? { text: json.solution.text } : { code: json.errorCode };
 }
 
+// Each concurrency level runs ROUNDS rounds; a round measures the in-process ceiling and every server once,
+// back to back, so a change in the machine's load hits all of them alike. Reported: the median round.
+const ROUNDS = Number(args.rounds ?? 3);
+const servers = [];
 for (const workers of WORKERS) {
-  console.log('');
   const server = await startServer(workers);
   for (const img of images.slice(0, 20)) await solveOverHttp(server.url, img);
-  for (const c of LEVELS) {
-    // probe GET /health every 25 ms while the load runs
-    const health = [];
-    let probing = true;
-    const prober = (async () => {
-      while (probing) {
-        const t = performance.now();
-        const res = await request(`${server.url}/health`, { dispatcher: agent });
-        await res.body.text();
-        health.push(performance.now() - t);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    })();
-    const r = await drive(c, (img) => solveOverHttp(server.url, img));
-    probing = false;
-    await prober;
-    health.sort((a, b) => a - b);
-    row(`server, workers=${workers}`, c, r, ceiling[c]);
-    console.log(`${''.padEnd(28)}        GET /health under load: p50 ${f1(pct(health, 0.5))} ms, p95 ${f1(pct(health, 0.95))} ms (${health.length} probes)`);
-  }
-  const stats = await server.stop();
-  console.log(`${''.padEnd(28)}        server stats: ${JSON.stringify({ tasks: stats.tasks, peakQueued: stats.peakQueued, errors: stats.errors })}`);
+  servers.push({ label: `server, workers=${workers[0]}${workers[1] ? ` max=${workers[1]}` : ''}`, server, run: (img) => solveOverHttp(server.url, img) });
 }
+const configs = [{ label: 'LocalSolver in-process', run: inProcess }, ...servers];
+const median = (xs) => [...xs].sort((a, b) => a.rate - b.rate)[Math.floor(xs.length / 2)];
+for (const c of LEVELS) {
+  const results = new Map(configs.map((k) => [k.label, []]));
+  const health = new Map(servers.map((k) => [k.label, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const k of configs) {
+      let probing = Boolean(k.server);
+      const probes = health.get(k.label);
+      // probe GET /health every 25 ms while a server is loaded
+      const prober = (async () => {
+        while (probing) {
+          const t = performance.now();
+          const res = await request(`${k.server.url}/health`, { dispatcher: agent });
+          await res.body.text();
+          probes.push(performance.now() - t);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      })();
+      results.get(k.label).push(await drive(c, k.run));
+      probing = false;
+      await prober;
+    }
+  }
+  const ceilingRate = median(results.get(configs[0].label)).rate;
+  for (const k of configs) {
+    const rs = results.get(k.label);
+    const m = median(rs);
+    row(k.label, c, m, k.server ? ceilingRate : undefined);
+    const range = `rounds: ${rs.map((r) => f1(r.rate)).join(', ')} solves/s`;
+    const h = health.get(k.label);
+    if (h) {
+      h.sort((a, b) => a - b);
+      console.log(`${''.padEnd(36)}${range}; GET /health under load p50 ${f1(pct(h, 0.5))} ms, p95 ${f1(pct(h, 0.95))} ms`);
+    } else console.log(`${''.padEnd(36)}${range}`);
+  }
+  console.log('');
+}
+for (const k of servers) {
+  const stats = await k.server.stop();
+  console.log(`${k.label}: ${JSON.stringify({ tasks: stats.tasks, peakQueued: stats.peakQueued, errors: stats.errors })}`);
+}
+await local.close();
 await agent.close();
-console.log('\n% = server solves/s relative to LocalSolver in-process at the same concurrency (the ceiling).');
+console.log('\n% = server solves/s relative to LocalSolver in-process at the same concurrency (the ceiling), median rounds.');
