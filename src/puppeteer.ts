@@ -21,7 +21,7 @@ import type {
 export * from './core/index.js';
 export * from './solvers/index.js';
 export type * from './flow/index.js';
-export { FLOW_DEFAULTS, detectFramework } from './flow/index.js';
+export { FLOW_DEFAULTS, detectFramework, CaptchaGoneError } from './flow/index.js';
 
 /** A Puppeteer page or frame. */
 export type PuppeteerTarget = Page | Frame;

@@ -16,6 +16,7 @@ import { PageWatch } from './watch.js';
 
 export { attachImageRecorder, type ImageRecorder, type ImageRecorderOptions, type RecordedImage } from '../capture/recorder.js';
 export type { CaptureOptions, CapturedImage, CaptureMethod } from '../capture/index.js';
+export { CaptchaGoneError } from '../capture/index.js';
 export type { PageLike, Framework } from '../browser/driver.js';
 export { detectFramework } from '../browser/detect.js';
 export { FLOW_DEFAULTS } from './options.js';
