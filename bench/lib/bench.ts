@@ -114,8 +114,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   for (const n of notes) console.log(`note: ${n}`);
   console.log('');
-  console.log('| dataset | n | model | exact (case-insens.) | exact (case-sens.) | CER | median ms | p95 ms | conf. AUC |');
-  console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| dataset | n | model | exact (case-insens.) | exact (case-sens.) | CER | median ms | p95 ms | conf. AUC | score 0.8: right kept / wrong caught |');
+  console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   const totals = new Map<string, Summary[]>();
   for (const ds of datasets) {
     const samples = limitSamples(ds.samples, args.limit);
@@ -124,7 +124,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       await evaluate(m.solver, ds, samples.slice(0, 1));
       const s = summarize(await evaluate(m.solver, ds, samples));
       totals.set(m.name, [...(totals.get(m.name) ?? []), s]);
-      console.log(`| ${ds.name} | ${s.n} | ${m.name} | ${pct(s.accuracy)} | ${pct(s.accuracyCase)} | ${num(s.cer, 3)} | ${num(s.medianMs)} | ${num(s.p95Ms)} | ${num(s.confidenceAuc, 3)} |${s.errors ? ` ${s.errors} errors` : ''}`);
+      console.log(`| ${ds.name} | ${s.n} | ${m.name} | ${pct(s.accuracy)} | ${pct(s.accuracyCase)} | ${num(s.cer, 3)} | ${num(s.medianMs)} | ${num(s.p95Ms)} | ${num(s.confidenceAuc, 3)} | ${pct(s.at80.rightKept).trim()} / ${pct(s.at80.wrongCaught).trim()} |${s.errors ? ` ${s.errors} errors` : ''}`);
     }
   }
   for (const [name, list] of totals) {

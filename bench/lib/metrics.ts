@@ -55,6 +55,8 @@ export interface Summary {
   errors: number;
   /** P(confidence of a right answer > that of a wrong one), case-sensitive; NaN when all right or all wrong. */
   confidenceAuc: number;
+  /** With `score: 0.8`: share of right answers still answered, and of wrong ones refused (case-sensitive). */
+  at80: { rightKept: number; wrongCaught: number };
 }
 
 /** Aggregates predictions. CER compares case-insensitively, like the headline accuracy. */
@@ -82,6 +84,10 @@ export function summarize(preds: readonly Prediction[]): Summary {
     p95Ms: percentile(preds.map((p) => p.ms), 95),
     errors,
     confidenceAuc: auc(right, wrong),
+    at80: {
+      rightKept: right.length ? right.filter((c) => c >= 0.8).length / right.length : Number.NaN,
+      wrongCaught: wrong.length ? wrong.filter((c) => c < 0.8).length / wrong.length : Number.NaN,
+    },
   };
 }
 

@@ -42,6 +42,7 @@ describe('bench metrics', () => {
     expect(s.medianMs).toBe(25);
     expect(s.errors).toBe(1);
     expect(s.confidenceAuc).toBe(1); // the only case-exact answer has the top confidence
+    expect(s.at80).toEqual({ rightKept: 1, wrongCaught: 1 });
   });
 });
 
