@@ -36,6 +36,9 @@ export const SAFE_CHROMIUM_ARGS = [
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, timeout: 4, account: 5, interrupted: 130 } as const;
 
+/** `demo` tries this many fresh images after a wrong answer (the offline model is not a cloud solver). */
+const DEMO_RETRIES = 5;
+
 const SOLVERS = ['auto', 'capsolver', 'local', 'anticaptcha', 'capmonster', '2captcha'] as const;
 
 export class UsageError extends Error {
@@ -114,6 +117,7 @@ Options:
   --executable-path <p>    Chromium binary (default: $CHROMIUM_PATH or /usr/bin/chromium)
   --solver <name>          another solver (default: local)
   --timeout <ms>           overall budget (default 120000)
+  --retries <n>            fresh images to try after a wrong answer (default 5)
   --debug <dir>            write debug artifacts to <dir>
   --model <path>           another ONNX model for the local solver
   --quiet                  no progress on stderr
@@ -452,6 +456,7 @@ async function cmdDemo(args: string[], io: Io, signal: AbortSignal): Promise<num
     solver: { type: 'string' },
     timeout: { type: 'string' },
     debug: { type: 'string' },
+    retries: { type: 'string' },
     image: { type: 'boolean' },
     model: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
@@ -469,7 +474,8 @@ async function cmdDemo(args: string[], io: Io, signal: AbortSignal): Promise<num
   const solver = solverFor(solverName(values.solver ?? 'local'), values.model);
   try {
     const url = new URL('/demo', site.url).href;
-    const flow: Record<string, unknown> = { solver, timeout };
+    // The offline model misreads some images: like a user would, allow a few fresh images.
+    const flow: Record<string, unknown> = { solver, timeout, retries: intOption(values.retries, 'retries') ?? DEMO_RETRIES };
     if (values.debug) flow.debug = resolve(String(values.debug));
     const run: BrowserRun = {
       url,
