@@ -496,9 +496,12 @@ def style_lineblur(rng):
     img.paste(tc, (0, 0, W, H), mask)
     d = ImageDraw.Draw(img)
     n = rng.choice([2, 2, 3, 4])
-    x0 = rng.uniform(0.05, 0.3) * W
-    x1 = rng.uniform(0.6, 0.92) * W
+    x0 = min(ox - rng.uniform(-0.05, 0.12) * W, rng.uniform(0.05, 0.3) * W)
+    x1 = max(ox + tw + rng.uniform(-0.1, 0.15) * W, rng.uniform(0.6, 0.92) * W)
     pts = [(x0 + (x1 - x0) * i / (n - 1) + rng.uniform(-5, 5), rng.uniform(0.2, 0.85) * H) for i in range(n)]
+    if rng.random() < 0.5:  # short steep hook at the start, in front of / before the first glyph
+        hx, hy = pts[0]
+        pts.insert(0, (hx - rng.uniform(3, 12), hy + rng.choice([-1, 1]) * rng.uniform(0.2, 0.5) * H))
     d.line(pts, fill=tc, width=rng.randint(2, 4), joint="curve")
     if rng.random() < 0.25:
         noise_lines(img, rng, 1, color=tc, width=(1, 2))
@@ -691,7 +694,7 @@ def style_clean(rng):
 
 STYLES = {
     "generic": (style_generic, 5.0),
-    "lineblur": (style_lineblur, 2.0),
+    "lineblur": (style_lineblur, 2.5),
     "wp": (style_wp, 1.5),
     "securimage": (style_securimage, 1.2),
     "kaptcha": (style_kaptcha, 1.0),
@@ -701,7 +704,7 @@ STYLES = {
     "gd": (style_gd, 1.0),
     "dotted": (style_dotted, 0.8),
     "svglike": (style_svglike, 0.8),
-    "hollow": (style_hollow, 0.5),
+    "hollow": (style_hollow, 0.7),
     "clean": (style_clean, 0.6),
 }
 _NAMES = list(STYLES)
