@@ -15,8 +15,8 @@ try {
   attachImageRecorder(page); // optional: keeps the exact image bytes the page loaded (one-time captcha URLs)
   await page.goto(`${site.url}/demo`);
 
-  // ← the one line. The offline model misreads some images, so allow a few fresh ones (cloud solvers need fewer).
-  const result = await solveImageCaptcha(page, { solver, retries: 5 });
+  // ← the one line. The offline model misreads some images, so allow fresh ones (cloud solvers need fewer).
+  const result = await solveImageCaptcha(page, { solver, retries: 8 });
 
   report({ example: 'playwright', solved: result.solved, text: result.text, attempts: result.attempts, provider: result.provider, ms: result.timings.total });
   if (!result.solved) process.exitCode = 1;

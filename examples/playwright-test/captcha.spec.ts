@@ -35,7 +35,7 @@ test('a page that keeps rejecting the answer fails with WrongAnswerError (the re
 });
 
 test.describe('with the offline model', () => {
-  test.use({ imageCaptchaOptions: { solver: 'local', retries: 5, timeout: 60_000 } }); // a name: one solver per worker
+  test.use({ imageCaptchaOptions: { solver: 'local', retries: 8, timeout: 60_000 } }); // a name: one solver per worker
 
   test('solves the demo page', async ({ page, site, solveImageCaptcha }) => {
     await page.goto(`${site.url}/demo`);

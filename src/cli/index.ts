@@ -37,7 +37,7 @@ export const SAFE_CHROMIUM_ARGS = [
 export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, timeout: 4, account: 5, interrupted: 130 } as const;
 
 /** `demo` tries this many fresh images after a wrong answer (the offline model is not a cloud solver). */
-const DEMO_RETRIES = 5;
+const DEMO_RETRIES = 8;
 
 const SOLVERS = ['auto', 'capsolver', 'local', 'anticaptcha', 'capmonster', '2captcha'] as const;
 
@@ -117,7 +117,7 @@ Options:
   --executable-path <p>    Chromium binary (default: $CHROMIUM_PATH or /usr/bin/chromium)
   --solver <name>          another solver (default: local)
   --timeout <ms>           overall budget (default 120000)
-  --retries <n>            fresh images to try after a wrong answer (default 5)
+  --retries <n>            fresh images to try after a wrong answer (default 8)
   --debug <dir>            write debug artifacts to <dir>
   --model <path>           another ONNX model for the local solver
   --quiet                  no progress on stderr

@@ -27,6 +27,7 @@ function launchRemoteChromium(): Promise<string> {
   profile = mkdtempSync(join(tmpdir(), 'ics-remote-'));
   proc = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, '--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true, // its own process group: teardown stops Chromium's helper processes too
   });
   return new Promise((resolve, reject) => {
     let err = '';
@@ -55,11 +56,24 @@ beforeAll(async () => {
 afterAll(async () => {
   if (proc && proc.exitCode === null) {
     const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
+    process.kill(-proc.pid!, 'SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-    if (proc.exitCode === null) proc.kill('SIGKILL');
   }
-  if (profile) rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  try {
+    if (proc?.pid) process.kill(-proc.pid, 'SIGKILL'); // any helper still alive
+  } catch {
+    /* the group is gone */
+  }
+  if (profile) {
+    for (let i = 0; i < 20; i++) {
+      try {
+        rmSync(profile, { recursive: true, force: true });
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 250)); // a helper may still be flushing the profile
+      }
+    }
+  }
   await server?.close();
 });
 
