@@ -23,13 +23,14 @@ describe('ctcGreedyDecode', () => {
     expect(ctcGreedyDecode(view(logits([2, 1, 2]), 3), LABELS, 0).text).toBe('bab');
   });
 
-  it('confidence = min over kept characters of their best step probability', () => {
-    // 'a' run: steps 0-1 with logits 2 and 5 → its best is softmax(5); 'b' at logit 3; blanks are ignored
+  it('confidence = min over all steps (blanks included) of the arg-max probability', () => {
+    // 'a' over steps 0-1 (logits 2, 5), an unsure blank (1), 'b' (3)
     const r = ctcGreedyDecode(view(logits([[1, 2], [1, 5], [0, 1], [2, 3]]), 4), LABELS, 0);
     expect(r.text).toBe('ab');
-    expect(r.confidence).toBeCloseTo(softmaxMax(3), 6);
-    expect(r.scores.min).toBeCloseTo(softmaxMax(1), 6);
+    expect(r.confidence).toBeCloseTo(softmaxMax(1), 6);
+    expect(r.scores.minKept).toBeCloseTo(softmaxMax(3), 6);
     expect(r.scores.product).toBeCloseTo(softmaxMax(2) * softmaxMax(5) * softmaxMax(1) * softmaxMax(3), 6);
+    expect(r.scores.mean).toBeCloseTo((softmaxMax(2) + softmaxMax(5) + softmaxMax(1) + softmaxMax(3)) / 4, 6);
   });
 
   it('gives 0 confidence to an empty answer', () => {
