@@ -23,14 +23,19 @@ describe('ctcGreedyDecode', () => {
     expect(ctcGreedyDecode(view(logits([2, 1, 2]), 3), LABELS, 0).text).toBe('bab');
   });
 
-  it('confidence = min over all steps (blanks included) of the arg-max probability', () => {
-    // 'a' over steps 0-1 (logits 2, 5), an unsure blank (1), 'b' (3)
-    const r = ctcGreedyDecode(view(logits([[1, 2], [1, 5], [0, 1], [2, 3]]), 4), LABELS, 0);
+  it('confidence = min over steps of P(the step leaves the text unchanged)', () => {
+    const e = Math.exp;
+    // step 0: 'a' (3) vs blank (2.5): either keeps "a"; step 1: blank (3) vs 'a' (2.5): either keeps "a"; step 2: 'b'
+    const r = ctcGreedyDecode(view(logits([[1, 3], [0, 3], [2, BIG]]).map((v, i) => (i === 0 ? 2.5 : i === 5 ? 2.5 : v)), 3), LABELS, 0);
     expect(r.text).toBe('ab');
-    expect(r.confidence).toBeCloseTo(softmaxMax(1), 6);
-    expect(r.scores.minKept).toBeCloseTo(softmaxMax(3), 6);
-    expect(r.scores.product).toBeCloseTo(softmaxMax(2) * softmaxMax(5) * softmaxMax(1) * softmaxMax(3), 6);
-    expect(r.scores.mean).toBeCloseTo((softmaxMax(2) + softmaxMax(5) + softmaxMax(1) + softmaxMax(3)) / 4, 6);
+    const okStep = (e(3) + e(2.5)) / (e(3) + e(2.5) + 2);
+    expect(r.confidence).toBeCloseTo(okStep, 6);
+    expect(r.scores.min).toBeCloseTo(e(3) / (e(3) + e(2.5) + 2), 6); // the plain arg-max minimum is lower
+    expect(r.scores.product).toBeCloseTo((e(3) / (e(3) + e(2.5) + 2)) ** 2 * softmaxMax(BIG), 6);
+    // a blank between two 'a' runs: emitting 'a' there would turn "aa" into "a", so it does not count
+    const twin = ctcGreedyDecode(view(logits([1, [0, 3], 1]).map((v, i) => (i === 5 ? 2.5 : v)), 3), LABELS, 0);
+    expect(twin.text).toBe('aa');
+    expect(twin.confidence).toBeCloseTo(e(3) / (e(3) + e(2.5) + 2), 6);
   });
 
   it('gives 0 confidence to an empty answer', () => {
@@ -46,8 +51,9 @@ describe('ctcGreedyDecode', () => {
     expect(sensitive.text).toBe('A');
     expect(folded.text).toBe('a');
     const z = 1 + Math.exp(2) + 1 + Math.exp(2.1);
-    expect(sensitive.confidence).toBeCloseTo(Math.exp(2.1) / z, 6);
-    expect(folded.confidence).toBeCloseTo((Math.exp(2) + Math.exp(2.1)) / z, 6);
+    // the blank (logit 0) also leaves the text unchanged; folding adds 'a' to 'A'
+    expect(sensitive.confidence).toBeCloseTo((Math.exp(2.1) + 1) / z, 6);
+    expect(folded.confidence).toBeCloseTo((Math.exp(2) + Math.exp(2.1) + 1) / z, 6);
   });
 
   it('a non-zero blank index works', () => {

@@ -45,8 +45,8 @@ export interface RecognizeResult {
   /** The text, in the model's case (lowercased with `caseSensitive: false`). */
   text: string;
   /**
-   * 0–1: the least certain step of the model's reading (the smallest, over the CTC time steps, of the
-   * winning class's softmax probability, blank steps included). 0 when nothing was read.
+   * 0–1: the least certain step of the model's reading: the smallest, over the CTC time steps, of the
+   * probability that the step leaves the text unchanged. 0 when nothing was read.
    */
   confidence: number;
   /** Wall time of the call in ms (decode, resize, inference, decode). */
