@@ -63,7 +63,7 @@ describe('our clients against the server', () => {
 });
 
 async function captchaPng(text: string): Promise<Buffer> {
-  const svgCaptcha = (await import('svg-captcha')).default;
+  const svgCaptcha = (await import('svg-captcha')).default as unknown as (text: string, options: object) => string;
   const svg = svgCaptcha(text, { noise: 1, color: false });
   return sharp(Buffer.from(svg)).png().toBuffer();
 }

@@ -48,6 +48,8 @@ export class FakeSolver implements Solver {
   calls = 0;
   readonly tasks: ImageToTextTask[] = [];
   readonly reported: Solution[] = [];
+  /** Tests may install one to see whether the server closes a solver it was given. */
+  close?: () => Promise<void>;
 
   constructor(public options: FakeSolverOptions = {}) {}
 
