@@ -694,7 +694,7 @@ def style_clean(rng):
 
 STYLES = {
     "generic": (style_generic, 5.0),
-    "lineblur": (style_lineblur, 2.5),
+    "lineblur": (style_lineblur, 3.5),
     "wp": (style_wp, 1.5),
     "securimage": (style_securimage, 1.2),
     "kaptcha": (style_kaptcha, 1.0),
@@ -704,7 +704,7 @@ STYLES = {
     "gd": (style_gd, 1.0),
     "dotted": (style_dotted, 0.8),
     "svglike": (style_svglike, 0.8),
-    "hollow": (style_hollow, 0.7),
+    "hollow": (style_hollow, 1.0),
     "clean": (style_clean, 0.6),
 }
 _NAMES = list(STYLES)
