@@ -20,7 +20,7 @@ const VECTORS = join(__dirname, '..', '..', 'training', 'testdata', 'vectors.jso
 const HAS_MODEL = existsSync(MODEL);
 if (!HAS_MODEL) console.warn('offline-model: models/captcha-ocr.onnx is absent (not shipped yet): integration test skipped');
 
-/** Measured on this sample: 48/50 (96%) with the interim v2 model (commit 7c5c66b), 42/50 with ddddocr, 21/50 with the early checkpoint. */
+/** Measured on this sample: 48/50 (96%) with the final v2 model (commit 40bf0e1) and the interim one, 42/50 with ddddocr, 21/50 with the early checkpoint. */
 const FLOOR_CASE_INSENSITIVE = 0.8;
 const N = 50;
 
