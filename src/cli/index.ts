@@ -21,18 +21,9 @@ import { redactText } from '../core/redact.js';
 import { attachImageRecorder, solveImageCaptcha } from '../flow/index.js';
 import { createSolver } from '../solvers/registry.js';
 import type { Solver } from '../core/types.js';
+import { SAFE_CHROMIUM_ARGS } from '../browser/chromium.js';
 
-/** The Chromium flags the CLI always passes: keep the browser off the network and out of the sandbox trouble. */
-export const SAFE_CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
-];
+export { SAFE_CHROMIUM_ARGS };
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, timeout: 4, account: 5, interrupted: 130 } as const;
 

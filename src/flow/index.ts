@@ -19,6 +19,7 @@ export type { CaptureOptions, CapturedImage, CaptureMethod } from '../capture/in
 export { CaptchaGoneError } from '../capture/index.js';
 export type { PageLike, Framework } from '../browser/driver.js';
 export { detectFramework } from '../browser/detect.js';
+export { SAFE_CHROMIUM_ARGS } from '../browser/chromium.js';
 export { FLOW_DEFAULTS } from './options.js';
 export type {
   SolveImageCaptchaOptions,

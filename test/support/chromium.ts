@@ -1,13 +1,6 @@
-/** Debian's Chromium and the flags that keep it off the (closed) network. */
+/** Debian's Chromium and the flags that keep it off the (closed) network: the same flags the package recommends. */
+import { SAFE_CHROMIUM_ARGS } from '../../src/browser/chromium.js';
+
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
-];
+export const CHROMIUM_ARGS: string[] = [...SAFE_CHROMIUM_ARGS];
