@@ -106,6 +106,15 @@ class CRNN(nn.Module):
         return self.fc(self.drop(f))          # N, T, C
 
 
+def load_checkpoint(path: str, map_location="cpu") -> dict:
+    """torch.load for our own checkpoints (they hold RNG state and args, so not weights-only; torch >= 2.6
+    defaults to weights_only=True)."""
+    try:
+        return torch.load(path, map_location=map_location, weights_only=False)
+    except TypeError:  # torch < 1.13 has no weights_only
+        return torch.load(path, map_location=map_location)
+
+
 def build_model(arch: dict | None = None) -> CRNN:
     arch = arch or {"ch": (32, 64, 128, 160), "rnn": 128, "head": "gru"}
     return CRNN(ch=tuple(arch["ch"]), rnn=arch["rnn"], head=arch["head"])

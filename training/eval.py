@@ -11,7 +11,7 @@ from collections import Counter
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import DEV_DIR, build_model, evaluate, load_labelled_dir  # noqa: E402
+from common import DEV_DIR, build_model, evaluate, load_checkpoint, load_labelled_dir  # noqa: E402
 from synth import holdout  # noqa: E402
 
 
@@ -24,7 +24,7 @@ def main():
     ap.add_argument("--holdout-n", type=int, default=300)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    ck = torch.load(a.ckpt, map_location="cpu")
+    ck = load_checkpoint(a.ckpt, map_location="cpu")
     model = build_model(ck.get("arch"))
     model.load_state_dict(ck["model"])
     model.eval()

@@ -25,7 +25,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from common import build_model, greedy_decode, preprocess  # noqa: E402
+from common import build_model, greedy_decode, load_checkpoint, preprocess  # noqa: E402
 from synth import gen  # noqa: E402
 
 VERIFY_JS = r"""
@@ -61,7 +61,7 @@ def main():
     ap.add_argument("--trained-on", default="")
     a = ap.parse_args()
 
-    ck = torch.load(a.ckpt, map_location="cpu")
+    ck = load_checkpoint(a.ckpt, map_location="cpu")
     model = build_model(ck.get("arch"))
     model.load_state_dict(ck["model"])
     model.eval()

@@ -101,13 +101,13 @@ class SynthBatches(torch.utils.data.IterableDataset):
                 yield pad_batch([a for a, _ in ch]), tg, tl
 
 
-def make_eval_sets(n_synth, n_ho):
+def make_eval_sets(n_synth, n_ho, ho_seed):
     rng = random.Random(12345)
     synth = []
     for _ in range(n_synth):
         img, text, _ = gen.sample(rng)
         synth.append((img, text))
-    ho = {f: holdout.make(f, n_ho, seed=1) for f in holdout.FAMILIES}
+    ho = {f: holdout.make(f, n_ho, seed=ho_seed) for f in holdout.FAMILIES}
     dev = {}
     for name in ("captcha_images_v2", "wp_really_simple_captcha"):
         d = os.path.join(DEV_DIR, name)
@@ -156,6 +156,8 @@ def main():
     ap.add_argument("--eval-min", type=float, default=10.0)
     ap.add_argument("--n-synth-val", type=int, default=400)
     ap.add_argument("--n-holdout", type=int, default=150)
+    ap.add_argument("--holdout-seed", type=int, default=2,
+                    help="hold-out images used to pick best.pt; bench:ocr uses seed 1, so selection never sees them")
     args = ap.parse_args()
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -169,7 +171,7 @@ def main():
     random.seed(args.seed)
     arch = {"ch": [int(v) for v in args.ch.split(",")], "rnn": args.rnn, "head": args.head}
     if args.resume and os.path.exists(last_path):
-        arch = torch.load(last_path, map_location="cpu").get("arch", {"ch": [32, 64, 128, 160], "rnn": 128, "head": "gru"})
+        arch = common.load_checkpoint(last_path, map_location="cpu").get("arch", {"ch": [32, 64, 128, 160], "rnn": 128, "head": "gru"})
     model = build_model(arch).to(device)
     n_params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -196,16 +198,16 @@ def main():
 
     step, samples, best, t0, p = 0, 0, -1.0, time.time(), 0.0
     if args.resume and os.path.exists(last_path):
-        ck = torch.load(last_path, map_location=device)
+        ck = common.load_checkpoint(last_path, map_location=device)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, samples, best = ck["step"], ck["samples"], ck.get("best", -1.0)
         t0 = ck.get("t0", t0)
-        torch.set_rng_state(ck["torch_rng"])
+        torch.set_rng_state(ck["torch_rng"].cpu())
         random.setstate(ck["py_rng"])
         log(f"resumed {last_path} at step {step} ({samples} samples)")
     elif args.init:
-        ck = torch.load(args.init, map_location=device)
+        ck = common.load_checkpoint(args.init, map_location=device)
         own = model.state_dict()
         take = {k: v for k, v in ck["model"].items() if k in own and own[k].shape == v.shape}
         model.load_state_dict(take, strict=False)
@@ -218,7 +220,7 @@ def main():
     dl_kw = dict(persistent_workers=True, prefetch_factor=4) if args.workers > 0 else {}
     dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=args.workers, **dl_kw)
     log("building eval sets ...")
-    sets = make_eval_sets(args.n_synth_val, args.n_holdout)
+    sets = make_eval_sets(args.n_synth_val, args.n_holdout, args.holdout_seed)
     log(f"eval sets: synth={len(sets[0])} holdout={ {k: len(v) for k, v in sets[1].items()} } dev={ {k: len(v) for k, v in sets[2].items()} }")
 
     def save(path, extra=None):
