@@ -17,7 +17,9 @@
  * - `solveImageCaptcha(selectorOrOptions?, options?)` is bound to the test's `page`; the recorder
  *   (`attachImageRecorder`) is attached before the test body runs, so one-time image URLs are captured.
  * - Each call attaches to the report: the captured image, and a JSON with the answer, attempts and timings
- *   (on failure, the error's code, message and the answers tried). Turn off with `imageCaptchaAttach: false`.
+ *   (on failure, the error's code, message and the answers tried, plus the last image sent to the solver when
+ *   the call got that far). Turn off with `imageCaptchaAttach: false` (then nothing is attached and the solver
+ *   is passed through untouched).
  * - Options: `imageCaptchaOptions` (flow options for every call; a call's own options win) and
  *   `imageCaptchaAttach`, set with `test.use({...})` or in the config's `use`.
  *
@@ -26,7 +28,9 @@
  */
 import type { Fixtures, PlaywrightTestArgs, PlaywrightTestOptions, PlaywrightWorkerArgs, PlaywrightWorkerOptions, TestInfo } from '@playwright/test';
 import { attachImageRecorder, solveImageCaptcha, solveImageCaptchas } from '../flow/index.js';
+import { getDefaultSolver } from '../flow/solve.js';
 import { isCaptchaSolverError } from '../core/errors.js';
+import { MIME_BY_FORMAT, sniffImageFormat } from '../core/image.js';
 import { redactValue } from '../core/redact.js';
 import type { Solver } from '../core/types.js';
 import { createSolver, type SolverName } from '../solvers/registry.js';
@@ -80,9 +84,14 @@ export type CaptchaFixtures = CaptchaTestFixtures & CaptchaFixtureOptions;
 type Base = PlaywrightTestArgs & PlaywrightTestOptions;
 type WorkerBase = PlaywrightWorkerArgs & PlaywrightWorkerOptions;
 
+function extension(mime: string): string {
+  return mime.split('/')[1]?.replace('svg+xml', 'svg').replace('jpeg', 'jpg') ?? 'png';
+}
+
 function attachable(testInfo: TestInfo, enabled: boolean) {
   let n = 0;
-  return async (result: unknown, error?: unknown) => {
+  /** `failedImage`: on failure, the base64 body of the last image the solver was sent (see `watchImages`). */
+  return async (result: unknown, error?: unknown, failedImage?: string) => {
     if (!enabled) return;
     n += 1;
     const suffix = n === 1 ? '' : `-${n}`;
@@ -90,8 +99,15 @@ function attachable(testInfo: TestInfo, enabled: boolean) {
     const capture = r.capture as { mime?: string } | undefined;
     if (typeof r.image === 'string' && r.image.length > 0) {
       const mime = capture?.mime && capture.mime.startsWith('image/') ? capture.mime : 'image/png';
-      const ext = mime.split('/')[1]?.replace('svg+xml', 'svg').replace('jpeg', 'jpg') ?? 'png';
-      await testInfo.attach(`image-captcha${suffix}.${ext}`, { body: Buffer.from(r.image, 'base64'), contentType: mime });
+      await testInfo.attach(`image-captcha${suffix}.${extension(mime)}`, { body: Buffer.from(r.image, 'base64'), contentType: mime });
+    } else if (error !== undefined && failedImage) {
+      // The flow's errors carry no image: attach what the solver last read, so the report shows it.
+      const body = Buffer.from(failedImage, 'base64');
+      const format = sniffImageFormat(body);
+      if (format) {
+        const mime = MIME_BY_FORMAT[format];
+        await testInfo.attach(`image-captcha${suffix}.${extension(mime)}`, { body, contentType: mime });
+      }
     }
     const summary: Record<string, unknown> = {};
     for (const key of ['text', 'solved', 'verified', 'attempts', 'answers', 'selector', 'provider', 'taskId', 'capture', 'timings']) {
@@ -104,6 +120,34 @@ function attachable(testInfo: TestInfo, enabled: boolean) {
     }
     await testInfo.attach(`image-captcha${suffix}.json`, { body: JSON.stringify(redactValue(summary), null, 2), contentType: 'application/json' });
   };
+}
+
+/**
+ * Lets the fixture see each image the flow sends to the solver (the flow's errors do not carry it): the solver is
+ * wrapped in a Proxy whose `solve` records `task.body`; everything else (name, reportIncorrect, close, own fields)
+ * is the solver's own. No solver given: the flow's default solver is resolved here (the same cached instance the
+ * flow would use); when that fails, the options go through unchanged and the flow reports the error itself.
+ */
+async function watchImages(options: SolveOneOptions): Promise<{ options: SolveOneOptions; last: () => string | undefined }> {
+  let last: string | undefined;
+  const lastImage = () => last;
+  let solver: unknown = options.solver;
+  if (solver === undefined) solver = await getDefaultSolver().catch(() => undefined);
+  if (typeof solver !== 'object' || solver === null || typeof (solver as Solver).solve !== 'function') return { options, last: lastImage };
+  const target = solver as Solver;
+  const watched = new Proxy(target, {
+    get(t, prop) {
+      if (prop === 'solve') {
+        return (task: Parameters<Solver['solve']>[0], opts?: Parameters<Solver['solve']>[1]) => {
+          if (typeof task?.body === 'string' && task.body.length > 0) last = task.body;
+          return t.solve(task, opts);
+        };
+      }
+      const value: unknown = Reflect.get(t, prop, t);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
+    },
+  });
+  return { options: { ...options, solver: watched }, last: lastImage };
 }
 
 /** Pass to `test.extend(captchaFixtures)`. */
@@ -135,16 +179,17 @@ export const captchaFixtures: Fixtures<CaptchaFixtures, CaptchaWorkerFixtures, B
     const attach = attachable(testInfo, imageCaptchaAttach);
     await use(async (selectorOrOptions?: string | SolveOneOptions, options?: SolveOneOptions) => {
       const selector = typeof selectorOrOptions === 'string' ? selectorOrOptions : undefined;
-      const merged = resolveSolver(
+      const resolved = resolveSolver(
         { ...imageCaptchaOptions, ...(typeof selectorOrOptions === 'object' ? selectorOrOptions : {}), ...(options ?? {}) } as CaptchaFixtureFlowOptions,
         _imageCaptchaSolvers,
       );
+      const { options: merged, last } = imageCaptchaAttach ? await watchImages(resolved) : { options: resolved, last: () => undefined };
       try {
         const result = selector === undefined ? await solveImageCaptcha(page as FlowPage, merged) : await solveImageCaptcha(page as FlowPage, selector, merged);
         await attach(result);
         return result;
       } catch (error) {
-        await attach(undefined, error).catch(() => {});
+        await attach(undefined, error, last()).catch(() => {});
         throw error;
       }
     });

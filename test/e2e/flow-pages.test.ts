@@ -13,8 +13,11 @@ import { LAUNCHERS, type AdapterName, type BrowserHarness, type HarnessPage } fr
 const ADAPTERS: AdapterName[] = ['playwright', 'puppeteer'];
 /** Deliveries where the flow cannot send the server's own bytes (drawn or rasterised in the browser). */
 const NO_ORIGINAL_BYTES = new Set(['canvas', 'svg']);
-/** Deliveries with an image URL the browser fetched: exactly one request may reach the server. */
-const FETCHED = new Set(['url', 'static-file', 'css-background', 'injected']);
+/**
+ * Deliveries with an image URL the browser fetched: exactly one request may reach the server. `blob`: the page's
+ * own fetch() is that request; the flow must read the object URL in the page, never the server URL again.
+ */
+const FETCHED = new Set(['url', 'static-file', 'css-background', 'injected', 'blob']);
 /** Pages that need a user action before the captcha shows. */
 const PREPARE: Record<string, (p: HarnessPage) => Promise<void>> = {
   '/conditional': (p) => p.fill('#username', 'student01'),
@@ -71,7 +74,7 @@ for (const adapter of ADAPTERS) {
     // vitest needs the list at collection time: the fixture site's page list is static, read it once.
     const paths = [
       '/login', '/iframe', '/iframe-cross', '/two-captchas', '/data-url', '/ruoyi', '/svg', '/canvas', '/canvas-client',
-      '/css-background', '/react', '/xhr', '/lazy', '/queue', '/phpbb', '/cf7', '/botdetect', '/django', '/conditional', '/decoys', '/demo',
+      '/css-background', '/react', '/xhr', '/lazy', '/queue', '/phpbb', '/cf7', '/botdetect', '/django', '/conditional', '/decoys', '/demo', '/blob',
     ];
 
     it('covers every page the fixture site has', () => {
@@ -112,6 +115,8 @@ for (const adapter of ADAPTERS) {
             expect(raw.matchedBytes).toBe(true);
             if (before) expect([r.capture.width, r.capture.height]).toEqual([before.width, before.height]);
           }
+          // a blob: URL is read inside the page (the object URL), never from the server again
+          if (info.delivery === 'blob') expect(r.capture.method).toBe('blob');
 
           // what the server saw
           const stats = server.stats();
@@ -150,6 +155,38 @@ for (const adapter of ADAPTERS) {
         }
       }, 45_000);
     }
+
+    // /blob?revokeOnLoad=1 revokes the object URL once the image has loaded: the blob: URL in the DOM reads as nothing.
+    async function solveRevokedBlob() {
+      server.reset();
+      const solver = createFixtureSolver(server);
+      const hp = await browser.newPage();
+      attachImageRecorder(hp.page);
+      try {
+        await hp.goto(`${server.url}/blob?revokeOnLoad=1`);
+        const r = await solveImageCaptcha(hp.page, { solver, timeout: 30_000 });
+        return { r, raw: solver.solutions[0]!.raw as { matchedBytes: boolean }, stats: server.stats() };
+      } finally {
+        await hp.close();
+      }
+    }
+
+    it('/blob with the object URL revoked after load: solved, the one-time URL fetched once', async () => {
+      const { r, stats } = await solveRevokedBlob();
+      expect([r.solved, r.verified, r.attempts]).toEqual([true, true, 1]);
+      expect([r.capture.width, r.capture.height]).toEqual([200, 50]);
+      expect(stats.captchas.filter((c) => c.outcome === 'solved').map((c) => c.imageRequests)).toEqual([1]);
+    }, 45_000);
+
+    // Known library gap: the recorder keeps the response of the blob: URL (the <img> load), but capture only asks the
+    // recorder for http(s) sources (src/capture/index.ts), so a revoked blob: URL falls back to a canvas read-out (a
+    // re-encoded PNG). Flip to `it` once capture consults the recorder for blob: sources too.
+    it.fails('/blob with the object URL revoked after load: the original bytes are captured (recorder)', async () => {
+      const { r, raw } = await solveRevokedBlob();
+      expect(r.verified).toBe(true);
+      expect(r.capture.method).toBe('network');
+      expect(raw.matchedBytes).toBe(true);
+    }, 45_000);
 
     it('without a recorder, reads the one-time image from the browser cache (no second request)', async () => {
       server.reset();

@@ -3,13 +3,15 @@
  * `npx playwright test -c examples/playwright-test --reporter=json` (Chromium from test/support/chromium.ts)
  * against a fixture site started here, then checks the report (status, attachments) against what the site
  * itself recorded. Needs `npm run build` first (the spec imports the package by name → dist/).
+ * The attachment rules (`imageCaptchaAttach: false`, the image on a failed solve) run the project in
+ * test/e2e/playwright-test-project, which imports the plugin from src/.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFixtureServer, type FixtureServer } from '../../fixtures/site/index.js';
+import { startFixtureServer, wrongAnswer, type FixtureServer } from '../../fixtures/site/index.js';
 import { CHROMIUM_PATH } from '../support/chromium.js';
 
 const root = resolve(__dirname, '../..');
@@ -135,5 +137,53 @@ describe('@playwright/test fixture (real runner)', () => {
     const demoSummary = JSON.parse(attachmentText(demo.attachments.find((a) => a.name === 'image-captcha.json')!)) as { provider: string; text: string };
     expect(demoSummary.provider).toBe('local');
     expect(server.stats().submissions.filter((s) => s.page === '/demo' && s.ok).map((s) => s.given.toLowerCase())).toContain(demoSummary.text.toLowerCase());
+  });
+
+  it('attachments: nothing with imageCaptchaAttach: false; a failed solve attaches the last image read', { timeout: 180_000 }, async () => {
+    server.reset();
+    const { code, stdout, stderr } = await runPlaywright(['-c', 'test/e2e/playwright-test-project', '--reporter=json', '--workers=1'], {
+      FIXTURE_URL: server.url,
+      CHROMIUM_PATH,
+      PW_OUTPUT_DIR: join(outDir, 'attach'),
+    });
+    let report: { suites?: unknown[] };
+    try {
+      report = JSON.parse(stdout) as typeof report;
+    } catch {
+      throw new Error(`no JSON report (exit ${code}):\n${stdout.slice(-2000)}\n${stderr.slice(-3000)}`);
+    }
+    const tests = flatten(report);
+    const titles = {
+      off: 'attach off: a solved and a failed call attach nothing',
+      failed: 'a failed solve attaches the last image the solver read, next to the error JSON',
+      notFound: 'a solve that fails before any image was read attaches only the error JSON',
+    };
+    expect(tests.map((t) => [t.title, t.status, t.error ?? '']).sort()).toEqual(Object.values(titles).map((t) => [t, 'passed', '']).sort());
+    expect(code).toBe(0);
+    const byTitle = (title: string) => tests.find((t) => t.title === title)!;
+    const [off, failed, notFound] = [byTitle(titles.off), byTitle(titles.failed), byTitle(titles.notFound)];
+    const names = (t: JsonTest) => t.attachments.map((a) => a.name).filter((n) => n.startsWith('image-captcha'));
+
+    // attach off: both calls really ran (one accepted, one rejected answer on /login), and nothing was attached
+    expect(names(off)).toEqual([]);
+    const onLogin = server.stats().submissions.filter((s) => s.page === '/login').map((s) => s.ok);
+    expect(onLogin).toEqual([true, false, false, false]); // attach-off: ok + wrong; the failed solve: wrong, wrong
+
+    // a failed solve: the error JSON and the image of the LAST attempt (the one the second wrong answer was for)
+    expect(names(failed)).toEqual([expect.stringMatching(/^image-captcha\.(png|jpg|gif|webp|bmp)$/), 'image-captcha.json']);
+    const summary = JSON.parse(attachmentText(failed.attachments.find((a) => a.name === 'image-captcha.json')!)) as { error: { code: string; answers: string[] } };
+    expect(summary.error.code).toBe('ICS_ERR_WRONG_ANSWER');
+    expect(summary.error.answers).toHaveLength(2);
+    const image = failed.attachments.find((a) => a.name !== 'image-captcha.json' && a.name.startsWith('image-captcha.'))!;
+    expect(image.contentType).toMatch(/^image\//);
+    const answer = server.answerFor(attachmentBytes(image));
+    expect(answer, 'the attached image is one the site issued').toBeDefined();
+    expect(wrongAnswer(answer!)).toBe(summary.error.answers[1]);
+    expect(wrongAnswer(answer!)).not.toBe(summary.error.answers[0]);
+
+    // failed before capture: the error JSON only
+    expect(names(notFound)).toEqual(['image-captcha.json']);
+    const nf = JSON.parse(attachmentText(notFound.attachments.find((a) => a.name === 'image-captcha.json')!)) as { error: { code: string } };
+    expect(nf.error.code).toBe('ICS_ERR_CAPTCHA_NOT_FOUND');
   });
 });

@@ -59,6 +59,36 @@ describe('fixture site in Chromium', () => {
     });
   });
 
+  it('/blob shows the fetched bytes as <img src="blob:…">; ?revokeOnLoad=1 revokes the object URL once loaded', async () => {
+    await withPage(async (page) => {
+      await page.goto(`${server.url}/blob`);
+      const img = page.locator('#blob-captcha-img');
+      await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 10_000 }).toBe(200);
+      const src = await img.getAttribute('src');
+      expect(src).toMatch(/^blob:http:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]{36}$/);
+      const read = (url: string) => page.evaluate(async (u) => {
+        try {
+          const buf = new Uint8Array(await (await fetch(u)).arrayBuffer());
+          return btoa(String.fromCharCode(...buf));
+        } catch {
+          return null;
+        }
+      }, url);
+      const b64 = await read(src!);
+      expect(server.answerFor(b64!)).toBe(server.latestAnswer('/blob')); // the object URL holds the server's exact bytes
+      const [captcha] = server.stats().captchas.filter((c) => c.page === '/blob');
+      expect(captcha).toMatchObject({ delivery: 'blob', imageRequests: 1, issued: 1 });
+      // refresh: a new key and object URL; the previous object URL is revoked
+      await page.locator('#blob-refresh').click();
+      await expect.poll(() => img.getAttribute('src')).not.toBe(src);
+      expect(await read(src!)).toBeNull();
+
+      await page.goto(`${server.url}/blob?revokeOnLoad=1`);
+      await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 10_000 }).toBe(200);
+      await expect.poll(async () => read((await img.getAttribute('src'))!)).toBeNull();
+    });
+  });
+
   it('/react ignores a value set by JS alone and accepts typed input', async () => {
     await withPage(async (page) => {
       await page.goto(`${server.url}/react`);
@@ -91,7 +121,7 @@ describe('fixture site in Chromium', () => {
       if (process.env.FIXTURE_TIMINGS) console.log(info.path, Date.now() - t0, 'ms');
     }
     expect(failures).toEqual([]);
-    expect(server.pages.length).toBeGreaterThanOrEqual(21);
+    expect(server.pages.length).toBeGreaterThanOrEqual(22);
   }, 120_000);
 });
 

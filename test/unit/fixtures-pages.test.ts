@@ -224,6 +224,36 @@ describe('fixture pages over HTTP', () => {
     expect(bad.text).toContain('checkNeedCaptcha();');
   });
 
+  it('/blob: the script fetches a one-time image by key and shows it through an object URL; JSON login', async () => {
+    const page = await get(`${server.url}/blob`);
+    expect(page.text).toContain('URL.createObjectURL(blob)');
+    expect(page.text).toContain('<img id="blob-captcha-img"');
+    expect(page.text).not.toMatch(/src="[^"]*\/api\/blob/); // the image URL is in no attribute
+    expect(page.text).not.toContain('revokeOnLoad = true');
+    expect((await get(`${server.url}/blob?revokeOnLoad=1`)).text).toContain('revokeOnLoad = true');
+    const keyOf = async () => (JSON.parse((await post(`${server.url}/api/blob/captcha-key`, {}, 'json')).text) as { key: string }).key;
+    const key = await keyOf();
+    expect(server.stats().captchas.find((c) => c.id === key)).toMatchObject({ delivery: 'blob', issued: 0, imageRequests: 0, page: '/blob' });
+    const a = await get(`${server.url}/api/blob/captcha?key=${key}`);
+    expect(a.headers['content-type']).toBe('image/jpeg');
+    expect(String(a.headers['cache-control'])).toContain('no-store');
+    expect(await sharp(a.body).metadata()).toMatchObject({ width: 200, height: 50, format: 'jpeg' });
+    const first = server.answerFor(a.body)!;
+    // one-time: a second GET of the same URL shows a different captcha and the first answer stops working
+    const b = await get(`${server.url}/api/blob/captcha?key=${key}`);
+    expect(b.body.equals(a.body)).toBe(false);
+    expect(server.stats().captchas.find((c) => c.id === key)).toMatchObject({ issued: 2, imageRequests: 2 });
+    const login = (k: string, code: string) => post(`${server.url}/api/blob/login`, { username: 'admin', password: 'admin123', key: k, code }, 'json').then((r) => JSON.parse(r.text) as { code: number; msg: string });
+    expect(await login(key, first)).toMatchObject({ code: 500, msg: 'Incorrect verification code' });
+    expect(await login(key, server.answerFor(b.body)!)).toMatchObject({ code: 500, msg: 'Verification code expired' }); // used up by the wrong try
+    const key2 = await keyOf();
+    expect(key2).not.toBe(key);
+    const c = await get(`${server.url}/api/blob/captcha?key=${key2}`);
+    expect(await login(key2, server.answerFor(c.body)!.toUpperCase())).toMatchObject({ code: 200, msg: 'Signed in. Welcome back, admin!' });
+    expect(await login(key2, server.answerFor(c.body)!)).toMatchObject({ code: 500 });
+    expect((await get(`${server.url}/api/blob/captcha?key=nope`)).status).toBe(404);
+  });
+
   it('/decoys: the Bitrix captcha is stable per sid and the decoys are not captchas', async () => {
     const page = await get(`${server.url}/decoys`);
     const sid = attr(page.text, /name="captcha_sid" value="(\w+)"/);
