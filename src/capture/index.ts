@@ -109,13 +109,15 @@ export async function captureElement(t: Target, options: CaptureOptions = {}): P
       return b64 ? Buffer.from(b64, 'base64') : undefined;
     }]);
   }
-  if (/^https?:/i.test(src)) {
+  if (/^(https?|blob):/i.test(src)) {
+    // the recorder also keeps what the <img> loaded from a blob: URL, which is all that is left once the page
+    // has revoked the object URL (a common pattern right after `onload`)
     tries.push(['network', async () => {
       const rec = existingRecorder(t.driver)?.get(src);
       return rec ? await deadline.race(rec.bytes) : undefined;
     }]);
-    tries.push(['cache', () => deadline.race(t.driver.resourceContent(src))]);
   }
+  if (/^https?:/i.test(src)) tries.push(['cache', () => deadline.race(t.driver.resourceContent(src))]);
   if (t.kind === 'canvas' || state.tag === 'img') {
     tries.push(['canvas', async () => {
       const url = await deadline.race(frame.evaluate(readCanvas, t.handle));

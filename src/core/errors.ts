@@ -33,6 +33,12 @@ export interface CaptchaSolverErrorOptions {
   cause?: unknown;
 }
 
+/** See {@link CaptchaSolverError.image}. */
+export interface FailedImage {
+  body: string;
+  mime: string;
+}
+
 export class CaptchaSolverError extends Error {
   readonly code: string;
   readonly retryable: boolean;
@@ -42,6 +48,11 @@ export class CaptchaSolverError extends Error {
   readonly description?: string;
   readonly status?: number;
   log: string[];
+  /**
+   * The last captcha image the page flow read before it failed (base64 body without `data:` prefix, and its
+   * MIME type), where the flow got that far; `undefined` otherwise. Not enumerable, so logs and JSON stay small.
+   */
+  declare image?: FailedImage;
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (this === CaptchaSolverError) return isCaptchaSolverError(value);
@@ -61,6 +72,7 @@ export class CaptchaSolverError extends Error {
     this.status = options.status;
     this.log = options.log ?? [];
     Object.defineProperty(this, BRAND, { value: true });
+    Object.defineProperty(this, 'image', { value: undefined, writable: true, enumerable: false, configurable: true });
   }
 }
 

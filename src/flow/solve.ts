@@ -68,6 +68,7 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
       timings[key] += Date.now() - t0;
     }
   };
+  let lastImage: CapturedImage | undefined;
   try {
     deadline.check();
     if (driver.isClosed()) watch.fail('the page was closed');
@@ -79,7 +80,6 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
     let previous: { located: Located; image: CapturedImage; verdict: VerifyResult; refreshed: boolean } | undefined;
     let lastSolution: Solution | undefined;
     let lastLocated: Located | undefined;
-    let lastImage: CapturedImage | undefined;
 
     while (attempt < maxAttempts) {
       attempt++;
@@ -274,7 +274,10 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
     }
   } catch (err) {
     const mapped = watch.map(err, watch.step);
-    if (mapped instanceof CaptchaSolverError && mapped.log.length === 0) mapped.log = [...deadline.log];
+    if (mapped instanceof CaptchaSolverError) {
+      if (mapped.log.length === 0) mapped.log = [...deadline.log];
+      if (lastImage && !mapped.image) mapped.image = { body: lastImage.body, mime: lastImage.mime };
+    }
     throw mapped;
   } finally {
     watch.dispose();

@@ -17,9 +17,8 @@
  * - `solveImageCaptcha(selectorOrOptions?, options?)` is bound to the test's `page`; the recorder
  *   (`attachImageRecorder`) is attached before the test body runs, so one-time image URLs are captured.
  * - Each call attaches to the report: the captured image, and a JSON with the answer, attempts and timings
- *   (on failure, the error's code, message and the answers tried, plus the last image sent to the solver when
- *   the call got that far). Turn off with `imageCaptchaAttach: false` (then nothing is attached and the solver
- *   is passed through untouched).
+ *   (on failure, the error's code, message and the answers tried, plus the last image read — `error.image` —
+ *   when the call got that far). Turn off with `imageCaptchaAttach: false`.
  * - Options: `imageCaptchaOptions` (flow options for every call; a call's own options win) and
  *   `imageCaptchaAttach`, set with `test.use({...})` or in the config's `use`.
  *
@@ -28,9 +27,7 @@
  */
 import type { Fixtures, PlaywrightTestArgs, PlaywrightTestOptions, PlaywrightWorkerArgs, PlaywrightWorkerOptions, TestInfo } from '@playwright/test';
 import { attachImageRecorder, solveImageCaptcha, solveImageCaptchas } from '../flow/index.js';
-import { getDefaultSolver } from '../flow/solve.js';
 import { isCaptchaSolverError } from '../core/errors.js';
-import { MIME_BY_FORMAT, sniffImageFormat } from '../core/image.js';
 import { redactValue } from '../core/redact.js';
 import type { Solver } from '../core/types.js';
 import { createSolver, type SolverName } from '../solvers/registry.js';
@@ -90,8 +87,7 @@ function extension(mime: string): string {
 
 function attachable(testInfo: TestInfo, enabled: boolean) {
   let n = 0;
-  /** `failedImage`: on failure, the base64 body of the last image the solver was sent (see `watchImages`). */
-  return async (result: unknown, error?: unknown, failedImage?: string) => {
+  return async (result: unknown, error?: unknown) => {
     if (!enabled) return;
     n += 1;
     const suffix = n === 1 ? '' : `-${n}`;
@@ -100,14 +96,10 @@ function attachable(testInfo: TestInfo, enabled: boolean) {
     if (typeof r.image === 'string' && r.image.length > 0) {
       const mime = capture?.mime && capture.mime.startsWith('image/') ? capture.mime : 'image/png';
       await testInfo.attach(`image-captcha${suffix}.${extension(mime)}`, { body: Buffer.from(r.image, 'base64'), contentType: mime });
-    } else if (error !== undefined && failedImage) {
-      // The flow's errors carry no image: attach what the solver last read, so the report shows it.
-      const body = Buffer.from(failedImage, 'base64');
-      const format = sniffImageFormat(body);
-      if (format) {
-        const mime = MIME_BY_FORMAT[format];
-        await testInfo.attach(`image-captcha${suffix}.${extension(mime)}`, { body, contentType: mime });
-      }
+    } else if (isCaptchaSolverError(error) && error.image) {
+      // a failed call that got as far as reading the captcha: attach the last image it read
+      const { body, mime } = error.image;
+      await testInfo.attach(`image-captcha${suffix}.${extension(mime)}`, { body: Buffer.from(body, 'base64'), contentType: mime });
     }
     const summary: Record<string, unknown> = {};
     for (const key of ['text', 'solved', 'verified', 'attempts', 'answers', 'selector', 'provider', 'taskId', 'capture', 'timings']) {
@@ -120,34 +112,6 @@ function attachable(testInfo: TestInfo, enabled: boolean) {
     }
     await testInfo.attach(`image-captcha${suffix}.json`, { body: JSON.stringify(redactValue(summary), null, 2), contentType: 'application/json' });
   };
-}
-
-/**
- * Lets the fixture see each image the flow sends to the solver (the flow's errors do not carry it): the solver is
- * wrapped in a Proxy whose `solve` records `task.body`; everything else (name, reportIncorrect, close, own fields)
- * is the solver's own. No solver given: the flow's default solver is resolved here (the same cached instance the
- * flow would use); when that fails, the options go through unchanged and the flow reports the error itself.
- */
-async function watchImages(options: SolveOneOptions): Promise<{ options: SolveOneOptions; last: () => string | undefined }> {
-  let last: string | undefined;
-  const lastImage = () => last;
-  let solver: unknown = options.solver;
-  if (solver === undefined) solver = await getDefaultSolver().catch(() => undefined);
-  if (typeof solver !== 'object' || solver === null || typeof (solver as Solver).solve !== 'function') return { options, last: lastImage };
-  const target = solver as Solver;
-  const watched = new Proxy(target, {
-    get(t, prop) {
-      if (prop === 'solve') {
-        return (task: Parameters<Solver['solve']>[0], opts?: Parameters<Solver['solve']>[1]) => {
-          if (typeof task?.body === 'string' && task.body.length > 0) last = task.body;
-          return t.solve(task, opts);
-        };
-      }
-      const value: unknown = Reflect.get(t, prop, t);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
-    },
-  });
-  return { options: { ...options, solver: watched }, last: lastImage };
 }
 
 /** Pass to `test.extend(captchaFixtures)`. */
@@ -179,17 +143,16 @@ export const captchaFixtures: Fixtures<CaptchaFixtures, CaptchaWorkerFixtures, B
     const attach = attachable(testInfo, imageCaptchaAttach);
     await use(async (selectorOrOptions?: string | SolveOneOptions, options?: SolveOneOptions) => {
       const selector = typeof selectorOrOptions === 'string' ? selectorOrOptions : undefined;
-      const resolved = resolveSolver(
+      const merged = resolveSolver(
         { ...imageCaptchaOptions, ...(typeof selectorOrOptions === 'object' ? selectorOrOptions : {}), ...(options ?? {}) } as CaptchaFixtureFlowOptions,
         _imageCaptchaSolvers,
       );
-      const { options: merged, last } = imageCaptchaAttach ? await watchImages(resolved) : { options: resolved, last: () => undefined };
       try {
         const result = selector === undefined ? await solveImageCaptcha(page as FlowPage, merged) : await solveImageCaptcha(page as FlowPage, selector, merged);
         await attach(result);
         return result;
       } catch (error) {
-        await attach(undefined, error, last()).catch(() => {});
+        await attach(undefined, error).catch(() => {});
         throw error;
       }
     });

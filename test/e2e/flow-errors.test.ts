@@ -158,6 +158,13 @@ for (const adapter of ADAPTERS) {
         expect((err as WrongAnswerError).answers).toHaveLength(2);
         expect((err as WrongAnswerError).answers).toEqual(solver.solutions.map((s) => s.text));
         expect(server.stats().submissions.map((s) => s.reason)).toEqual(['wrong', 'wrong']);
+        // the error carries the last image read (the second attempt's), kept out of logs and JSON
+        const image = (err as WrongAnswerError).image;
+        expect(image?.mime).toMatch(/^image\//);
+        expect(image?.body).toBe(solver.calls[1]!.body);
+        expect(image?.body).not.toBe(solver.calls[0]!.body);
+        expect(Object.keys(err as object)).not.toContain('image');
+        expect(JSON.stringify(err)).not.toContain(image!.body.slice(0, 40));
       } finally {
         await hp.close();
       }

@@ -178,10 +178,9 @@ for (const adapter of ADAPTERS) {
       expect(stats.captchas.filter((c) => c.outcome === 'solved').map((c) => c.imageRequests)).toEqual([1]);
     }, 45_000);
 
-    // Known library gap: the recorder keeps the response of the blob: URL (the <img> load), but capture only asks the
-    // recorder for http(s) sources (src/capture/index.ts), so a revoked blob: URL falls back to a canvas read-out (a
-    // re-encoded PNG). Flip to `it` once capture consults the recorder for blob: sources too.
-    it.fails('/blob with the object URL revoked after load: the original bytes are captured (recorder)', async () => {
+    // The page revoked its object URL, so reading the blob: URL fails; the recorder still holds what the <img> loaded
+    // from it (the server's bytes), which beats a canvas read-out (a re-encoded PNG).
+    it('/blob with the object URL revoked after load: the original bytes are captured (recorder)', async () => {
       const { r, raw } = await solveRevokedBlob();
       expect(r.verified).toBe(true);
       expect(r.capture.method).toBe('network');
