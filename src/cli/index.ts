@@ -87,14 +87,16 @@ API keys come from the environment (CAPSOLVER_API_KEY, ANTICAPTCHA_API_KEY, CAPM
 TWOCAPTCHA_API_KEY) and never appear in the output.
 `;
 
-const OCR_HELP = `Usage: image-captcha ocr <files...> [--json]
+const OCR_HELP = `Usage: image-captcha ocr <files...> [--json] [--charset <chars>]
 
 Reads each image with the built-in offline model and prints one answer per line, in input order.
 
 Options:
-  --json        print one JSON array: [{ file, text, confidence, elapsedMs }]
-  --model <p>   a different ONNX model (its .json sidecar beside it)
-  -h, --help    this help
+  --json          print one JSON array: [{ file, text, confidence, elapsedMs }]
+  --lowercase     case-insensitive reading: lowercase answers (A and a count as one when scoring)
+  --charset <s>   read only these characters, e.g. --charset 0123456789 for digits-only captchas
+  --model <p>     a different ONNX model (its .json sidecar beside it)
+  -h, --help      this help
 `;
 
 const DEMO_HELP = `Usage: image-captcha demo [options]
@@ -356,6 +358,8 @@ async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<nu
 async function cmdOcr(args: string[], io: Io, signal: AbortSignal): Promise<number> {
   const { values, positionals } = parse(args, {
     json: { type: 'boolean' },
+    lowercase: { type: 'boolean' },
+    charset: { type: 'string' },
     model: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -377,7 +381,11 @@ async function cmdOcr(args: string[], io: Io, signal: AbortSignal): Promise<numb
   try {
     const out: Array<{ file: string; text: string; confidence: number; elapsedMs: number }> = [];
     for (let i = 0; i < images.length; i++) {
-      const r = await solver.recognize(images[i]!, { signal });
+      const r = await solver.recognize(images[i]!, {
+        signal,
+        caseSensitive: !values.lowercase,
+        ...(values.charset === undefined ? {} : { charset: String(values.charset) }),
+      });
       out.push({ file: positionals[i]!, text: r.text, confidence: r.confidence, elapsedMs: r.elapsedMs });
       if (!values.json) io.stdout(`${r.text}\n`);
     }

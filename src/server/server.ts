@@ -95,7 +95,7 @@ interface ParsedTask {
 }
 
 const PREFIXES: Record<string, Dialect> = { anticaptcha: 'taskapi', '2captcha': 'taskapi', capmonster: 'taskapi', capsolver: 'capsolver' };
-const MODULES = new Set(['common', 'queueit']);
+const MODULES = new Set(['common', 'queueit', 'number']);
 const LATENCY_WINDOW = 2048;
 
 /** Starts the server; resolves once it listens (and, with the default solver, once the model is loaded). */
@@ -603,7 +603,7 @@ export function parseTask(body: JsonBody, dialect: Dialect): ParsedTask {
   const full: ImageToTextTask = { body: b64 };
   if (task.module !== undefined && task.module !== null) {
     if (typeof task.module !== 'string' || !MODULES.has(task.module.toLowerCase())) {
-      throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: module ${JSON.stringify(task.module)} is not supported; use "common" or "queueit"`);
+      throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: module ${JSON.stringify(task.module)} is not supported; use "common", "number" (digits only) or "queueit"`);
     }
     local.module = full.module = task.module.toLowerCase();
   }

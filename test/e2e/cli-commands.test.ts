@@ -200,6 +200,11 @@ describe('image-captcha CLI', () => {
     const rows = JSON.parse(json.stdout) as Array<{ file: string; text: string; confidence: number }>;
     expect(rows.map((r) => [r.file, r.text])).toEqual(files.map((f, i) => [f, expected[i]]));
     for (const r of rows) expect(r.confidence).toBeGreaterThanOrEqual(0);
+    const digits = await runCli(['ocr', '--charset', '0123456789', ...files]);
+    expect(digits.code, digits.stderr).toBe(0);
+    for (const line of digits.stdout.split('\n').slice(0, -1)) expect(line).toMatch(/^[0-9]*$/);
+    const lower = await runCli(['ocr', '--lowercase', ...files]);
+    expect(lower.stdout).toBe(lower.stdout.toLowerCase());
   });
 
   it('ocr: a file that is not an image fails with exit 1 and a message', { timeout: 60_000 }, async () => {

@@ -190,6 +190,25 @@ describe.skipIf(!MODEL)('LocalSolver with a model', () => {
     expect(await rejection(solver.solve({ body, score: 5 }))).toBeInstanceOf(InvalidOptionError);
   });
 
+  it('charset and module "number": only the allowed characters come out', async () => {
+    const body = (await textPng('SOlZB')).toString('base64'); // letters shaped like 5, 0, 1, 2, 8
+    const free = await solver.recognize(body);
+    expect(free.text).toMatch(/[A-Za-z]/);
+    const digits = await solver.recognize(body, { charset: '0123456789' });
+    expect(digits.text).toMatch(/^[0-9]+$/);
+    expect(digits.confidence).toBeGreaterThan(0);
+    const sol = await solver.solve({ body, module: 'number' });
+    expect(sol.text).toBe(digits.text);
+    expect((await solver.solve({ body, module: 'common' })).text).toBe(free.text);
+    // a digits captcha reads the same with the restriction
+    const d = (await textPng('40718')).toString('base64');
+    expect((await solver.recognize(d, { charset: '0123456789' })).text).toBe((await solver.recognize(d)).text);
+    const unknown = await rejection(solver.recognize(body, { charset: '0€' }));
+    expect(unknown).toBeInstanceOf(InvalidOptionError);
+    expect((unknown as Error).message).toMatch(/cannot read "€"/);
+    expect(await rejection(solver.recognize(body, { charset: '' }))).toBeInstanceOf(InvalidOptionError);
+  });
+
   it('runs 20 concurrent solves on one session, all answering as sequential calls do', async () => {
     const words = ['ab12', 'x7k2p', 'mn34', 'q9rs', 'tu56'];
     const images = await Promise.all(words.map((w) => textPng(w)));

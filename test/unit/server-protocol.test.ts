@@ -59,6 +59,8 @@ describe('CapSolver dialect: success answers', () => {
     await post(`${s.url}/createTask`, task(body, { websiteURL: 'https://a.example/', module: 'queueit', score: 0.9, case: true }));
     expect(solver.tasks).toHaveLength(1);
     expect(solver.tasks[0]).toEqual({ body, module: 'queueit', websiteURL: 'https://a.example/', case: true });
+    await post(`${s.url}/createTask`, task(body, { module: 'Number' }));
+    expect(solver.tasks[1]).toEqual({ body, module: 'number' }); // CapSolver's digits module, lowercased
   });
 
   it('getBalance and feedbackTask answer with CapSolver\'s keys', async () => {

@@ -8,7 +8,7 @@ import type * as Ort from 'onnxruntime-node';
 import { withDeadline, type Deadline } from '../../core/deadline.js';
 import { InvalidOptionError, UnsolvableError, isCaptchaSolverError } from '../../core/errors.js';
 import type { ImageToTextTask, Solution, SolveOptions, Solver } from '../../core/types.js';
-import { ctcGreedyDecode, logitsViews } from './decode.js';
+import { ctcGreedyDecode, logitsViews, type LogitsView } from './decode.js';
 import { ModelError } from './errors.js';
 import { defaultModelPath, loadModelSpec, type ModelSpec } from './model.js';
 import { DEFAULT_MAX_INPUT_PIXELS, decodeToRgba, flattenToGray, imageBytes, toModelInput } from './preprocess.js';
@@ -60,7 +60,16 @@ export interface RecognizeOptions extends SolveOptions {
    * @default true (the model's case)
    */
   caseSensitive?: boolean;
+  /**
+   * Read only these characters (e.g. `'0123456789'` for a digits-only captcha): the model's other classes
+   * are ruled out before decoding, so a `5` cannot come out as `S`. Each must be in the model's charset.
+   * @default every character the model knows
+   */
+  charset?: string;
 }
+
+/** What `task.module` restricts the answer to, offline (CapSolver's `number` module: digits only). */
+const MODULE_CHARSETS: Readonly<Record<string, string>> = { number: '0123456789' };
 
 type OrtModule = typeof Ort;
 
@@ -115,13 +124,14 @@ export class LocalSolver implements Solver {
 
   /** Reads the text of one image (Buffer, Uint8Array, base64 or data URL). */
   async recognize(image: Buffer | Uint8Array | string, options: RecognizeOptions = {}): Promise<RecognizeResult> {
-    return withDeadline({ ...options, label: 'LocalSolver.recognize' }, (deadline) => this.recognizeWith(image, deadline, options.caseSensitive !== false));
+    return withDeadline({ ...options, label: 'LocalSolver.recognize' }, (deadline) => this.recognizeWith(image, deadline, options.caseSensitive !== false, options.charset));
   }
 
   /**
    * Solves an ImageToTextTask. `task.case === false` lowercases the answer; otherwise the model's
    * case is kept. `task.score` (0.8–1), else `minConfidence`, is the minimum confidence: below it
-   * the call throws `UnsolvableError` (code `ERROR_CAPTCHA_UNSOLVABLE`).
+   * the call throws `UnsolvableError` (code `ERROR_CAPTCHA_UNSOLVABLE`). `task.module === 'number'` reads
+   * digits only; other modules (`common`, `queueit`, …) read every character the model knows.
    */
   async solve(task: ImageToTextTask, options: SolveOptions = {}): Promise<Solution> {
     if (!task || typeof task !== 'object') {
@@ -132,7 +142,8 @@ export class LocalSolver implements Solver {
       throw new InvalidOptionError(`LocalSolver.solve: \`score\` must be within 0–1, got ${String(score)}`, { hint: 'Use 0.8–1, or omit it', provider: PROVIDER, step: 'solve' });
     }
     return withDeadline({ ...options, label: 'LocalSolver.solve' }, async (deadline) => {
-      const r = await this.recognizeWith(task.body, deadline, task.case !== false);
+      const charset = typeof task.module === 'string' ? MODULE_CHARSETS[task.module.toLowerCase()] : undefined;
+      const r = await this.recognizeWith(task.body, deadline, task.case !== false, charset);
       const min = score ?? this.minConfidence;
       if (r.text === '') {
         throw new UnsolvableError('LocalSolver.solve: no text found in the image (local model)', {
@@ -162,14 +173,18 @@ export class LocalSolver implements Solver {
     await release;
   }
 
-  private async recognizeWith(image: Buffer | Uint8Array | string, deadline: Deadline, caseSensitive: boolean): Promise<RecognizeResult> {
+  private async recognizeWith(image: Buffer | Uint8Array | string, deadline: Deadline, caseSensitive: boolean, charset?: string): Promise<RecognizeResult> {
     const started = Date.now();
+    if (charset !== undefined && (typeof charset !== 'string' || charset.length === 0)) {
+      throw new InvalidOptionError('LocalSolver: `charset` must be a non-empty string of the characters to read', { provider: PROVIDER, step: 'solve' });
+    }
     const bytes = imageBytes(image);
     // load the model while decoding; a broken image fails on its own even when the model is missing
     this.ensureLoaded().catch(() => {});
     const gray = await deadline.race(decodeToRgba(bytes, this.maxInputPixels).then(flattenToGray));
     deadline.note(`decoded ${gray.width}x${gray.height}`);
     const { spec } = await deadline.race(this.ensureLoaded());
+    const ruledOut = charset === undefined ? undefined : classesOutside(spec, charset);
     const input = toModelInput(gray, spec, this.maxInputPixels);
     deadline.note(`resized to ${input.contentWidth}x${input.height}, padded to ${input.width}`);
     const run = this.queue.then(async () => {
@@ -200,6 +215,7 @@ export class LocalSolver implements Solver {
     if (!view || view.classes !== spec.classes.length) {
       throw new ModelError(`LocalSolver.recognize: the model output has shape [${out.dims.join(',')}] but the sidecar lists ${spec.classes.length} classes (${this.modelPath})`, { hint: 'Use the sidecar exported with this model' });
     }
+    if (ruledOut) ruleOut(view, ruledOut);
     const decoded = ctcGreedyDecode(view, spec.classes, spec.blank, { foldCase: !caseSensitive });
     deadline.note(`read "${decoded.text}" (confidence ${decoded.confidence.toFixed(3)})`);
     return { text: decoded.text, confidence: decoded.confidence, elapsedMs: Date.now() - started };
@@ -259,5 +275,32 @@ export class LocalSolver implements Solver {
       });
     }
     return { ort, session, spec };
+  }
+}
+
+/** The classes (blank excepted) whose label is not in `charset`; throws when `charset` names a character the model lacks. */
+function classesOutside(spec: ModelSpec, charset: string): number[] {
+  const wanted = new Set(charset);
+  const known = new Set(spec.classes);
+  const unknown = [...wanted].filter((c) => !known.has(c));
+  if (unknown.length > 0) {
+    throw new InvalidOptionError(`LocalSolver: the model cannot read ${unknown.map((c) => JSON.stringify(c)).join(', ')} (\`charset\`)`, {
+      hint: 'Use characters of the model\'s charset (models/captcha-ocr.json: digits, a-z, A-Z)',
+      provider: PROVIDER,
+      step: 'solve',
+    });
+  }
+  const out: number[] = [];
+  spec.classes.forEach((label, c) => {
+    if (c !== spec.blank && !wanted.has(label)) out.push(c);
+  });
+  return out;
+}
+
+/** Sets the logits of `classes` to −∞ at every step (in place), so decoding and confidence ignore them. */
+function ruleOut(view: LogitsView, classes: readonly number[]): void {
+  for (let t = 0; t < view.steps; t++) {
+    const base = view.offset + t * view.stepStride;
+    for (const c of classes) view.data[base + c] = Number.NEGATIVE_INFINITY;
   }
 }
