@@ -88,10 +88,6 @@ def random_text(rng: random.Random, kind: str | None = None, n: int | None = Non
         pool = "".join(c for c in pool if c not in "0O1lI")
     if n is None:
         n = rng.choices([3, 4, 5, 6, 7, 8], weights=[1, 4, 4, 3, 1.5, 1])[0]
-    if rng.random() < 0.15:  # oversample glyphs that split or merge when squeezed (m/rn, w/vv, n/h, ...)
-        hard = "".join(c for c in "mnwuvrhMNWUVH" if c in pool)
-        if hard:
-            return "".join(rng.choice(hard if rng.random() < 0.4 else pool) for _ in range(n))
     return "".join(rng.choice(pool) for _ in range(n))
 
 
@@ -485,9 +481,8 @@ def style_lineblur(rng):
     bg = gradient(W, H, (g1,) * 3, (g2,) * 3, rng, horizontal=rng.random() < 0.85)
     fonts = BOLDISH if rng.random() < 0.7 else FONTS
     size = rng.randint(int(H * 0.6), int(H * 0.95))
-    wide = rng.random() < 0.35  # wide, heavily overlapping glyphs
-    pieces, tw, th = layout(rng, text, fonts, size, angle=(-5, 5), spacing=(0.6, 0.82) if wide else (0.68, 0.92),
-                            yjit=0.04, xscale=(0.95, 1.3) if wide else (0.8, 1.05), stroke=rng.choice([0, 0, 0, 1]))
+    pieces, tw, th = layout(rng, text, fonts, size, angle=(-5, 5), spacing=(0.68, 0.92), yjit=0.04,
+                            xscale=(0.8, 1.05), stroke=rng.choice([0, 0, 0, 1]))
     mask = Image.new("L", (W, H), 0)
     ox = rng.uniform(0.08, 0.3) * W
     if ox + tw > W - 4:
@@ -509,7 +504,7 @@ def style_lineblur(rng):
         x0 = max(0.0, ox - rng.uniform(0.0, 0.08) * W)
         x1 = max(x1, rng.uniform(0.85, 0.98) * W)
     pts = [(x0 + (x1 - x0) * i / (n - 1) + rng.uniform(-5, 5), rng.uniform(0.2, 0.85) * H) for i in range(n)]
-    if rng.random() < 0.6:  # short steep hook at the start, in front of / before the first glyph
+    if rng.random() < 0.5:  # short steep hook at the start, in front of / before the first glyph
         hx, hy = pts[0]
         pts.insert(0, (hx - rng.uniform(3, 12), hy + rng.choice([-1, 1]) * rng.uniform(0.2, 0.5) * H))
     d.line(pts, fill=tc, width=rng.choice([1, 2, 2, 3, 3, 4]), joint="curve")
