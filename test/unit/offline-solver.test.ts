@@ -207,6 +207,11 @@ describe.skipIf(!MODEL)('LocalSolver with a model', () => {
     expect(unknown).toBeInstanceOf(InvalidOptionError);
     expect((unknown as Error).message).toMatch(/cannot read "€"/);
     expect(await rejection(solver.recognize(body, { charset: '' }))).toBeInstanceOf(InvalidOptionError);
+    // case-insensitive reading keeps either case of an allowed letter: uppercase glyphs still read
+    const upper = (await textPng('KXWPM')).toString('base64');
+    const lowerAllowed = await solver.recognize(upper, { caseSensitive: false, charset: 'kxwpm' });
+    expect(lowerAllowed.text).toBe((await solver.recognize(upper, { caseSensitive: false })).text);
+    expect((await solver.recognize(upper, { charset: 'kxwpm' })).text).toMatch(/^[kxwpm]*$/);
   });
 
   it('runs 20 concurrent solves on one session, all answering as sequential calls do', async () => {

@@ -62,7 +62,8 @@ export interface RecognizeOptions extends SolveOptions {
   caseSensitive?: boolean;
   /**
    * Read only these characters (e.g. `'0123456789'` for a digits-only captcha): the model's other classes
-   * are ruled out before decoding, so a `5` cannot come out as `S`. Each must be in the model's charset.
+   * are ruled out before decoding, so a `5` cannot come out as `S`. Each must be in the model's charset. With
+   * `caseSensitive: false`, either case of a letter is allowed (`'abc'` also lets `A`, `B`, `C` count).
    * @default every character the model knows
    */
   charset?: string;
@@ -184,7 +185,7 @@ export class LocalSolver implements Solver {
     const gray = await deadline.race(decodeToRgba(bytes, this.maxInputPixels).then(flattenToGray));
     deadline.note(`decoded ${gray.width}x${gray.height}`);
     const { spec } = await deadline.race(this.ensureLoaded());
-    const ruledOut = charset === undefined ? undefined : classesOutside(spec, charset);
+    const ruledOut = charset === undefined ? undefined : classesOutside(spec, charset, caseSensitive);
     const input = toModelInput(gray, spec, this.maxInputPixels);
     deadline.note(`resized to ${input.contentWidth}x${input.height}, padded to ${input.width}`);
     const run = this.queue.then(async () => {
@@ -278,11 +279,13 @@ export class LocalSolver implements Solver {
   }
 }
 
-/** The classes (blank excepted) whose label is not in `charset`; throws when `charset` names a character the model lacks. */
-function classesOutside(spec: ModelSpec, charset: string): number[] {
-  const wanted = new Set(charset);
+/**
+ * The classes (blank excepted) whose label is not in `charset` (either case of it, when reading case-insensitively);
+ * throws when `charset` names a character the model lacks.
+ */
+function classesOutside(spec: ModelSpec, charset: string, caseSensitive: boolean): number[] {
   const known = new Set(spec.classes);
-  const unknown = [...wanted].filter((c) => !known.has(c));
+  const unknown = [...new Set(charset)].filter((c) => !known.has(c));
   if (unknown.length > 0) {
     throw new InvalidOptionError(`LocalSolver: the model cannot read ${unknown.map((c) => JSON.stringify(c)).join(', ')} (\`charset\`)`, {
       hint: 'Use characters of the model\'s charset (models/captcha-ocr.json: digits, a-z, A-Z)',
@@ -290,6 +293,7 @@ function classesOutside(spec: ModelSpec, charset: string): number[] {
       step: 'solve',
     });
   }
+  const wanted = new Set(caseSensitive ? charset : charset.toLowerCase() + charset.toUpperCase());
   const out: number[] = [];
   spec.classes.forEach((label, c) => {
     if (c !== spec.blank && !wanted.has(label)) out.push(c);
