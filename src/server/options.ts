@@ -26,7 +26,10 @@ export interface CapSolverServerOptions {
   host?: string;
   /** TCP port; 0 picks a free one (see the returned `port`). @default 8787 */
   port?: number;
-  /** Largest request body in bytes; a larger one is answered 413 in CapSolver's error shape. @default 2097152 (2 MiB) */
+  /**
+   * Largest request body in bytes; a larger one is answered 413 in CapSolver's error shape. An `images` task's
+   * images (up to 9) share it. @default 2097152 (2 MiB)
+   */
   maxBodyBytes?: number;
   /**
    * Solves one client may have running at once; its further requests wait in the queue. A client is one
@@ -73,8 +76,9 @@ export interface CapSolverServerOptions {
   /** Upstream calls running at once; beyond it, tasks keep their local answer. @default 16 */
   upstreamConcurrency?: number;
   /**
-   * Time for one task in ms, from arrival (queue wait included) to answer. A task still queued then is
-   * answered ERROR_SERVICE_UNAVALIABLE; one still solving, ERROR_TASK_TIMEOUT.
+   * Time for one task in ms, from arrival (queue wait included) to answer; for an `images` task, for all its
+   * images together. A task still queued then is answered ERROR_SERVICE_UNAVALIABLE; one still solving,
+   * ERROR_TASK_TIMEOUT.
    * @default 60000
    */
   taskTimeout?: number;

@@ -2,7 +2,8 @@
  * The wire shapes the server answers with, in two dialects:
  *
  * - `capsolver` (the default, paths at the root): CapSolver's API (https://docs.capsolver.com). `createTask`
- *   with an ImageToTextTask answers synchronously (`status: "ready"`, `solution.text`, a string `taskId`);
+ *   with an ImageToTextTask answers synchronously (`status: "ready"`, `solution.text`, a string `taskId`;
+ *   `solution.answers`, one per image, for an `images` task of the `number` module);
  *   errors are `{ errorId: 1, errorCode, errorDescription }` with HTTP 400, 401 (key), 413 (body too large),
  *   429 (busy, rate limit) or 503 (shutting down, solver broken).
  * - `taskapi` (paths under `/anticaptcha`, `/2captcha`, `/capmonster`, or a root request that looks like one):
@@ -95,14 +96,22 @@ export function errorResponse(error: WireError, dialect: Dialect): WireResponse 
   return { status: error.status, headers, body: { errorId: 1, errorCode: error.code, errorDescription: error.message } };
 }
 
-/** CapSolver `createTask` for an ImageToTextTask: the answer itself. */
-export function capsolverReady(taskId: string, text: string): JsonBody {
-  return { errorId: 0, errorCode: '', errorDescription: '', status: 'ready', solution: { text }, taskId };
+/**
+ * CapSolver's `solution` of an ImageToTextTask: `{ text }`, or for an `images` task (module `number`)
+ * `{ answers }`, one answer per image in the order sent.
+ */
+function capsolverSolution(answer: string | readonly string[]): JsonBody {
+  return typeof answer === 'string' ? { text: answer } : { answers: [...answer] };
+}
+
+/** CapSolver `createTask` for an ImageToTextTask: the answer itself (`answers` for an `images` task). */
+export function capsolverReady(taskId: string, answer: string | readonly string[]): JsonBody {
+  return { errorId: 0, errorCode: '', errorDescription: '', status: 'ready', solution: capsolverSolution(answer), taskId };
 }
 
 /** CapSolver `getTaskResult` of a finished task. */
-export function capsolverResult(taskId: string, text: string): JsonBody {
-  return { errorId: 0, errorCode: '', errorDescription: '', taskId, status: 'ready', solution: { text } };
+export function capsolverResult(taskId: string, answer: string | readonly string[]): JsonBody {
+  return { errorId: 0, errorCode: '', errorDescription: '', taskId, status: 'ready', solution: capsolverSolution(answer) };
 }
 
 /** CapSolver `getBalance`. */

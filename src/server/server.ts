@@ -6,6 +6,8 @@
  * Request path: read the body (bounded) → parse JSON (any content type: the Go SDK sends `json/application`)
  * → check the key (`clientKey`, `ClientKey`, or `Authorization: Bearer`) → validate the task → wait for a slot
  * (per-client and global limits, bounded queue) → solve (local, then upstream when unsure) → answer.
+ * A CapSolver `images` task (module `number`, up to 9 images) is solved one image after another, each image
+ * through that same path (its own slot, so it counts against the limits like a task of its own).
  */
 import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -75,10 +77,14 @@ export interface CapSolverServer {
 interface TaskRecord {
   status: 'processing' | 'ready' | 'failed';
   text?: string;
+  /** An `images` task's answers, one per image in the order sent (instead of `text`). */
+  answers?: string[];
   error?: WireError;
   solution?: Solution;
   /** Which solver answered: reports go to it. */
   answeredBy?: Solver;
+  /** An `images` task: each image's solution and the solver that gave it (reports go to each). */
+  parts?: { solution: Solution; by: Solver }[];
   ip: string;
   createTime: number;
   endTime?: number;
@@ -92,10 +98,17 @@ interface ParsedTask {
   full: ImageToTextTask;
   score?: number;
   case?: boolean;
+  /**
+   * CapSolver's `images` (module `number`, 1–9 base64 images, checked like `body`). When set, `local.body` and
+   * `full.body` are empty: each image is solved as this task with that image as its `body`.
+   */
+  images?: string[];
 }
 
 const PREFIXES: Record<string, Dialect> = { anticaptcha: 'taskapi', '2captcha': 'taskapi', capmonster: 'taskapi', capsolver: 'capsolver' };
 const MODULES = new Set(['common', 'queueit', 'number']);
+/** CapSolver: "Only for number module, Support up to 9 base64 encoded images each time". */
+const MAX_IMAGES = 9;
 const LATENCY_WINDOW = 2048;
 
 /** Starts the server; resolves once it listens (and, with the default solver, once the model is loaded). */
@@ -218,6 +231,24 @@ async function start(opts: ResolvedServerOptions, solver: Solver, ownsSolver: bo
     return { text: applyCase(local.text, task.case), solution: local, by: solver };
   }
 
+  /**
+   * An `images` task: each image in turn, through {@link solveTask} (its own admission slot, upstream and
+   * `score` as for a single image), under the task's one deadline. One slot at a time, so a 9-image task never
+   * holds more than a single task would; the first image that fails fails the task, naming its index.
+   */
+  async function solveImages(task: ParsedTask, images: string[], client: string, deadline: Deadline): Promise<{ text: string; solution: Solution; by: Solver }[]> {
+    const out: { text: string; solution: Solution; by: Solver }[] = [];
+    for (const [i, body] of images.entries()) {
+      try {
+        out.push(await solveTask({ ...task, local: { ...task.local, body }, full: { ...task.full, body }, images: undefined }, client, deadline));
+      } catch (error) {
+        if (!(error instanceof WireError)) throw error;
+        throw new WireError(error.code, `${error.message} (images[${i}])`, { status: error.status, retryAfter: error.retryAfter, taskapi: error.taskapiCode });
+      }
+    }
+    return out;
+  }
+
   function timeoutError(deadline: Deadline): WireError {
     const reason = deadline.signal.reason;
     if (reason instanceof WireError) return reason;
@@ -255,12 +286,23 @@ async function start(opts: ResolvedServerOptions, solver: Solver, ownsSolver: bo
     res.once('close', onClose);
     const deadline = new Deadline({ timeout: opts.taskTimeout, signal: gone.signal, label: 'createTask' });
     try {
-      const out = await solveTask(task, client, deadline);
-      counters.tasks.solved++;
       const taskId = randomUUID();
-      results.set(taskId, { status: 'ready', text: out.text, solution: out.solution, answeredBy: out.by, ip, createTime: unixNow(), endTime: unixNow(), websiteURL: task.full.websiteURL });
+      const record: TaskRecord = { status: 'ready', ip, createTime: unixNow(), websiteURL: task.full.websiteURL };
+      if (task.images) {
+        const parts = await solveImages(task, task.images, client, deadline);
+        record.answers = parts.map((p) => p.text);
+        record.parts = parts.map((p) => ({ solution: p.solution, by: p.by }));
+      } else {
+        const out = await solveTask(task, client, deadline);
+        record.text = out.text;
+        record.solution = out.solution;
+        record.answeredBy = out.by;
+      }
+      counters.tasks.solved++;
+      record.endTime = unixNow();
+      results.set(taskId, record);
       recordLatency(performance.now() - started);
-      return { status: 200, body: capsolverReady(taskId, out.text) };
+      return { status: 200, body: capsolverReady(taskId, record.answers ?? record.text!) };
     } catch (error) {
       // busy answers (retryAfter set) are counted in tasks.busy
       if (!(error instanceof WireError && error.retryAfter !== undefined)) counters.tasks.failed++;
@@ -297,7 +339,7 @@ async function start(opts: ResolvedServerOptions, solver: Solver, ownsSolver: bo
       return { status: 200, body: taskapiReady(record.text!, { ip: record.ip, createTime: record.createTime, endTime: record.endTime ?? record.createTime }) };
     }
     if (record.status === 'processing') return { status: 200, body: { errorId: 0, errorCode: '', errorDescription: '', taskId: id, status: 'processing' } };
-    return { status: 200, body: capsolverResult(id!, record.text!) };
+    return { status: 200, body: capsolverResult(id!, record.answers ?? record.text!) };
   }
 
   function feedback(body: JsonBody, dialect: Dialect, method: string): WireResponse {
@@ -316,10 +358,11 @@ async function start(opts: ResolvedServerOptions, solver: Solver, ownsSolver: bo
     }
     if (invalid) counters.feedback.invalid++;
     else counters.feedback.valid++;
-    const by = record.answeredBy;
-    if (invalid && by?.reportIncorrect && record.solution) {
+    // an `images` task: the feedback is for the task as a whole, so every image's solver hears of it
+    const parts = record.parts ?? (record.answeredBy && record.solution ? [{ solution: record.solution, by: record.answeredBy }] : []);
+    for (const { solution: answered, by } of invalid ? parts : []) {
       // the solver that answered learns of it (a cloud upstream refunds); failures do not concern the client
-      by.reportIncorrect(record.solution).catch((e: unknown) => debug('server', `reportIncorrect failed: ${e instanceof Error ? e.message : String(e)}`));
+      if (by.reportIncorrect) by.reportIncorrect(answered).catch((e: unknown) => debug('server', `reportIncorrect failed: ${e instanceof Error ? e.message : String(e)}`));
     }
     if (dialect === 'taskapi') return { status: 200, body: taskapiReported() };
     return { status: 200, body: capsolverFeedback(invalid ? 'feedback recorded: answer rejected' : 'feedback recorded: answer accepted') };
@@ -570,7 +613,15 @@ function taskIdOf(body: JsonBody): string | undefined {
   return undefined;
 }
 
-/** Validates an ImageToTextTask as CapSolver defines it (plus the task APIs' `recognizingThreshold`). */
+/**
+ * Validates an ImageToTextTask as CapSolver defines it (plus the task APIs' `recognizingThreshold`).
+ *
+ * `images` (CapSolver's multi-image form: module `number` only, 1–9 base64 images, each checked like `body`)
+ * is CapSolver's alone: in the task-API dialect it is refused (Anti-Captcha, 2Captcha and CapMonster take one
+ * image in `body`). When a task carries both `images` and `body`, `images` wins and `body` is ignored (not
+ * even checked): the answer is `solution.answers`, one per image, which only `images` can fill (CapSolver does
+ * not document the combination; this package's own CapSolver client sends both when given both).
+ */
 export function parseTask(body: JsonBody, dialect: Dialect): ParsedTask {
   const t = body.task;
   if (t === undefined || t === null) throw new WireError('ERROR_INVALID_TASK_DATA', 'invalid task data: "task" is missing');
@@ -581,32 +632,29 @@ export function parseTask(body: JsonBody, dialect: Dialect): ParsedTask {
   if (type.toLowerCase() !== 'imagetotexttask') {
     throw new WireError('ERROR_TASK_NOT_SUPPORTED', `Task types are not supported: "${type.slice(0, 60)}"; this server solves ImageToTextTask`);
   }
-  const rawBody = task.body;
-  if (rawBody === undefined || rawBody === null || rawBody === '') {
-    if (task.images !== undefined) throw new WireError('ERROR_INVALID_TASK_DATA', 'invalid task data: "images" (the number module) is not supported offline; send one image in "body"');
-    throw new WireError('ERROR_INVALID_TASK_DATA', 'invalid task data: "task.body" is missing', dialect === 'taskapi' ? { taskapi: [3, 'ERROR_ZERO_CAPTCHA_FILESIZE'] } : {});
-  }
-  if (typeof rawBody !== 'string') throw new WireError('ERROR_INVALID_TASK_DATA', 'invalid task data: "task.body" must be a base64 string');
-  let b64: string;
-  try {
-    b64 = toBase64Body(rawBody);
-  } catch {
-    throw new WireError('ERROR_INVALID_IMAGE', 'Invalid image: "task.body" is not base64 (send the image bytes as base64, no data: prefix)');
-  }
-  // the signature is in the first bytes (SVG: the first 512); decoding the head is enough
-  const head = Buffer.from(b64.slice(0, 1024), 'base64');
-  if (head.length === 0) throw new WireError('ERROR_INVALID_IMAGE', 'Invalid image: "task.body" is empty', { taskapi: [3, 'ERROR_ZERO_CAPTCHA_FILESIZE'] });
-  if (!sniffImageFormat(head)) {
-    throw new WireError('ERROR_INVALID_IMAGE', 'Invalid image: "task.body" is not an image (no PNG, JPEG, GIF, WebP, BMP or SVG signature)');
-  }
-  const local: ImageToTextTask = { body: b64 };
-  const full: ImageToTextTask = { body: b64 };
+  let module: string | undefined;
   if (task.module !== undefined && task.module !== null) {
     if (typeof task.module !== 'string' || !MODULES.has(task.module.toLowerCase())) {
       throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: module ${JSON.stringify(task.module)} is not supported; use "common", "number" (digits only) or "queueit"`);
     }
-    local.module = full.module = task.module.toLowerCase();
+    module = task.module.toLowerCase();
   }
+  let images: string[] | undefined;
+  let b64: string;
+  if (task.images !== undefined && task.images !== null) {
+    images = parseImages(task.images, module, dialect);
+    b64 = '';
+  } else {
+    const rawBody = task.body;
+    if (rawBody === undefined || rawBody === null || rawBody === '') {
+      throw new WireError('ERROR_INVALID_TASK_DATA', 'invalid task data: "task.body" is missing', dialect === 'taskapi' ? { taskapi: [3, 'ERROR_ZERO_CAPTCHA_FILESIZE'] } : {});
+    }
+    if (typeof rawBody !== 'string') throw new WireError('ERROR_INVALID_TASK_DATA', 'invalid task data: "task.body" must be a base64 string');
+    b64 = imageBase64(rawBody, '"task.body"');
+  }
+  const local: ImageToTextTask = { body: b64 };
+  const full: ImageToTextTask = { body: b64 };
+  if (module !== undefined) local.module = full.module = module;
   if (task.websiteURL !== undefined && task.websiteURL !== null) {
     if (typeof task.websiteURL !== 'string') throw new WireError('ERROR_INVALID_TASK_DATA', 'invalid task data: "websiteURL" must be a string');
     local.websiteURL = full.websiteURL = task.websiteURL;
@@ -631,7 +679,42 @@ export function parseTask(body: JsonBody, dialect: Dialect): ParsedTask {
     else throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "case" must be true or false, got ${JSON.stringify(c)}`);
     local.case = full.case = caseSensitive;
   }
-  return { local, full, score, case: caseSensitive };
+  return images ? { local, full, score, case: caseSensitive, images } : { local, full, score, case: caseSensitive };
+}
+
+/** `task.images`: 1–9 base64 images, for module "number", in the CapSolver dialect only. */
+function parseImages(raw: unknown, module: string | undefined, dialect: Dialect): string[] {
+  if (dialect === 'taskapi') {
+    throw new WireError('ERROR_INVALID_TASK_DATA', 'invalid task data: "images" is CapSolver\'s (module "number"); Anti-Captcha, 2Captcha and CapMonster take one image in "body"');
+  }
+  if (module !== 'number') {
+    throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "images" is only for module "number" (got ${module === undefined ? 'no module' : `module "${module}"`}); send one image in "body" otherwise`);
+  }
+  if (!Array.isArray(raw)) throw new WireError('ERROR_INVALID_TASK_DATA', 'invalid task data: "images" must be an array of base64 strings');
+  if (raw.length === 0) throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "images" is empty; send 1 to ${MAX_IMAGES} images`);
+  if (raw.length > MAX_IMAGES) throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "images" holds ${raw.length} images, at most ${MAX_IMAGES} are allowed`);
+  return raw.map((image: unknown, i) => {
+    if (typeof image !== 'string') throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "images[${i}]" must be a base64 string, got ${image === null ? 'null' : typeof image}`);
+    return imageBase64(image, `"images[${i}]"`);
+  });
+}
+
+/** One image as sent (base64, or a data: URL): clean base64 with an image signature, or ERROR_INVALID_IMAGE naming `label`. */
+function imageBase64(raw: string, label: string): string {
+  if (raw.trim() === '') throw new WireError('ERROR_INVALID_IMAGE', `Invalid image: ${label} is empty`, { taskapi: [3, 'ERROR_ZERO_CAPTCHA_FILESIZE'] });
+  let b64: string;
+  try {
+    b64 = toBase64Body(raw);
+  } catch {
+    throw new WireError('ERROR_INVALID_IMAGE', `Invalid image: ${label} is not base64 (send the image bytes as base64, no data: prefix)`);
+  }
+  // the signature is in the first bytes (SVG: the first 512); decoding the head is enough
+  const head = Buffer.from(b64.slice(0, 1024), 'base64');
+  if (head.length === 0) throw new WireError('ERROR_INVALID_IMAGE', `Invalid image: ${label} is empty`, { taskapi: [3, 'ERROR_ZERO_CAPTCHA_FILESIZE'] });
+  if (!sniffImageFormat(head)) {
+    throw new WireError('ERROR_INVALID_IMAGE', `Invalid image: ${label} is not an image (no PNG, JPEG, GIF, WebP, BMP or SVG signature)`);
+  }
+  return b64;
 }
 
 function applyCase(text: string, caseSensitive: boolean | undefined): string {

@@ -3,8 +3,12 @@
  * habits of CapSolver's official Go SDK (`ClientKey`, content type `json/application`, string taskId) and
  * Python SDK (`Authorization: Bearer`, reads `status` / `errorDescription`, maps HTTP statuses), the
  * Anti-Captcha / 2Captcha asynchronous dialect, upstream fallback, limits and graceful shutdown.
- * A fake solver (answers read from the PNG header) keeps these tests independent of the model.
+ * A fake solver (answers read from the PNG header) keeps these tests independent of the model; one `images` test
+ * runs the real LocalSolver (skipped when models/captcha-ocr.onnx is absent).
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
 import { InvalidImageError, UnsolvableError } from '../../src/core/errors.js';
@@ -33,6 +37,11 @@ async function until(s: CapSolverServer, ok: (st: ReturnType<CapSolverServer['st
 
 function task(body: string, extra: Record<string, unknown> = {}) {
   return { clientKey: 'k', task: { type: 'ImageToTextTask', body, ...extra } };
+}
+
+/** CapSolver's multi-image form: `images` with module `number` (override it in `extra`). */
+function images(list: string[], extra: Record<string, unknown> = {}) {
+  return { clientKey: 'k', task: { type: 'ImageToTextTask', module: 'number', images: list, ...extra } };
 }
 
 describe('CapSolver dialect: success answers', () => {
@@ -120,7 +129,16 @@ describe('CapSolver dialect: error answers', () => {
     ['body is a number', { clientKey: 'k', task: { type: 'ImageToTextTask', body: 12 } }, 400, 'ERROR_INVALID_TASK_DATA'],
     ['body is not base64', task('this is not base64!'), 400, 'ERROR_INVALID_IMAGE', /base64/],
     ['body is base64 of text', task(Buffer.from('hello world, not an image').toString('base64')), 400, 'ERROR_INVALID_IMAGE', /not an image/],
-    ['images (number module)', { clientKey: 'k', task: { type: 'ImageToTextTask', images: [pngBody(1, 1)] } }, 400, 'ERROR_INVALID_TASK_DATA', /images/],
+    ['images without a module', { clientKey: 'k', task: { type: 'ImageToTextTask', images: [pngBody(1, 1)] } }, 400, 'ERROR_INVALID_TASK_DATA', /"images" is only for module "number" \(got no module\)/],
+    ['images with module common', images([pngBody(1, 1)], { module: 'common' }), 400, 'ERROR_INVALID_TASK_DATA', /"images" is only for module "number" \(got module "common"\)/],
+    ['images with body and module queueit', images([pngBody(1, 1)], { module: 'queueit', body: pngBody(2, 2) }), 400, 'ERROR_INVALID_TASK_DATA', /only for module "number"/],
+    ['10 images', images(Array.from({ length: 10 }, (_, i) => pngBody(i + 1, 99))), 400, 'ERROR_INVALID_TASK_DATA', /holds 10 images, at most 9/],
+    ['an empty images array', images([]), 400, 'ERROR_INVALID_TASK_DATA', /"images" is empty; send 1 to 9/],
+    ['images not an array', images(pngBody(1, 1) as never), 400, 'ERROR_INVALID_TASK_DATA', /"images" must be an array/],
+    ['a number at images[1]', images([pngBody(1, 1), 7 as never, pngBody(3, 3)]), 400, 'ERROR_INVALID_TASK_DATA', /"images\[1\]" must be a base64 string, got number/],
+    ['a broken image at images[1]', images([pngBody(1, 1), Buffer.from('not an image at all').toString('base64'), pngBody(3, 3)]), 400, 'ERROR_INVALID_IMAGE', /"images\[1\]" is not an image/],
+    ['images[2] not base64', images([pngBody(1, 1), pngBody(2, 2), 'not base64!']), 400, 'ERROR_INVALID_IMAGE', /"images\[2\]" is not base64/],
+    ['an empty string at images[0]', images(['', pngBody(2, 2)]), 400, 'ERROR_INVALID_IMAGE', /"images\[0\]" is empty/],
     ['unknown module', task(pngBody(5, 99), { module: 'module_005' }), 400, 'ERROR_INVALID_TASK_DATA', /module/],
     ['score above 1', task(pngBody(5, 99), { score: 1.5 }), 400, 'ERROR_INVALID_TASK_DATA', /score/],
     ['score not a number', task(pngBody(5, 99), { score: 'high' }), 400, 'ERROR_INVALID_TASK_DATA', /score/],
@@ -228,6 +246,154 @@ describe('CapSolver dialect: error answers', () => {
     const r = await post(`${s.url}/createTask`, task(pngBody(1, 99)));
     expect(r.status).toBe(400);
     expect(r.json.errorCode).toBe('ERROR_TASK_TIMEOUT');
+  });
+});
+
+describe('CapSolver dialect: `images` (module number, up to 9 images)', () => {
+  it('3 images → solution.answers, one per image in the order sent; getTaskResult returns the same answers', async () => {
+    const solver = new FakeSolver();
+    const s = await serve({ solver });
+    const sent = [pngBody(31, 91), pngBody(12, 92), pngBody(23, 93)];
+    // module matched case-insensitively; a data: URL is taken like in `body`
+    const r = await post(`${s.url}/createTask`, images([sent[0]!, `data:image/png;base64,${sent[1]}`, sent[2]!], { module: 'NUMBER' }));
+    expect(r.status).toBe(200);
+    expect(sortedKeys(r.json)).toEqual(['errorCode', 'errorDescription', 'errorId', 'solution', 'status', 'taskId']);
+    expect(r.json).toMatchObject({ errorId: 0, errorCode: '', errorDescription: '', status: 'ready' });
+    expect(r.json.solution).toEqual({ answers: [expectedText(31, 91), expectedText(12, 92), expectedText(23, 93)] });
+    // each image reached the solver as a single-body task of the number module, in order
+    expect(solver.tasks).toEqual(sent.map((body) => ({ body, module: 'number' })));
+    expect(s.stats().tasks).toMatchObject({ received: 1, solved: 1, failed: 0 });
+
+    const g = await post(`${s.url}/getTaskResult`, { clientKey: 'k', taskId: r.json.taskId });
+    expect(g.status).toBe(200);
+    expect(sortedKeys(g.json)).toEqual(['errorCode', 'errorDescription', 'errorId', 'solution', 'status', 'taskId']);
+    expect(g.json).toMatchObject({ errorId: 0, status: 'ready', taskId: r.json.taskId });
+    expect(g.json.solution).toEqual(r.json.solution);
+  });
+
+  it('a single image and the full 9 are taken; `case` applies to every answer', async () => {
+    const s = await serve();
+    const one = await post(`${s.url}/createTask`, images([pngBody(5, 99)]));
+    expect(one.json.solution).toEqual({ answers: [expectedText(5, 99)] });
+    const nine = await post(`${s.url}/createTask`, images(Array.from({ length: 9 }, (_, i) => pngBody(i + 1, 99)), { case: false }));
+    expect(nine.json.solution).toEqual({ answers: Array.from({ length: 9 }, (_, i) => expectedText(i + 1, 99).toLowerCase()) });
+  });
+
+  it('`images` and `body` together: `images` wins, `body` is ignored (not even checked)', async () => {
+    const solver = new FakeSolver();
+    const s = await serve({ solver });
+    const r = await post(`${s.url}/createTask`, images([pngBody(7, 97), pngBody(8, 98)], { body: 'this body is not an image!' }));
+    expect(r.status).toBe(200);
+    expect(r.json.solution).toEqual({ answers: [expectedText(7, 97), expectedText(8, 98)] });
+    expect(solver.calls).toBe(2);
+  });
+
+  it('`score` per image: the first image below it fails the task, naming its index; the rest are not solved', async () => {
+    const solver = new FakeSolver();
+    const s = await serve({ solver });
+    const r = await post(`${s.url}/createTask`, images([pngBody(1, 95), pngBody(2, 50), pngBody(3, 95)], { score: 0.8 }));
+    expect(r.status).toBe(400);
+    expect(sortedKeys(r.json)).toEqual(ERROR_KEYS);
+    expect(r.json).toMatchObject({ errorId: 1, errorCode: 'ERROR_CAPTCHA_UNSOLVABLE' });
+    expect(r.json.errorDescription).toMatch(/0\.500 is below score 0\.8 \(images\[1\]\)/);
+    expect(solver.calls).toBe(2);
+    expect(s.stats().tasks).toMatchObject({ received: 1, solved: 0, failed: 1 });
+    const ok = await post(`${s.url}/createTask`, images([pngBody(1, 95), pngBody(3, 95)], { score: 0.8 }));
+    expect(ok.json.solution).toEqual({ answers: [expectedText(1, 95), expectedText(3, 95)] });
+  });
+
+  it('a failing solver: the error names the image', async () => {
+    const solver = new FakeSolver({ fail: () => new InvalidImageError('truncated PNG') });
+    const s = await serve({ solver });
+    const r = await post(`${s.url}/createTask`, images([pngBody(1, 99), pngBody(2, 99)]));
+    expect([r.status, r.json.errorCode]).toEqual([400, 'ERROR_INVALID_IMAGE']);
+    expect(r.json.errorDescription).toMatch(/truncated PNG.*\(images\[0\]\)/);
+  });
+
+  it('each image takes a slot of its own, one at a time: limits hold and another client is served between images', async () => {
+    const solver = new FakeSolver({ delay: 40 });
+    const s = await serve({ solver, maxRunning: 1, concurrency: 1, queueSize: 1 });
+    const done: string[] = [];
+    const many = post(`${s.url}/createTask`, { ...images(Array.from({ length: 6 }, (_, i) => pngBody(i + 1, 99))), clientKey: 'client-a' }).then((r) => {
+      done.push('images');
+      return r;
+    });
+    await until(s, (st) => st.running === 1);
+    // client b waits in the queue for the next free slot, between two of client a's images, not after all six
+    const single = await post(`${s.url}/createTask`, { ...task(pngBody(50, 99)), clientKey: 'client-b' });
+    done.push('single');
+    expect(single.json).toMatchObject({ status: 'ready', solution: { text: expectedText(50, 99) } });
+    const r = await many;
+    expect(r.json.solution).toEqual({ answers: Array.from({ length: 6 }, (_, i) => expectedText(i + 1, 99)) });
+    expect(done).toEqual(['single', 'images']);
+    expect(solver.maxRunning).toBe(1);
+    expect(solver.calls).toBe(7);
+  });
+
+  it('the images share maxBodyBytes: each fits alone, together they are answered 413', async () => {
+    const solver = new FakeSolver();
+    const s = await serve({ solver, maxBodyBytes: 4096 });
+    const image = Buffer.concat([png(9, 99), Buffer.alloc(1500)]).toString('base64'); // ~2 KB of base64
+    const alone = await post(`${s.url}/createTask`, images([image]));
+    expect(alone.json.solution).toEqual({ answers: [expectedText(9, 99)] });
+    const together = await post(`${s.url}/createTask`, images([image, image, image]));
+    expect(together.status).toBe(413);
+    expect(together.json).toMatchObject({ errorId: 1, errorCode: 'ERROR_INVALID_IMAGE' });
+    expect(solver.calls).toBe(1);
+  });
+
+  it('feedbackTask with invalid: true reports every image\'s solution to its solver', async () => {
+    const solver = new FakeSolver();
+    const s = await serve({ solver });
+    const c = await post(`${s.url}/createTask`, images([pngBody(1, 99), pngBody(2, 99), pngBody(3, 99)]));
+    const f = await post(`${s.url}/feedbackTask`, { clientKey: 'k', taskId: c.json.taskId, result: { invalid: true } });
+    expect(f.json.errorId).toBe(0);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(solver.reported.map((x) => x.text)).toEqual([expectedText(1, 99), expectedText(2, 99), expectedText(3, 99)]);
+  });
+
+  it('the task-API dialect refuses `images` (Anti-Captcha, 2Captcha and CapMonster take one image in `body`)', async () => {
+    const solver = new FakeSolver();
+    const s = await serve({ solver });
+    for (const prefix of ['anticaptcha', '2captcha', 'capmonster']) {
+      const r = await post(`${s.url}/${prefix}/createTask`, images([pngBody(1, 99), pngBody(2, 99)]));
+      expect([r.status, r.json.errorId, r.json.errorCode]).toEqual([200, 22, 'ERROR_TASK_ABSENT']);
+      expect(sortedKeys(r.json)).toEqual(ERROR_KEYS);
+      expect(r.json.errorDescription).toMatch(/"images" is CapSolver's/);
+    }
+    // a root request that looks like Anti-Captcha (softId) is answered in that dialect: refused too
+    const root = await post(`${s.url}/createTask`, { ...images([pngBody(1, 99)], { body: pngBody(2, 99) }), softId: 0 });
+    expect([root.status, root.json.errorId, root.json.errorCode]).toEqual([200, 22, 'ERROR_TASK_ABSENT']);
+    expect(solver.calls).toBe(0);
+  });
+});
+
+const MODEL = join(resolve(__dirname, '../..'), 'models/captcha-ocr.onnx');
+const hasModel = existsSync(MODEL) && existsSync(MODEL.replace(/\.onnx$/, '.json'));
+
+/** Black text on white, one line (the clean rendering the offline tests read exactly). */
+async function textPng(text: string): Promise<string> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="50"><rect width="100%" height="100%" fill="#fff"/><text x="12" y="38" font-family="DejaVu Sans, sans-serif" font-size="32" fill="#000">${text}</text></svg>`;
+  return (await sharp(Buffer.from(svg)).png().toBuffer()).toString('base64');
+}
+
+describe.skipIf(!hasModel)('`images` with the real LocalSolver (digits only, as for a single body of module number)', () => {
+  it('rendered digits read back in order; letters shaped like digits come out as digits', async () => {
+    const { LocalSolver } = await import('../../src/solvers/offline/index.js');
+    const sent = await Promise.all(['40718', 'SOlZB', '2935'].map(textPng));
+    const local = new LocalSolver({ model: MODEL });
+    const single: string[] = [];
+    for (const body of sent) single.push((await local.solve({ body, module: 'number' })).text);
+    await local.close();
+    const s = await createCapSolverServer({ port: 0, apiKey: false, workers: 0, model: MODEL });
+    servers.push(s);
+    const r = await post(`${s.url}/createTask`, images(sent));
+    expect(r.json).toMatchObject({ errorId: 0, status: 'ready' });
+    const answers = (r.json.solution as { answers: string[] }).answers;
+    // the same answers as one `body` task each, digits only
+    expect(answers).toEqual(single);
+    for (const a of answers) expect(a).toMatch(/^[0-9]+$/);
+    expect([answers[0], answers[2]]).toEqual(['40718', '2935']);
   });
 });
 
