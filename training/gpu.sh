@@ -3,8 +3,9 @@
 # which has no fonts, no Node and no network. What it needs travels in `.gpu/` (gitignored, carried):
 #   .gpu/fonts.tar.xz  the generator's fonts (training + hold-out), relative to /usr/share/fonts
 #   .gpu/npm/          a subset of training/data/npm (node training/gen_npm.mjs), flattened to gray
-#   .gpu/init.pt       optional: weights to start from (train.py --init)
-# Prepare them here with `bash training/gpu.sh pack`.
+#   .gpu/init.pt       weights to start from (train.py --init): INIT=path.pt, else the shipped model
+#                      rebuilt from models/captcha-ocr.onnx by training/from_onnx.py (checkpoints are not committed)
+# Prepare them here with `bash training/gpu.sh pack` (it also generates training/data/npm when missing).
 #
 # On the device machine:
 #   bash training/gpu.sh start NAME MINUTES [train.py args...]   # starts a detached run that ends in MINUTES
@@ -42,6 +43,12 @@ watch_run() {
 case "$cmd" in
   pack)
     mkdir -p .gpu
+    if [ -n "${INIT:-}" ]; then
+      cp "$INIT" .gpu/init.pt
+    elif [ ! -f .gpu/init.pt ]; then
+      /usr/bin/python3 training/from_onnx.py --out .gpu/init.pt
+    fi
+    [ -f training/data/npm/svg-captcha/labels.tsv ] || node training/gen_npm.mjs --n 8000
     (cd training && /usr/bin/python3 -c "
 import os, sys
 from synth import gen
