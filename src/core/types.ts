@@ -15,7 +15,12 @@ export interface ImageToTextTask {
   score?: number;
   /** `true` when the answer is case-sensitive. */
   case?: boolean;
-  /** Several images at once (CapSolver `images`, up to 9 for `number` modules). */
+  /**
+   * Several images at once (CapSolver `images`: 1–9, for the `number` module), each base64 like `body`. The
+   * answer then has one entry per image in {@link Solution.answers}, and `body` may be `''`.
+   * Taken by `CapSolver` and the offline `LocalSolver`; the task-API clouds (Anti-Captcha, CapMonster, 2Captcha)
+   * take one image and refuse it.
+   */
   images?: string[];
 }
 
@@ -27,8 +32,17 @@ export interface SolveOptions {
 }
 
 export interface Solution {
-  /** The recognised text. */
+  /**
+   * The recognised text. For a multi-image task (`task.images`), the {@link answers} joined with no separator
+   * (multi-image number captchas usually split one code across images): read `answers` when the images are
+   * separate captchas.
+   */
   text: string;
+  /**
+   * One answer per image of `task.images`, in the order sent. Set only for multi-image tasks; `undefined`
+   * for a single `body`.
+   */
+  answers?: string[];
   /** The provider's task id, where it has one. */
   taskId?: string;
   /** Which backend answered (`capsolver`, `anticaptcha`, `capmonster`, `2captcha`, `local`, …). */

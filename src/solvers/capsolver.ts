@@ -1,7 +1,9 @@
 /**
  * CapSolver (https://docs.capsolver.com) over its JSON API: `createTask` with an `ImageToTextTask`
  * answers synchronously (`status: "ready"`); should it answer `idle`/`processing`, `getTaskResult` is
- * polled within the deadline. Also `getBalance` and `feedbackTask` (reportIncorrect).
+ * polled within the deadline. A task with `images` (module `number`, up to 9) is answered with `solution.answers`,
+ * one per image: they become `Solution.answers`, and `text` is them joined. Also `getBalance` and `feedbackTask`
+ * (reportIncorrect).
  */
 import { inspect } from 'node:util';
 import { withDeadline, type Deadline } from '../core/deadline.js';
@@ -134,7 +136,9 @@ export class CapSolver implements Solver {
         result = await this.#http.post('/getTaskResult', this.#withKey({ taskId }, call), { deadline, call });
       }
       const solution = (result.solution ?? {}) as JsonObject;
-      const text = solution.text;
+      const sentImages = Array.isArray(payloadTask.images) ? payloadTask.images.length : undefined;
+      const answers = sentImages === undefined ? undefined : this.#answers(solution, sentImages, taskId, call);
+      const text = answers ? answers.join('') : solution.text;
       if (typeof text !== 'string') {
         throw new ProviderUnavailableError(`${call}: The answer has no solution.text (task ${taskId ?? '?'}, ${this.baseUrl})`, {
           code: 'ICS_ERR_BAD_RESPONSE',
@@ -146,6 +150,7 @@ export class CapSolver implements Solver {
       debug(this.name, `solved task ${taskId ?? '?'} in ${deadline.elapsed()}ms`);
       return {
         text,
+        ...(answers ? { answers } : {}),
         taskId,
         provider: this.name,
         elapsedMs: deadline.elapsed(),
@@ -202,6 +207,29 @@ export class CapSolver implements Solver {
 
   [inspectSymbol](_depth: number, opts: Parameters<typeof inspect>[1]): string {
     return `CapSolver ${inspect(this.toJSON(), opts)}`;
+  }
+
+  /**
+   * An `images` task's `solution.answers`: an array of strings, one per image sent, in order. Anything else is a
+   * bad response (the key is never in the message: it names the task and the origin only).
+   */
+  #answers(solution: JsonObject, expected: number, taskId: string | undefined, call: string): string[] {
+    const answers = solution.answers;
+    let problem: string | undefined;
+    if (!Array.isArray(answers)) problem = answers === undefined ? 'has no solution.answers' : `has a solution.answers that is not an array (${typeof answers})`;
+    else if (answers.length !== expected) problem = `has ${answers.length} solution.answers for the ${expected} images sent`;
+    else {
+      const bad = answers.findIndex((a) => typeof a !== 'string');
+      if (bad >= 0) problem = `has a solution.answers[${bad}] that is not a string (${answers[bad] === null ? 'null' : typeof answers[bad]})`;
+    }
+    if (problem) {
+      throw new ProviderUnavailableError(`${call}: The answer to an images task ${problem} (task ${taskId ?? '?'}, ${this.baseUrl})`, {
+        code: 'ICS_ERR_BAD_RESPONSE',
+        provider: this.name,
+        hint: 'CapSolver answers an images task (module `number`) with one answer per image; check `baseUrl` points at the CapSolver API',
+      });
+    }
+    return [...(answers as string[])];
   }
 
   #withKey(body: JsonObject, call: string): JsonObject {

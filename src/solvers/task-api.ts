@@ -304,7 +304,11 @@ export class TaskApiSolver implements Solver {
       throw new InvalidOptionError(`${call}: The task must be an object ({ body, … }), got ${typeof task}`, { hint: 'Pass { body: base64 | Buffer }' });
     }
     if (task.images !== undefined) {
-      throw new InvalidOptionError(`${call}: task.images is CapSolver-only (${spec.label} takes one image)`, { hint: 'Send each image in its own solve() call' });
+      throw new InvalidOptionError(`${call}: task.images is CapSolver-only (${spec.label} takes one image; the images would be dropped)`, {
+        hint: 'Use CapSolver or the offline LocalSolver for several images, or send one image in `body` per solve() call',
+        provider: spec.name,
+        step: 'solve',
+      });
     }
     const out: JsonObject = {};
     const bool = (key: 'phrase' | 'math' | 'case') => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidImageError, InvalidOptionError, UnsolvableError, isCaptchaSolverError } from '../../src/core/errors.js';
 import { LocalSolver, ModelError, defaultModelPath, findPackageRoot } from '../../src/solvers/offline/index.js';
 
@@ -145,6 +145,16 @@ describe('LocalSolver: bad input gives a typed error, never a crash or a hang', 
     expect(isCaptchaSolverError(bad)).toBe(true);
   });
 
+  it('refuses task.images that is empty, over 9 or not an array with InvalidOptionError, before reading anything', async () => {
+    const img = (await textPng('12')).toString('base64');
+    for (const images of [Array(10).fill(img), [], img as unknown as string[], null as unknown as string[]]) {
+      const err = await rejection(solver.solve({ body: img, module: 'number', images }));
+      expect(err).toBeInstanceOf(InvalidOptionError);
+      expect((err as Error).message).toMatch(/^LocalSolver\.solve: `images` must hold 1 to 9 images \(got (10|0|string|null)\)/);
+      expect((err as InvalidOptionError).provider).toBe('local');
+    }
+  });
+
   it('rejects with the signal reason when already aborted', async () => {
     const ac = new AbortController();
     const reason = new Error('stop');
@@ -212,6 +222,79 @@ describe.skipIf(!MODEL)('LocalSolver with a model', () => {
     const lowerAllowed = await solver.recognize(upper, { caseSensitive: false, charset: 'kxwpm' });
     expect(lowerAllowed.text).toBe((await solver.recognize(upper, { caseSensitive: false })).text);
     expect((await solver.recognize(upper, { charset: 'kxwpm' })).text).toMatch(/^[kxwpm]*$/);
+  });
+
+  describe('task.images (several images in one solve)', () => {
+    const digits = ['40718', '2539', '6184', '7306', '95', '12', '3', '8', '581'];
+    let bodies: string[];
+    const b64 = async (text: string) => (await textPng(text)).toString('base64');
+    beforeAll(async () => {
+      bodies = await Promise.all(digits.map(b64));
+    });
+
+    it('module "number": one answer per image, in the order sent; text joins them; confidence is the lowest', async () => {
+      const three = bodies.slice(0, 3);
+      const sol = await solver.solve({ body: '', module: 'number', images: three });
+      expect(sol.answers).toEqual(['40718', '2539', '6184']);
+      expect(sol.text).toBe('4071825396184');
+      expect(sol.provider).toBe('local');
+      expect(sol.elapsedMs).toBeGreaterThanOrEqual(0);
+      const singles = await Promise.all(three.map((body) => solver.solve({ body, module: 'number' })));
+      expect(sol.confidence).toBe(Math.min(...singles.map((x) => x.confidence!)));
+
+      const reversed = await solver.solve({ body: '', module: 'number', images: [...three].reverse() });
+      expect(reversed.answers).toEqual(['6184', '2539', '40718']);
+      expect(reversed.text).toBe('6184253940718');
+
+      // 9 images (the most), Buffers and data: URLs too; `body` is ignored
+      const nine = await solver.solve({
+        body: three[0]!,
+        module: 'number',
+        images: bodies.map((b, i) => (i % 3 === 1 ? Buffer.from(b, 'base64') : i % 3 === 2 ? `data:image/png;base64,${b}` : b)) as string[],
+      });
+      expect(nine.answers).toEqual(digits);
+      expect(nine.text).toBe(digits.join(''));
+      // a single body has no answers
+      expect((await solver.solve({ body: three[0]!, module: 'number' })).answers).toBeUndefined();
+    });
+
+    it('module "number" reads digits only in every image, as for `body`; case: false lowercases each', async () => {
+      const shapes = await b64('SOlZB'); // letters shaped like 5, 0, 1, 2, 8
+      const sol = await solver.solve({ body: '', module: 'number', images: [bodies[0]!, shapes] });
+      expect(sol.answers![0]).toBe('40718');
+      expect(sol.answers![1]).toMatch(/^[0-9]+$/);
+      expect(sol.answers![1]).toBe((await solver.solve({ body: shapes, module: 'number' })).text);
+
+      const mixed = await b64('Hk4Pm');
+      const lower = await solver.solve({ body: '', images: [mixed, await b64('x7k2p')], case: false });
+      expect(lower.answers).toEqual([(await solver.solve({ body: mixed, case: false })).text, 'x7k2p']);
+      expect(lower.text).toBe(lower.text.toLowerCase());
+      const free = await solver.solve({ body: '', images: [shapes] });
+      expect(free.answers![0]).toMatch(/[A-Za-z]/);
+    });
+
+    it('the first image that fails fails the call, naming images[i]', async () => {
+      const blank = (await sharp({ create: { width: 200, height: 50, channels: 3, background: '#fff' } }).png().toBuffer()).toString('base64');
+      const empty = await rejection(solver.solve({ body: '', module: 'number', images: [bodies[0]!, blank, bodies[1]!] }));
+      expect(empty).toBeInstanceOf(UnsolvableError);
+      expect((empty as UnsolvableError).code).toBe('ERROR_CAPTCHA_UNSOLVABLE');
+      expect((empty as Error).message).toMatch(/^LocalSolver\.solve: no text found in images\[1\] \(local model\)/);
+
+      const broken = await rejection(solver.solve({ body: '', images: [bodies[0]!, Buffer.from('not an image').toString('base64')] }));
+      expect(broken).toBeInstanceOf(InvalidImageError);
+      expect((broken as Error).message).toMatch(/^LocalSolver\.solve: images\[1\]: the bytes are not an image .*\. Pass PNG/);
+      expect((broken as InvalidImageError).hint).toMatch(/^Pass PNG/);
+      expect((broken as InvalidImageError).provider).toBe('local');
+
+      // score applies to each image: just above the weakest one's confidence fails on that image
+      const weak = await b64('x7k2p'); // read as digits: a weak reading
+      const r = await solver.solve({ body: weak, module: 'number' });
+      if (r.confidence! < 1) {
+        const err = await rejection(solver.solve({ body: '', module: 'number', images: [bodies[0]!, weak], score: Math.min(1, r.confidence! + 1e-6) }));
+        expect(err).toBeInstanceOf(UnsolvableError);
+        expect((err as Error).message).toMatch(/in images\[1\] with confidence .* below the minimum/);
+      }
+    });
   });
 
   it('runs 20 concurrent solves on one session, all answering as sequential calls do', async () => {

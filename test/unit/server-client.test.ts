@@ -42,6 +42,44 @@ describe('our clients against the server', () => {
     await expect(client.solve({ body: pngBody(2, 40), score: 0.8 })).rejects.toMatchObject({ name: 'UnsolvableError', code: 'ERROR_CAPTCHA_UNSOLVABLE' });
   });
 
+  it('CapSolver: an images task (module number) comes back as answers, one per image in order, and text joins them', async () => {
+    const solver = new FakeSolver();
+    const key = 'e2e-capsolver-key-2';
+    const s = await createCapSolverServer({ port: 0, solver, apiKey: key });
+    servers.push(s);
+    const client = new CapSolver({ apiKey: key, baseUrl: s.url, retries: 0 });
+    const sizes: [number, number][] = [[31, 99], [7, 98], [150, 97], [2, 96]];
+    const images = sizes.map(([w, h]) => pngBody(w, h));
+    const solution = await client.solve({ body: '', module: 'number', images: [images[0]!, `data:image/png;base64,${images[1]}`, ...images.slice(2)] });
+    const expected = sizes.map(([w, h]) => expectedText(w, h));
+    expect(solution.answers).toEqual(expected);
+    expect(solution.text).toBe(expected.join(''));
+    expect(solution.provider).toBe('capsolver');
+    expect(typeof solution.taskId).toBe('string');
+    expect(solution.raw).toMatchObject({ status: 'ready', solution: { answers: expected } });
+    // the server solved each image as a single body, in order
+    expect(solver.tasks.map((t) => t.body)).toEqual(images);
+    expect(solver.tasks.every((t) => t.images === undefined && t.module === 'number')).toBe(true);
+
+    // body and images together: images win; case: false lowercases every answer
+    const lower = await client.solve({ body: pngBody(1, 1), module: 'number', images: [pngBody(5, 99), pngBody(6, 99)], case: false });
+    expect(lower.answers).toEqual([expectedText(5, 99).toLowerCase(), expectedText(6, 99).toLowerCase()]);
+    expect(lower.text).toBe(lower.answers!.join(''));
+
+    // the feedback on an images task reaches the solver of each image
+    await client.reportIncorrect(solution);
+    expect(s.stats().feedback.invalid).toBe(1);
+    expect(solver.reported.map((r) => r.text)).toEqual(expected);
+
+    // an image the server cannot use fails the task, its error naming images[i]
+    const bad = await client.solve({ body: '', module: 'number', images: [images[0]!, Buffer.from('not an image at all').toString('base64')] }).catch((e) => e);
+    expect(bad).toMatchObject({ name: 'InvalidImageError', code: 'ERROR_INVALID_IMAGE' });
+    expect(bad.message).toMatch(/images\[1\]/);
+    expect(bad.message).not.toContain(key);
+    // without module number the server refuses images (CapSolver: number module only)
+    await expect(client.solve({ body: '', images: [images[0]!] })).rejects.toMatchObject({ code: 'ERROR_INVALID_TASK_DATA' });
+  });
+
   it('Anti-Captcha, 2Captcha and CapMonster Cloud clients solve through /anticaptcha, /2captcha and /capmonster', async () => {
     const s = await createCapSolverServer({ port: 0, apiKey: false, solver: new FakeSolver({ delay: 30 }) });
     servers.push(s);
@@ -86,6 +124,33 @@ describe.skipIf(!hasModel)('the real LocalSolver behind the server', () => {
         else expect(r.json).toMatchObject({ errorId: 0, status: 'ready', solution: { text: expected[i] } });
       }
     }
+  });
+});
+
+/** Dark digits on white, rendered like the offline solver tests (the model reads these exactly). */
+async function digitsPng(text: string): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="50"><rect width="100%" height="100%" fill="#fff"/><text x="12" y="38" font-family="DejaVu Sans, sans-serif" font-size="32" fill="#000">${text}</text></svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+describe.skipIf(!hasModel)('our CapSolver client, the server and the real LocalSolver: `images`', () => {
+  it('answers each digit image, in order, as the in-process LocalSolver does', async () => {
+    const { LocalSolver } = await import('../../src/solvers/offline/index.js');
+    const codes = ['40718', '2539', '6184'];
+    const images = (await Promise.all(codes.map(digitsPng))).map((b) => b.toString('base64'));
+    const local = new LocalSolver({ model: MODEL });
+    const inProcess = await local.solve({ body: '', module: 'number', images });
+    await local.close();
+    expect(inProcess.answers).toEqual(codes);
+
+    const s = await createCapSolverServer({ port: 0, apiKey: 'srv-key-images-1', workers: 0, model: MODEL });
+    servers.push(s);
+    const client = new CapSolver({ apiKey: 'srv-key-images-1', baseUrl: s.url, retries: 0 });
+    const solution = await client.solve({ body: '', module: 'number', images });
+    expect(solution.answers).toEqual(codes);
+    expect(solution.text).toBe(codes.join(''));
+    const reversed = await client.solve({ body: '', module: 'number', images: [...images].reverse() });
+    expect(reversed.answers).toEqual([...codes].reverse());
   });
 });
 

@@ -31,6 +31,25 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
+/**
+ * CapSolver's multi-image answer: createTask (images) → `solution.answers`, synchronously, or after
+ * `processingPolls` processing polls of getTaskResult. `read` gets the images as sent.
+ */
+function speakImages(srv: ProviderServer, read: (images: string[]) => string[], processingPolls = 0): void {
+  let answers: string[] = [];
+  srv.on('/createTask', (req) => {
+    if (req.json?.clientKey !== KEY) return { status: 401, json: errorBody('ERROR_KEY_DOES_NOT_EXIST') };
+    const task = req.json.task as Record<string, unknown>;
+    if (!Array.isArray(task.images)) return { status: 400, json: errorBody('ERROR_INVALID_TASK_DATA', 'no images') };
+    answers = read(task.images as string[]);
+    if (processingPolls > 0) return { json: { errorId: 0, status: 'processing', taskId: 'img-1' } };
+    return { json: { errorId: 0, errorCode: '', errorDescription: '', status: 'ready', solution: { answers }, taskId: 'img-1' } };
+  });
+  srv.on('/getTaskResult', (_req, count) =>
+    count <= processingPolls ? { json: { errorId: 0, status: 'processing', taskId: 'img-1' } } : { json: { errorId: 0, status: 'ready', solution: { answers }, taskId: 'img-1' } },
+  );
+}
+
 const make = (options: CapSolverOptions = {}) =>
   new CapSolver({ apiKey: KEY, baseUrl: server.url, pollInterval: 5, retry: { minDelay: 1, maxDelay: 5 }, ...options });
 
@@ -69,13 +88,69 @@ describe('CapSolver.solve', () => {
     expect(b!.text).not.toContain('\\n');
   });
 
-  it('sends `images` for the number module', async () => {
-    speakCapSolver(server, { apiKey: KEY, answer: (task) => String((task.images as string[]).length) });
-    const solution = await make().solve({ body: png.toString('base64'), module: 'number', images: [png.toString('base64'), `data:image/png;base64,${png.toString('base64')}`] });
+  it('sends `images` for the number module and reads solution.answers into answers and text', async () => {
+    const b = png.toString('base64');
+    const other = (await captchaPng('4071')).toString('base64');
+    speakImages(server, (images) => images.map((img) => (img === b ? '58' : '4071')));
+    const solution = await make().solve({ body: b, module: 'number', images: [b, `data:image/png;base64,${other}`, png as unknown as string] });
+    const [req] = server.requestsTo('/createTask');
+    expect(server.requests).toHaveLength(1);
+    expect(req!.json.task).toEqual({ type: 'ImageToTextTask', body: b, module: 'number', images: [b, other, b] });
+    expect(solution.answers).toEqual(['58', '4071', '58']);
+    expect(solution.text).toBe('58407158');
+    expect(solution).toMatchObject({ taskId: 'img-1', provider: 'capsolver' });
+    expect(solution.raw).toMatchObject({ status: 'ready', solution: { answers: ['58', '4071', '58'] } });
+  });
+
+  it('an images task with an empty body sends only images; answers also come from getTaskResult', async () => {
+    const b = png.toString('base64');
+    speakImages(server, (images) => images.map((_, i) => String(i * 11)), 2);
+    const solution = await make().solve({ body: '', module: 'number', images: [b, b, b, b] });
     const task = server.requestsTo('/createTask')[0]!.json.task;
-    expect(task.images).toEqual([png.toString('base64'), png.toString('base64')]);
-    expect(task.module).toBe('number');
-    expect(solution.text).toBe('2');
+    expect(task).toEqual({ type: 'ImageToTextTask', module: 'number', images: [b, b, b, b] });
+    expect(server.requestsTo('/getTaskResult')).toHaveLength(3);
+    expect(solution.answers).toEqual(['0', '11', '22', '33']);
+    expect(solution.text).toBe('0112233');
+  });
+
+  it('a single-image task keeps solution.text and has no answers, even when the answer carries answers', async () => {
+    server.on('/createTask', { json: { errorId: 0, status: 'ready', taskId: 't-1', solution: { text: 'x7k2p', answers: ['a', 'b'] } } });
+    const solution = await make().solve({ body: png.toString('base64') });
+    expect(solution.text).toBe('x7k2p');
+    expect(solution.answers).toBeUndefined();
+    expect('answers' in solution).toBe(false);
+  });
+
+  it('an images answer without answers, with the wrong count or a non-string → ProviderUnavailableError naming the task, not the key', async () => {
+    const b = png.toString('base64');
+    const cases: [unknown, RegExp][] = [
+      [{ text: '1234' }, /has no solution\.answers/],
+      [{ answers: ['12'] }, /has 1 solution\.answers for the 2 images sent/],
+      [{ answers: ['12', '34', '56'] }, /has 3 solution\.answers for the 2 images sent/],
+      [{ answers: ['12', 34] }, /solution\.answers\[1\] that is not a string \(number\)/],
+      [{ answers: '1234' }, /solution\.answers that is not an array \(string\)/],
+    ];
+    for (const [solution, message] of cases) {
+      server.reset();
+      server.on('/createTask', { json: { errorId: 0, status: 'ready', taskId: 'task-77', solution } });
+      const err = await make().solve({ body: b, module: 'number', images: [b, b] }).catch((e) => e);
+      expect(err, JSON.stringify(solution)).toBeInstanceOf(ProviderUnavailableError);
+      expect(err.code).toBe('ICS_ERR_BAD_RESPONSE');
+      expect(err.provider).toBe('capsolver');
+      expect(err.message).toMatch(message);
+      expect(err.message).toContain('task task-77');
+      expect(err.message).toContain(server.url);
+      expect([err.message, inspect(err, { depth: 10 })].join('\n')).not.toContain(KEY);
+      // a bad answer is not resent
+      expect(server.requestsTo('/createTask')).toHaveLength(1);
+    }
+    // the same check on the getTaskResult path
+    server.reset();
+    server.on('/createTask', { json: { errorId: 0, status: 'processing', taskId: 'task-78' } });
+    server.on('/getTaskResult', { json: { errorId: 0, status: 'ready', solution: { answers: ['1'] } } });
+    const err = await make().solve({ body: b, module: 'number', images: [b, b] }).catch((e) => e);
+    expect(err).toBeInstanceOf(ProviderUnavailableError);
+    expect(err.message).toMatch(/has 1 solution\.answers for the 2 images sent \(task task-78, /);
   });
 
   it('polls getTaskResult when createTask answers processing', async () => {

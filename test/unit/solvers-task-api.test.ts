@@ -88,6 +88,25 @@ describe.each(providers)('$label', ({ label, name, env, report, make }) => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('refuses task.images with InvalidOptionError and a hint, before any request (the images are never dropped)', async () => {
+    speakTaskApi(server, { apiKey: KEY, processingPolls: 0 });
+    const solver = make();
+    for (const images of [[body], [body, body, body], []]) {
+      const err = await solver.solve({ body, module: 'number', images }).catch((e) => e);
+      expect(err).toBeInstanceOf(InvalidOptionError);
+      expect(err.code).toBe('ICS_ERR_INVALID_OPTION');
+      expect(err.retryable).toBe(false);
+      expect(err.message).toMatch(new RegExp(`^${label}\\.solve: task\\.images is CapSolver-only \\(${label} takes one image`));
+      expect(err.hint).toMatch(/CapSolver or the offline LocalSolver.*one image in `body`/);
+    }
+    // also without a body
+    await expect(solver.solve({ body: '', images: [body] })).rejects.toThrow(InvalidOptionError);
+    expect(server.requests).toHaveLength(0);
+    // the same solver still solves a single image
+    await expect(solver.solve({ body })).resolves.toMatchObject({ text: 'w9h4n', provider: name });
+    expect(server.requestsTo('/createTask')).toHaveLength(1);
+  });
+
   it('getBalance posts { clientKey } and reads balance', async () => {
     speakTaskApi(server, { apiKey: KEY, balance: 4.5 });
     await expect(make().getBalance()).resolves.toEqual({ balance: 4.5 });

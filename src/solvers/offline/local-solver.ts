@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { withDeadline, type Deadline } from '../../core/deadline.js';
-import { InvalidOptionError, UnsolvableError, isCaptchaSolverError } from '../../core/errors.js';
+import { InvalidImageError, InvalidOptionError, UnsolvableError, isCaptchaSolverError, isInvalidImageError } from '../../core/errors.js';
 import type { ImageToTextTask, Solution, SolveOptions, Solver } from '../../core/types.js';
 import { ctcGreedyDecode, logitsViews, type LogitsView } from './decode.js';
 import { ModelError } from './errors.js';
@@ -72,6 +72,9 @@ export interface RecognizeOptions extends SolveOptions {
 /** What `task.module` restricts the answer to, offline (CapSolver's `number` module: digits only). */
 const MODULE_CHARSETS: Readonly<Record<string, string>> = { number: '0123456789' };
 
+/** Most images one `task.images` may hold (CapSolver: "up to 9 base64 encoded images each time"). */
+const MAX_IMAGES = 9;
+
 type OrtModule = typeof Ort;
 
 interface Loaded {
@@ -133,6 +136,11 @@ export class LocalSolver implements Solver {
    * case is kept. `task.score` (0.8–1), else `minConfidence`, is the minimum confidence: below it
    * the call throws `UnsolvableError` (code `ERROR_CAPTCHA_UNSOLVABLE`). `task.module === 'number'` reads
    * digits only; other modules (`common`, `queueit`, …) read every character the model knows.
+   *
+   * `task.images` (1–9 images, as CapSolver's `number` module takes them; `body` is then ignored): each image is
+   * read in turn, with the same `module`, `case` and minimum confidence, within the one timeout. The solution
+   * has `answers` (one per image, in order), `text` (the answers joined with no separator) and `confidence`
+   * (the lowest of the images'); the first image that fails fails the call, its error naming `images[i]`.
    */
   async solve(task: ImageToTextTask, options: SolveOptions = {}): Promise<Solution> {
     if (!task || typeof task !== 'object') {
@@ -142,21 +150,28 @@ export class LocalSolver implements Solver {
     if (score !== undefined && (typeof score !== 'number' || !(score >= 0 && score <= 1))) {
       throw new InvalidOptionError(`LocalSolver.solve: \`score\` must be within 0–1, got ${String(score)}`, { hint: 'Use 0.8–1, or omit it', provider: PROVIDER, step: 'solve' });
     }
+    const images = task.images;
+    if (images !== undefined && (!Array.isArray(images) || images.length < 1 || images.length > MAX_IMAGES)) {
+      throw new InvalidOptionError(`LocalSolver.solve: \`images\` must hold 1 to ${MAX_IMAGES} images (got ${Array.isArray(images) ? images.length : images === null ? 'null' : typeof images})`, {
+        hint: `Pass up to ${MAX_IMAGES} images per call (as CapSolver's number module), or one image in \`body\``,
+        provider: PROVIDER,
+        step: 'solve',
+      });
+    }
     return withDeadline({ ...options, label: 'LocalSolver.solve' }, async (deadline) => {
       const charset = typeof task.module === 'string' ? MODULE_CHARSETS[task.module.toLowerCase()] : undefined;
-      const r = await this.recognizeWith(task.body, deadline, task.case !== false, charset);
-      const min = score ?? this.minConfidence;
-      if (r.text === '') {
-        throw new UnsolvableError('LocalSolver.solve: no text found in the image (local model)', {
-          code: 'ERROR_CAPTCHA_UNSOLVABLE', provider: PROVIDER, step: 'solve', hint: 'Check that the image is the captcha itself, or refresh it', log: [...deadline.log],
-        });
+      const read = { caseSensitive: task.case !== false, charset, min: score ?? this.minConfidence };
+      if (images) {
+        const answers: string[] = [];
+        let confidence = 1;
+        for (const [i, image] of images.entries()) {
+          const r = await this.solveOne(image, deadline, read, i);
+          answers.push(r.text);
+          confidence = Math.min(confidence, r.confidence);
+        }
+        return { text: answers.join(''), answers, provider: PROVIDER, elapsedMs: deadline.elapsed(), confidence };
       }
-      if (r.confidence < min) {
-        throw new UnsolvableError(
-          `LocalSolver.solve: read "${r.text}" with confidence ${r.confidence.toFixed(3)}, below the minimum ${min} (local model)`,
-          { code: 'ERROR_CAPTCHA_UNSOLVABLE', provider: PROVIDER, step: 'solve', hint: 'Refresh the captcha and try a new image, or lower `score`', log: [...deadline.log] },
-        );
-      }
+      const r = await this.solveOne(task.body, deadline, read);
       return { text: r.text, provider: PROVIDER, elapsedMs: deadline.elapsed(), confidence: r.confidence };
     });
   }
@@ -172,6 +187,37 @@ export class LocalSolver implements Solver {
     });
     this.queue = release.catch(() => {});
     await release;
+  }
+
+  /**
+   * One image of `solve()`: read, then refused (`UnsolvableError`) when empty or below `min`. `index` is the
+   * image's place in `task.images`, named in the errors (undefined for `body`).
+   */
+  private async solveOne(
+    image: Buffer | Uint8Array | string,
+    deadline: Deadline,
+    read: { caseSensitive: boolean; charset?: string; min: number },
+    index?: number,
+  ): Promise<RecognizeResult> {
+    const where = index === undefined ? 'the image' : `images[${index}]`;
+    let r: RecognizeResult;
+    try {
+      r = await this.recognizeWith(image, deadline, read.caseSensitive, read.charset);
+    } catch (error) {
+      throw index === undefined ? error : atImage(error, index);
+    }
+    if (r.text === '') {
+      throw new UnsolvableError(`LocalSolver.solve: no text found in ${where} (local model)`, {
+        code: 'ERROR_CAPTCHA_UNSOLVABLE', provider: PROVIDER, step: 'solve', hint: 'Check that the image is the captcha itself, or refresh it', log: [...deadline.log],
+      });
+    }
+    if (r.confidence < read.min) {
+      throw new UnsolvableError(
+        `LocalSolver.solve: read "${r.text}"${index === undefined ? '' : ` in ${where}`} with confidence ${r.confidence.toFixed(3)}, below the minimum ${read.min} (local model)`,
+        { code: 'ERROR_CAPTCHA_UNSOLVABLE', provider: PROVIDER, step: 'solve', hint: 'Refresh the captcha and try a new image, or lower `score`', log: [...deadline.log] },
+      );
+    }
+    return r;
   }
 
   private async recognizeWith(image: Buffer | Uint8Array | string, deadline: Deadline, caseSensitive: boolean, charset?: string): Promise<RecognizeResult> {
@@ -277,6 +323,17 @@ export class LocalSolver implements Solver {
     }
     return { ort, session, spec };
   }
+}
+
+/**
+ * An image error of `task.images[index]`, renamed so the message says which image (`LocalSolver.solve:
+ * images[2]: the image is empty …`); anything else (model errors, timeouts, abort reasons) as it came.
+ */
+function atImage(error: unknown, index: number): unknown {
+  if (!isInvalidImageError(error)) return error;
+  let what = error.message.replace(/^LocalSolver\.\w+: /, '');
+  if (error.hint && what.endsWith(`. ${error.hint}`)) what = what.slice(0, -(error.hint.length + 2));
+  return new InvalidImageError(`LocalSolver.solve: images[${index}]: ${what}`, { hint: error.hint, provider: PROVIDER, step: 'solve', cause: error });
 }
 
 /**
