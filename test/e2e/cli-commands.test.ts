@@ -5,21 +5,16 @@
  * come from the fixture site's records, so the run is deterministic and the key handling is real.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFixtureServer, type FixtureServer } from '../../fixtures/site/index.js';
-import { ProviderServer, speakCapSolver, startProviderServer } from '../support/providers/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH } from '../support/chromium.js';
+import { useCapSolverSite, useTempDir } from '../support/e2e.js';
 import { LocalSolver } from '../../src/solvers/offline/index.js';
 
 const root = resolve(__dirname, '../..');
 const cli = join(root, 'dist', 'cli.js');
 const KEY = 'CAP-cli-test-key-0123456789abcdef';
-let site: FixtureServer;
-let provider: ProviderServer;
-let work: string;
 
 interface Run {
   code: number | null;
@@ -54,24 +49,11 @@ function runCli(args: string[], env: Record<string, string | undefined> = {}, ti
   });
 }
 
-beforeAll(async () => {
+beforeAll(() => {
   expect(existsSync(cli), 'dist/cli.js (run npm run build)').toBe(true);
-  site = await startFixtureServer();
-  provider = await startProviderServer();
-  work = mkdtempSync(join(tmpdir(), 'ics-cli-'));
 });
-
-afterAll(async () => {
-  await provider?.close();
-  await site?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  site.reset();
-  provider.reset();
-  speakCapSolver(provider, { apiKey: KEY, answer: (task) => site.lookup({ body: String(task.body), websiteURL: task.websiteURL as string | undefined }).answer ?? 'zzzzz' });
-});
+const site = useCapSolverSite(KEY);
+const work = useTempDir('ics-cli-');
 
 describe('image-captcha CLI', () => {
   it('--help on every command, exit 0; no command prints help and exits 2', { timeout: 60_000 }, async () => {
@@ -93,7 +75,7 @@ describe('image-captcha CLI', () => {
       [['solve', 'http://127.0.0.1:9/', '--timeout', 'soon'], /--timeout must be a whole number/],
       [['solve', 'http://127.0.0.1:9/', '--bogus'], /Unknown option '--bogus'/],
       [['ocr'], /ocr needs at least one image file/],
-      [['ocr', join(work, 'missing.png')], /cannot read .*missing\.png: ENOENT/],
+      [['ocr', join(work.path, 'missing.png')], /cannot read .*missing\.png: ENOENT/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args);
@@ -103,18 +85,18 @@ describe('image-captcha CLI', () => {
   });
 
   it('solve: JSON result on stdout, progress on stderr, screenshot and debug artifacts, key never printed', { timeout: 120_000 }, async () => {
-    const shot = join(work, 'page.png');
-    const debugDir = join(work, 'debug');
+    const shot = join(work.path, 'page.png');
+    const debugDir = join(work.path, 'debug');
     const r = await runCli(
-      ['solve', `${site.url}/login`, '--solver', 'capsolver', '--screenshot', shot, '--debug', debugDir, '--timeout', '60000'],
-      { CAPSOLVER_API_KEY: KEY, CAPSOLVER_API_BASE: provider.url },
+      ['solve', `${site.server.url}/login`, '--solver', 'capsolver', '--screenshot', shot, '--debug', debugDir, '--timeout', '60000'],
+      { CAPSOLVER_API_KEY: KEY, CAPSOLVER_API_BASE: site.provider.url },
     );
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as { solved: boolean; text: string; provider: string; attempts: number; timings: { total: number }; image?: string };
     expect(result).toMatchObject({ solved: true, provider: 'capsolver', attempts: 1 });
     expect(result.image).toBeUndefined();
-    expect(site.stats().submissions.filter((s) => s.ok).map((s) => s.given)).toEqual([result.text]);
-    expect(provider.requestsTo('/createTask')).toHaveLength(1);
+    expect(site.server.stats().submissions.filter((s) => s.ok).map((s) => s.given)).toEqual([result.text]);
+    expect(site.provider.requestsTo('/createTask')).toHaveLength(1);
     expect(r.stderr).toMatch(/\[image-captcha [\d.]+s\] launch/);
     expect(r.stderr).toMatch(/solve/);
     expect(`${r.stdout}${r.stderr}`).not.toContain(KEY);
@@ -134,9 +116,9 @@ describe('image-captcha CLI', () => {
 
   it('solve: a rejected key exits 5 with the error as JSON, key redacted', { timeout: 90_000 }, async () => {
     const wrongKey = 'CAP-wrong-key-abcdef0123456789';
-    const r = await runCli(['solve', `${site.url}/login`, '--solver', 'capsolver', '--quiet', '--timeout', '30000'], {
+    const r = await runCli(['solve', `${site.server.url}/login`, '--solver', 'capsolver', '--quiet', '--timeout', '30000'], {
       CAPSOLVER_API_KEY: wrongKey,
-      CAPSOLVER_API_BASE: provider.url,
+      CAPSOLVER_API_BASE: site.provider.url,
     });
     expect(r.code, r.stderr).toBe(5);
     const out = JSON.parse(r.stdout) as { solved: boolean; error: { name: string; code: string } };
@@ -144,7 +126,7 @@ describe('image-captcha CLI', () => {
     expect(out.error.name).toBe('AuthError');
     expect(`${r.stdout}${r.stderr}`).not.toContain(wrongKey);
     expect(r.stderr).not.toMatch(/\[image-captcha/); // --quiet
-    expect(site.stats().totals.submissions).toBe(0);
+    expect(site.server.stats().totals.submissions).toBe(0);
   });
 
   it('solve: an unreachable URL exits 1 with a NavigationError as JSON', { timeout: 60_000 }, async () => {
@@ -162,25 +144,25 @@ describe('image-captcha CLI', () => {
   });
 
   it('solve: a page without a captcha exits 3', { timeout: 90_000 }, async () => {
-    const r = await runCli(['solve', `${site.url}/logout`, '--solver', 'capsolver', '--timeout', '20000', '--locate-timeout', '1500', '--quiet'], {
+    const r = await runCli(['solve', `${site.server.url}/logout`, '--solver', 'capsolver', '--timeout', '20000', '--locate-timeout', '1500', '--quiet'], {
       CAPSOLVER_API_KEY: KEY,
-      CAPSOLVER_API_BASE: provider.url,
+      CAPSOLVER_API_BASE: site.provider.url,
     });
     expect(r.code, r.stderr).toBe(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ solved: false, error: { name: 'CaptchaNotFoundError' } });
-    expect(provider.requestsTo('/createTask')).toHaveLength(0);
+    expect(site.provider.requestsTo('/createTask')).toHaveLength(0);
   });
 
   it('ocr: one answer per line in input order, the same as the model in-process; --json', { timeout: 120_000 }, async () => {
     // Two real captcha images from the site, plus the first again, so order matters.
     const files: string[] = [];
     for (const [i, [page, pattern]] of ([['/demo', /src="(\/captcha\/demo\.png\?id=[^"]+)"/], ['/login', /src="(\/captcha\/securimage\?id=[^"]+)"/]] as const).entries()) {
-      const html = await (await fetch(`${site.url}${page}`)).text();
+      const html = await (await fetch(`${site.server.url}${page}`)).text();
       const src = pattern.exec(html)?.[1];
       expect(src, `captcha image on ${page}`).toBeDefined();
-      const res = await fetch(`${site.url}${src!.replace(/&amp;/g, '&')}`);
+      const res = await fetch(`${site.server.url}${src!.replace(/&amp;/g, '&')}`);
       expect(res.status).toBe(200);
-      const file = join(work, `img-${i}.bin`);
+      const file = join(work.path, `img-${i}.bin`);
       writeFileSync(file, Buffer.from(await res.arrayBuffer()));
       files.push(file);
     }
@@ -208,7 +190,7 @@ describe('image-captcha CLI', () => {
   });
 
   it('ocr: a file that is not an image fails with exit 1 and a message', { timeout: 60_000 }, async () => {
-    const bad = join(work, 'not-an-image.txt');
+    const bad = join(work.path, 'not-an-image.txt');
     writeFileSync(bad, 'hello, I am text');
     const r = await runCli(['ocr', bad]);
     expect(r.code).toBe(1);
@@ -226,9 +208,9 @@ describe('image-captcha CLI', () => {
   });
 
   it('solve: Ctrl+C (SIGINT) closes Chromium and exits 130', { timeout: 60_000 }, async () => {
-    const child = spawn(process.execPath, [cli, 'solve', `${site.url}/login?imageDelayMs=30000`, '--solver', 'capsolver'], {
+    const child = spawn(process.execPath, [cli, 'solve', `${site.server.url}/login?imageDelayMs=30000`, '--solver', 'capsolver'], {
       cwd: root,
-      env: { ...process.env, CAPSOLVER_API_KEY: KEY, CAPSOLVER_API_BASE: provider.url, CHROMIUM_PATH },
+      env: { ...process.env, CAPSOLVER_API_KEY: KEY, CAPSOLVER_API_BASE: site.provider.url, CHROMIUM_PATH },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -258,6 +240,6 @@ describe('image-captcha CLI', () => {
       }
     });
     expect(alive).toEqual([]);
-    expect(site.stats().totals.submissions).toBe(0);
+    expect(site.server.stats().totals.submissions).toBe(0);
   });
 });

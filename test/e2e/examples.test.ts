@@ -9,15 +9,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFixtureServer, type FixtureServer } from '../../fixtures/site/index.js';
-import { ProviderServer, speakCapSolver, startProviderServer } from '../support/providers/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH } from '../support/chromium.js';
+import { useCapSolverSite } from '../support/e2e.js';
 
 const root = resolve(__dirname, '../..');
 const KEY = 'CAP-examples-test-key-0123456789';
-let site: FixtureServer;
-let provider: ProviderServer;
 
 interface Run {
   code: number | null;
@@ -59,26 +56,10 @@ function summaryOf(r: Run): Record<string, unknown> {
   }
 }
 
-function accepted(path: string): number {
-  return site.stats().submissions.filter((s) => s.page === path && s.ok).length;
-}
-
-beforeAll(async () => {
+beforeAll(() => {
   for (const f of ['index.js', 'puppeteer-extra.js', 'test.js']) expect(existsSync(join(root, 'dist', f)), `dist/${f} (run npm run build)`).toBe(true);
-  site = await startFixtureServer();
-  provider = await startProviderServer();
 });
-
-afterAll(async () => {
-  await provider?.close();
-  await site?.close();
-});
-
-beforeEach(() => {
-  site.reset();
-  provider.reset();
-  speakCapSolver(provider, { apiKey: KEY, answer: (task) => site.lookup({ body: String(task.body), websiteURL: task.websiteURL as string | undefined }).answer ?? 'zzzzz' });
-});
+const site = useCapSolverSite(KEY);
 
 const cases: Array<{ file: string; page: string; minAccepted: number; env?: Record<string, string>; timeout?: number }> = [
   { file: 'playwright.ts', page: '/demo', minAccepted: 1 },
@@ -97,14 +78,14 @@ describe('examples', () => {
 
   for (const c of cases) {
     it(`${c.file} exits 0 with a solved result the site accepted`, { timeout: (c.timeout ?? 90_000) + 10_000 }, async () => {
-      const env: Record<string, string> = { FIXTURE_URL: site.url, ...(c.env ?? {}) };
-      if (c.file === 'cloud-capsolver.ts') env.CAPSOLVER_API_BASE = provider.url;
+      const env: Record<string, string> = { FIXTURE_URL: site.server.url, ...(c.env ?? {}) };
+      if (c.file === 'cloud-capsolver.ts') env.CAPSOLVER_API_BASE = site.provider.url;
       const r = await run('npx', ['tsx', `examples/${c.file}`], env, c.timeout ?? 90_000);
       const summary = summaryOf(r);
       expect([r.code, summary.solved], r.stderr.slice(-3000)).toEqual([0, true]);
-      expect(accepted(c.page)).toBeGreaterThanOrEqual(c.minAccepted);
+      expect(site.okSubmissions(c.page)).toBeGreaterThanOrEqual(c.minAccepted);
       if (c.file === 'cloud-capsolver.ts') {
-        expect(provider.requestsTo('/createTask').length).toBeGreaterThanOrEqual(1);
+        expect(site.provider.requestsTo('/createTask').length).toBeGreaterThanOrEqual(1);
         expect(`${r.stdout}${r.stderr}`).not.toContain(KEY);
       }
     });

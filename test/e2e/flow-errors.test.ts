@@ -2,8 +2,8 @@
  * Typed errors of the page flow, over BOTH adapters: no captcha, page closed / frame detached / navigation
  * mid-solve, timeout, abort, wrong answers exhausted, bad arguments. Each must settle, never hang.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFixtureServer, createFixtureSolver, type FixtureServer } from '../../fixtures/site/index.js';
+import { describe, expect, it } from 'vitest';
+import { createFixtureSolver } from '../../fixtures/site/index.js';
 import { solveImageCaptcha, attachImageRecorder } from '../../src/flow/index.js';
 import {
   CaptchaNotFoundError,
@@ -13,30 +13,18 @@ import {
   WrongAnswerError,
   isCaptchaSolverError,
 } from '../../src/core/errors.js';
-import { LAUNCHERS, type AdapterName, type BrowserHarness } from '../support/browsers.js';
-
-const ADAPTERS: AdapterName[] = ['playwright', 'puppeteer'];
+import { ADAPTERS } from '../support/browsers.js';
+import { useFixtureBrowser } from '../support/e2e.js';
 
 for (const adapter of ADAPTERS) {
   describe(`flow errors over ${adapter}`, () => {
-    let server: FixtureServer;
-    let browser: BrowserHarness;
-
-    beforeAll(async () => {
-      server = await startFixtureServer();
-      browser = await LAUNCHERS[adapter]();
-    }, 60_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-    }, 30_000);
+    const env = useFixtureBrowser(adapter);
 
     it('no captcha on the page: CaptchaNotFoundError naming what was searched', async () => {
-      const hp = await browser.newPage();
+      const hp = await env.browser.newPage();
       try {
         await hp.setContent('<header><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" width="160" height="48" class="logo"></header><form><input name="q"><button>Search</button></form>');
-        const err = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(server), locateTimeout: 300, timeout: 10_000 }).catch((e: unknown) => e);
+        const err = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), locateTimeout: 300, timeout: 10_000 }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(CaptchaNotFoundError);
         expect((err as CaptchaNotFoundError).code).toBe('ICS_ERR_CAPTCHA_NOT_FOUND');
         expect((err as Error).message).toMatch(/^solveImageCaptcha: no image captcha found \(searched 1 frame/);
@@ -47,11 +35,11 @@ for (const adapter of ADAPTERS) {
     }, 30_000);
 
     it('a selector that matches nothing: CaptchaNotFoundError quoting it', async () => {
-      server.reset();
-      const hp = await browser.newPage();
+      env.server.reset();
+      const hp = await env.browser.newPage();
       try {
-        await hp.goto(`${server.url}/login`);
-        const err = await solveImageCaptcha(hp.page, '#nope', { solver: createFixtureSolver(server), locateTimeout: 300 }).catch((e: unknown) => e);
+        await hp.goto(`${env.server.url}/login`);
+        const err = await solveImageCaptcha(hp.page, '#nope', { solver: createFixtureSolver(env.server), locateTimeout: 300 }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(CaptchaNotFoundError);
         expect((err as Error).message).toContain('"#nope"');
       } finally {
@@ -60,10 +48,10 @@ for (const adapter of ADAPTERS) {
     }, 30_000);
 
     it('page closed mid-solve: PageClosedError', async () => {
-      server.reset();
-      const hp = await browser.newPage();
-      await hp.goto(`${server.url}/login`);
-      const solver = createFixtureSolver(server, { delayMs: 5_000 });
+      env.server.reset();
+      const hp = await env.browser.newPage();
+      await hp.goto(`${env.server.url}/login`);
+      const solver = createFixtureSolver(env.server, { delayMs: 5_000 });
       const pending = solveImageCaptcha(hp.page, { solver, timeout: 20_000 }).catch((e: unknown) => e);
       while (solver.calls.length === 0) await new Promise((r) => setTimeout(r, 20));
       await hp.page.close();
@@ -75,29 +63,29 @@ for (const adapter of ADAPTERS) {
     }, 30_000);
 
     it('navigation mid-solve: PageClosedError', async () => {
-      server.reset();
-      const hp = await browser.newPage();
+      env.server.reset();
+      const hp = await env.browser.newPage();
       try {
-        await hp.goto(`${server.url}/login`);
-        const solver = createFixtureSolver(server, { delayMs: 5_000 });
+        await hp.goto(`${env.server.url}/login`);
+        const solver = createFixtureSolver(env.server, { delayMs: 5_000 });
         const pending = solveImageCaptcha(hp.page, { solver, timeout: 20_000 }).catch((e: unknown) => e);
         while (solver.calls.length === 0) await new Promise((r) => setTimeout(r, 20));
-        await hp.goto(`${server.url}/logout`);
+        await hp.goto(`${env.server.url}/logout`);
         const err = await pending;
         expect(err).toBeInstanceOf(PageClosedError);
         expect((err as Error).message).toMatch(/navigated away/);
-        expect(server.stats().submissions).toHaveLength(0);
+        expect(env.server.stats().submissions).toHaveLength(0);
       } finally {
         await hp.close();
       }
     }, 30_000);
 
     it('the captcha iframe removed mid-solve: PageClosedError', async () => {
-      server.reset();
-      const hp = await browser.newPage();
+      env.server.reset();
+      const hp = await env.browser.newPage();
       try {
-        await hp.goto(`${server.url}/iframe`);
-        const solver = createFixtureSolver(server, { delayMs: 5_000 });
+        await hp.goto(`${env.server.url}/iframe`);
+        const solver = createFixtureSolver(env.server, { delayMs: 5_000 });
         const pending = solveImageCaptcha(hp.page, { solver, timeout: 20_000 }).catch((e: unknown) => e);
         while (solver.calls.length === 0) await new Promise((r) => setTimeout(r, 20));
         await hp.evaluate(() => document.querySelector('iframe')?.remove());
@@ -110,28 +98,28 @@ for (const adapter of ADAPTERS) {
     }, 30_000);
 
     it('timeout with a slow solver: TimeoutError carrying the call log', async () => {
-      server.reset();
-      const hp = await browser.newPage();
+      env.server.reset();
+      const hp = await env.browser.newPage();
       try {
-        await hp.goto(`${server.url}/login`);
-        const solver = createFixtureSolver(server, { delayMs: 10_000 });
+        await hp.goto(`${env.server.url}/login`);
+        const solver = createFixtureSolver(env.server, { delayMs: 10_000 });
         const err = await solveImageCaptcha(hp.page, { solver, timeout: 1_500 }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(TimeoutError);
         expect((err as TimeoutError).code).toBe('ICS_ERR_TIMEOUT');
         expect((err as Error).message).toContain('Timeout 1500ms exceeded');
         expect((err as TimeoutError).log.join('\n')).toMatch(/capture: /);
-        expect(server.stats().submissions).toHaveLength(0);
+        expect(env.server.stats().submissions).toHaveLength(0);
       } finally {
         await hp.close();
       }
     }, 30_000);
 
     it('abort: rejects with signal.reason itself', async () => {
-      server.reset();
-      const hp = await browser.newPage();
+      env.server.reset();
+      const hp = await env.browser.newPage();
       try {
-        await hp.goto(`${server.url}/login`);
-        const solver = createFixtureSolver(server, { delayMs: 10_000 });
+        await hp.goto(`${env.server.url}/login`);
+        const solver = createFixtureSolver(env.server, { delayMs: 10_000 });
         const controller = new AbortController();
         const reason = new Error('user cancelled');
         const pending = solveImageCaptcha(hp.page, { solver, signal: controller.signal, timeout: 20_000 }).catch((e: unknown) => e);
@@ -147,17 +135,17 @@ for (const adapter of ADAPTERS) {
     }, 30_000);
 
     it('every answer wrong: WrongAnswerError with each answer, one server failure per attempt', async () => {
-      server.reset();
-      const hp = await browser.newPage();
+      env.server.reset();
+      const hp = await env.browser.newPage();
       try {
         attachImageRecorder(hp.page);
-        await hp.goto(`${server.url}/login`);
-        const solver = createFixtureSolver(server, { wrongFirst: 10 });
+        await hp.goto(`${env.server.url}/login`);
+        const solver = createFixtureSolver(env.server, { wrongFirst: 10 });
         const err = await solveImageCaptcha(hp.page, { solver, retries: 1, timeout: 30_000 }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(WrongAnswerError);
         expect((err as WrongAnswerError).answers).toHaveLength(2);
         expect((err as WrongAnswerError).answers).toEqual(solver.solutions.map((s) => s.text));
-        expect(server.stats().submissions.map((s) => s.reason)).toEqual(['wrong', 'wrong']);
+        expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['wrong', 'wrong']);
         // the error carries the last image read (the second attempt's), kept out of logs and JSON
         const image = (err as WrongAnswerError).image;
         expect(image?.mime).toMatch(/^image\//);
@@ -171,11 +159,11 @@ for (const adapter of ADAPTERS) {
     }, 45_000);
 
     it('reports a wrong answer to the solver (reportIncorrect) before retrying', async () => {
-      server.reset();
-      const hp = await browser.newPage();
+      env.server.reset();
+      const hp = await env.browser.newPage();
       try {
-        await hp.goto(`${server.url}/data-url`);
-        const inner = createFixtureSolver(server, { wrongFirst: 1 });
+        await hp.goto(`${env.server.url}/data-url`);
+        const inner = createFixtureSolver(env.server, { wrongFirst: 1 });
         const reported: string[] = [];
         const solver = { name: inner.name, solve: inner.solve.bind(inner), reportIncorrect: async (s: { text: string }) => void reported.push(s.text) };
         const r = await solveImageCaptcha(hp.page, { solver, timeout: 30_000 });
@@ -187,7 +175,7 @@ for (const adapter of ADAPTERS) {
     }, 45_000);
 
     it('bad arguments: InvalidOptionError', async () => {
-      const hp = await browser.newPage();
+      const hp = await env.browser.newPage();
       try {
         await expect(solveImageCaptcha({} as never)).rejects.toBeInstanceOf(InvalidOptionError);
         await expect(solveImageCaptcha(hp.page, { timeout: -1 })).rejects.toBeInstanceOf(InvalidOptionError);

@@ -3,13 +3,13 @@
  * (logos, avatars, QR codes, refresh/audio icons, svg icons, SMS-code decoys, honeypots, hidden templates),
  * candidates with confidence and reasons across frames, several captchas on one page, and the step API.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerSecret } from '../../src/core/redact.js';
-import { startFixtureServer, createFixtureSolver, type FixtureServer } from '../../fixtures/site/index.js';
+import { createFixtureSolver } from '../../fixtures/site/index.js';
 import {
   type ProgressEvent,
   captureCaptcha,
@@ -24,9 +24,8 @@ import {
   attachImageRecorder,
 } from '../../src/flow/index.js';
 import { detectFramework } from '../../src/browser/detect.js';
-import { LAUNCHERS, type AdapterName, type BrowserHarness } from '../support/browsers.js';
-
-const ADAPTERS: AdapterName[] = ['playwright', 'puppeteer'];
+import { ADAPTERS } from '../support/browsers.js';
+import { useFixtureBrowser } from '../support/e2e.js';
 
 /** A PNG data URL of a given size (solid colour: geometry is what the detector sees). */
 async function png(width: number, height: number, colour = '#ccc'): Promise<string> {
@@ -36,13 +35,10 @@ async function png(width: number, height: number, colour = '#ccc'): Promise<stri
 
 for (const adapter of ADAPTERS) {
   describe(`locate over ${adapter}`, () => {
-    let server: FixtureServer;
-    let browser: BrowserHarness;
+    const env = useFixtureBrowser(adapter);
     let trapPage: string;
 
     beforeAll(async () => {
-      server = await startFixtureServer();
-      browser = await LAUNCHERS[adapter]();
       const [logo, avatar, qr, icon, captcha, otpImg] = await Promise.all([png(160, 48), png(64, 64), png(120, 120), png(24, 24), png(150, 50, '#eee'), png(150, 50, '#ddd')]);
       trapPage = `<!doctype html><html><body>
 <header><a href="/"><img id="logo" src="${logo}" width="160" height="48" alt="Company"></a></header>
@@ -63,13 +59,8 @@ for (const adapter of ADAPTERS) {
 </form></body></html>`;
     }, 60_000);
 
-    afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-    }, 30_000);
-
     it('tells the framework apart by shape', async () => {
-      const hp = await browser.newPage();
+      const hp = await env.browser.newPage();
       try {
         expect(detectFramework(hp.page)).toBe(adapter);
         expect(detectFramework(hp.page.mainFrame())).toBe(adapter);
@@ -80,7 +71,7 @@ for (const adapter of ADAPTERS) {
     }, 30_000);
 
     it('avoids the traps: picks the captcha next to its input, its refresh link and the real submit', async () => {
-      const hp = await browser.newPage();
+      const hp = await env.browser.newPage();
       try {
         await hp.setContent(trapPage);
         const found = await findImageCaptchas(hp.page, { locateTimeout: 500 });
@@ -101,7 +92,7 @@ for (const adapter of ADAPTERS) {
     }, 30_000);
 
     it('solves by typing with key events and submitting the real button (not the refresh-as-submit)', async () => {
-      const hp = await browser.newPage();
+      const hp = await env.browser.newPage();
       try {
         await hp.setContent(trapPage.replace('action="/x" method="post"', 'onsubmit="event.preventDefault(); window.__submitter = event.submitter && (event.submitter.id || event.submitter.name); document.body.insertAdjacentHTML(\'beforeend\', \'<p class=success>Welcome back</p>\'); this.remove();"'));
         await hp.evaluate(() => {
@@ -124,13 +115,13 @@ for (const adapter of ADAPTERS) {
     }, 30_000);
 
     it('finds candidates in same- and cross-origin iframes, with reasons', async () => {
-      server.reset();
-      const hp = await browser.newPage();
+      env.server.reset();
+      const hp = await env.browser.newPage();
       try {
-        await hp.goto(`${server.url}/iframe-cross`);
+        await hp.goto(`${env.server.url}/iframe-cross`);
         const found = await findImageCaptchas(hp.page, { locateTimeout: 3000 });
         expect(found).toHaveLength(1);
-        expect(found[0]!.frameUrl.startsWith(server.crossOriginUrl)).toBe(true);
+        expect(found[0]!.frameUrl.startsWith(env.server.crossOriginUrl)).toBe(true);
         expect(found[0]!.reasons.some((r) => /captcha token/.test(r))).toBe(true);
         expect(found[0]!.input?.selector).toBe('#captcha_code');
       } finally {
@@ -139,7 +130,7 @@ for (const adapter of ADAPTERS) {
     }, 30_000);
 
     it('findImageCaptchas resolves to [] on a page without captchas', async () => {
-      const hp = await browser.newPage();
+      const hp = await env.browser.newPage();
       try {
         await hp.setContent('<p>nothing here</p>');
         expect(await findImageCaptchas(hp.page, { locateTimeout: 200 })).toEqual([]);
@@ -149,35 +140,35 @@ for (const adapter of ADAPTERS) {
     }, 30_000);
 
     it('two forms with a captcha each: both found, solveImageCaptchas solves each', async () => {
-      server.reset();
-      const hp = await browser.newPage();
+      env.server.reset();
+      const hp = await env.browser.newPage();
       try {
         attachImageRecorder(hp.page);
-        await hp.goto(`${server.url}/two-captchas`);
+        await hp.goto(`${env.server.url}/two-captchas`);
         const found = await findImageCaptchas(hp.page, { locateTimeout: 3000 });
         expect(found.map((c) => c.selector).sort()).toEqual(['#login_captcha_image', '#register_captcha_image']);
         expect(new Set(found.map((c) => c.input?.selector)).size).toBe(2);
-        const solver = createFixtureSolver(server);
+        const solver = createFixtureSolver(env.server);
         const all = await solveImageCaptchas(hp.page, { solver, timeout: 40_000 });
         expect(all.errors.map((e) => e.error.message)).toEqual([]);
         expect(all.results).toHaveLength(2);
-        expect(server.stats().submissions.map((s) => s.reason)).toEqual(['ok', 'ok']);
+        expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['ok', 'ok']);
       } finally {
         await hp.close();
       }
     }, 60_000);
 
     it('the step API: locate, capture, type, submit, verify, refresh', async () => {
-      server.reset();
-      const hp = await browser.newPage();
+      env.server.reset();
+      const hp = await env.browser.newPage();
       try {
         attachImageRecorder(hp.page);
-        await hp.goto(`${server.url}/xhr`);
+        await hp.goto(`${env.server.url}/xhr`);
         const c = await locateCaptcha(hp.page);
         expect(c.selector).toBe('#captcha-img');
         const img = await captureCaptcha(hp.page, c);
         expect(img.method).toBe('network');
-        const answer = server.answerFor(img.body);
+        const answer = env.server.answerFor(img.body);
         expect(answer).toBeTruthy();
         // a wrong answer first: verify says failure
         await typeAnswer(hp.page, c, 'zzzzz');
@@ -187,23 +178,23 @@ for (const adapter of ADAPTERS) {
         const c2 = await locateCaptcha(hp.page);
         const img2 = await captureCaptcha(hp.page, c2);
         expect(img2.body).not.toBe(img.body);
-        await typeAnswer(hp.page, c2, server.answerFor(img2.body)!);
+        await typeAnswer(hp.page, c2, env.server.answerFor(img2.body)!);
         await submitAnswer(hp.page, c2);
         expect((await verifyAnswer(hp.page, c2)).outcome).toBe('success');
-        expect(server.stats().submissions.map((s) => s.reason)).toEqual(['wrong', 'ok']);
+        expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['wrong', 'ok']);
       } finally {
         await hp.close();
       }
     }, 45_000);
 
     it('debug artifacts per attempt (image, region shot, JSON with outcome; no API key) and progress events', async () => {
-      server.reset();
+      env.server.reset();
       const dir = await mkdtemp(join(tmpdir(), 'ics-debug-'));
-      const hp = await browser.newPage();
+      const hp = await env.browser.newPage();
       try {
         attachImageRecorder(hp.page);
-        await hp.goto(`${server.url}/demo`);
-        const inner = createFixtureSolver(server, { wrongFirst: 1 });
+        await hp.goto(`${env.server.url}/demo`);
+        const inner = createFixtureSolver(env.server, { wrongFirst: 1 });
         const secret = 'CAP-SECRETKEY-0123456789';
         registerSecret(secret);
         // a solver whose raw response echoes its key: artifacts must not carry it
@@ -226,7 +217,7 @@ for (const adapter of ADAPTERS) {
         const j2 = JSON.parse(await readFile(join(dir, run!, 'attempt-2.json'), 'utf8'));
         expect(j2.outcome).toMatch(/^success: /);
         const png1 = await readFile(join(dir, run!, 'attempt-1.png'));
-        expect(server.answerFor(png1)).toBeTruthy();
+        expect(env.server.answerFor(png1)).toBeTruthy();
         for (const f of files) expect((await readFile(join(dir, run!, f))).includes(secret)).toBe(false);
         const steps = events.map((e) => e.step);
         expect(steps.slice(0, 5)).toEqual(['locate', 'capture', 'solve', 'act', 'verify']);
@@ -240,7 +231,7 @@ for (const adapter of ADAPTERS) {
     }, 45_000);
 
     it('verify by a success selector, by a predicate, and submit: false (type only)', async () => {
-      const info = server.page('/login');
+      const info = env.server.page('/login');
       type Ctx = { frame: unknown; answer: string; navigated: boolean };
       const seen: boolean[] = [];
       const predicate = async (ctx: Ctx) => {
@@ -249,39 +240,39 @@ for (const adapter of ADAPTERS) {
         return ok;
       };
       for (const verify of [info.success, predicate]) {
-        server.reset();
-        const hp = await browser.newPage();
+        env.server.reset();
+        const hp = await env.browser.newPage();
         try {
           attachImageRecorder(hp.page);
-          await hp.goto(`${server.url}/login`);
-          const r = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(server, { wrongFirst: 1 }), verify, timeout: 30_000 });
+          await hp.goto(`${env.server.url}/login`);
+          const r = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server, { wrongFirst: 1 }), verify, timeout: 30_000 });
           expect(r.attempts).toBe(2);
           expect(r.verified).toBe(true);
-          expect(server.stats().submissions.map((x) => x.reason)).toEqual(['wrong', 'ok']);
+          expect(env.server.stats().submissions.map((x) => x.reason)).toEqual(['wrong', 'ok']);
         } finally {
           await hp.close();
         }
       }
       expect(seen).toEqual([false, true]); // the predicate judged both attempts
-      server.reset();
-      const hp = await browser.newPage();
+      env.server.reset();
+      const hp = await env.browser.newPage();
       try {
-        await hp.goto(`${server.url}/login`);
-        const r = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(server), submit: false, timeout: 30_000 });
+        await hp.goto(`${env.server.url}/login`);
+        const r = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), submit: false, timeout: 30_000 });
         expect([r.solved, r.verified, r.attempts]).toEqual([true, false, 1]);
         expect(await hp.page.evaluate(() => (document.querySelector('#captcha_code') as HTMLInputElement).value)).toBe(r.text);
-        expect(server.stats().submissions).toHaveLength(0);
+        expect(env.server.stats().submissions).toHaveLength(0);
       } finally {
         await hp.close();
       }
     }, 60_000);
 
     it('refreshCaptcha shows a new image', async () => {
-      server.reset();
-      const hp = await browser.newPage();
+      env.server.reset();
+      const hp = await env.browser.newPage();
       try {
         attachImageRecorder(hp.page);
-        await hp.goto(`${server.url}/login`);
+        await hp.goto(`${env.server.url}/login`);
         const c = await locateCaptcha(hp.page);
         const before = await captureCaptcha(hp.page, c);
         expect(await refreshCaptcha(hp.page, c)).toBe(true);
@@ -292,7 +283,7 @@ for (const adapter of ADAPTERS) {
           after = await captureCaptcha(hp.page, await locateCaptcha(hp.page));
         }
         expect(after.body).not.toBe(before.body);
-        expect(server.answerFor(after.body)).toBeTruthy();
+        expect(env.server.answerFor(after.body)).toBeTruthy();
       } finally {
         await hp.close();
       }

@@ -4,13 +4,13 @@
  * captured where the page has them, websiteURL = page.url(), and the body is an image of the captcha's
  * real size. A second pass answers wrong once: verify + refresh + retry must take exactly 2 attempts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { startFixtureServer, createFixtureSolver, type FixtureServer, type FixturePageInfo } from '../../fixtures/site/index.js';
+import { createFixtureSolver, type FixtureServer, type FixturePageInfo } from '../../fixtures/site/index.js';
 import { attachImageRecorder, solveImageCaptcha, type CaptchaResult } from '../../src/flow/index.js';
-import { LAUNCHERS, type AdapterName, type BrowserHarness, type HarnessPage } from '../support/browsers.js';
+import { ADAPTERS, type HarnessPage } from '../support/browsers.js';
+import { useFixtureBrowser } from '../support/e2e.js';
 
-const ADAPTERS: AdapterName[] = ['playwright', 'puppeteer'];
 /** Deliveries where the flow cannot send the server's own bytes (drawn or rasterised in the browser). */
 const NO_ORIGINAL_BYTES = new Set(['canvas', 'svg']);
 /**
@@ -44,28 +44,17 @@ async function intrinsicSize(hp: HarnessPage, info: FixturePageInfo, server: Fix
 
 for (const adapter of ADAPTERS) {
   describe(`flow over ${adapter}: every fixture page`, () => {
-    let server: FixtureServer;
-    let browser: BrowserHarness;
-
-    beforeAll(async () => {
-      server = await startFixtureServer();
-      browser = await LAUNCHERS[adapter]();
-    }, 60_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-    }, 30_000);
+    const env = useFixtureBrowser(adapter);
 
     async function open(info: FixturePageInfo): Promise<HarnessPage> {
-      const hp = await browser.newPage();
+      const hp = await env.browser.newPage();
       attachImageRecorder(hp.page); // as the plugins do on page creation
-      await hp.goto(server.url + info.path);
+      await hp.goto(env.server.url + info.path);
       await PREPARE[info.path]?.(hp);
       return hp;
     }
 
-    const pages = () => server.pages;
+    const pages = () => env.server.pages;
 
     it('serves the pages this suite iterates over', () => {
       expect(pages().length).toBeGreaterThanOrEqual(15);
@@ -83,12 +72,12 @@ for (const adapter of ADAPTERS) {
 
     for (const path of paths) {
       it(`solves ${path} with no selector`, async () => {
-        const info = server.page(path);
-        server.reset();
-        const solver = createFixtureSolver(server);
+        const info = env.server.page(path);
+        env.server.reset();
+        const solver = createFixtureSolver(env.server);
         const hp = await open(info);
         try {
-          const before = info.delivery === 'injected' || path === '/conditional' ? undefined : await intrinsicSize(hp, info, server);
+          const before = info.delivery === 'injected' || path === '/conditional' ? undefined : await intrinsicSize(hp, info, env.server);
           const pageUrl = hp.page.url();
           const r: CaptchaResult = await solveImageCaptcha(hp.page, { solver, timeout: 30_000 });
 
@@ -119,7 +108,7 @@ for (const adapter of ADAPTERS) {
           if (info.delivery === 'blob') expect(r.capture.method).toBe('blob');
 
           // what the server saw
-          const stats = server.stats();
+          const stats = env.server.stats();
           const mine = stats.submissions.filter((s) => s.page === path);
           expect(mine.map((s) => s.reason)).toEqual(['ok']);
           const solved = stats.captchas.filter((c) => c.outcome === 'solved');
@@ -135,9 +124,9 @@ for (const adapter of ADAPTERS) {
 
     for (const path of paths) {
       it(`${path}: a wrong first answer is caught, refreshed and retried (2 attempts)`, async () => {
-        const info = server.page(path);
-        server.reset();
-        const solver = createFixtureSolver(server, { wrongFirst: 1 });
+        const info = env.server.page(path);
+        env.server.reset();
+        const solver = createFixtureSolver(env.server, { wrongFirst: 1 });
         const hp = await open(info);
         try {
           const r = await solveImageCaptcha(hp.page, { solver, timeout: 30_000 });
@@ -146,10 +135,10 @@ for (const adapter of ADAPTERS) {
           expect(r.verified).toBe(true);
           expect(r.answers).toHaveLength(2);
           expect(solver.calls).toHaveLength(2);
-          const reasons = server.stats().submissions.filter((s) => s.page === path).map((s) => s.reason);
+          const reasons = env.server.stats().submissions.filter((s) => s.page === path).map((s) => s.reason);
           // a client-side check rejects the wrong answer in the browser: only the right one reaches the server
           expect(reasons).toEqual(info.submit === 'client-side' ? ['ok'] : ['wrong', 'ok']);
-          for (const c of server.stats().captchas) expect(c.imageRequests).toBeLessThanOrEqual(1);
+          for (const c of env.server.stats().captchas) expect(c.imageRequests).toBeLessThanOrEqual(1);
         } finally {
           await hp.close();
         }
@@ -158,14 +147,14 @@ for (const adapter of ADAPTERS) {
 
     // /blob?revokeOnLoad=1 revokes the object URL once the image has loaded: the blob: URL in the DOM reads as nothing.
     async function solveRevokedBlob() {
-      server.reset();
-      const solver = createFixtureSolver(server);
-      const hp = await browser.newPage();
+      env.server.reset();
+      const solver = createFixtureSolver(env.server);
+      const hp = await env.browser.newPage();
       attachImageRecorder(hp.page);
       try {
-        await hp.goto(`${server.url}/blob?revokeOnLoad=1`);
+        await hp.goto(`${env.server.url}/blob?revokeOnLoad=1`);
         const r = await solveImageCaptcha(hp.page, { solver, timeout: 30_000 });
-        return { r, raw: solver.solutions[0]!.raw as { matchedBytes: boolean }, stats: server.stats() };
+        return { r, raw: solver.solutions[0]!.raw as { matchedBytes: boolean }, stats: env.server.stats() };
       } finally {
         await hp.close();
       }
@@ -188,16 +177,16 @@ for (const adapter of ADAPTERS) {
     }, 45_000);
 
     it('without a recorder, reads the one-time image from the browser cache (no second request)', async () => {
-      server.reset();
-      const solver = createFixtureSolver(server);
-      const hp = await browser.newPage();
+      env.server.reset();
+      const solver = createFixtureSolver(env.server);
+      const hp = await env.browser.newPage();
       try {
-        await hp.goto(`${server.url}/login`);
+        await hp.goto(`${env.server.url}/login`);
         const r = await solveImageCaptcha(hp.page, '#captcha_image', { solver, timeout: 30_000 });
         expect(r.verified).toBe(true);
         expect(r.capture.method).toBe('cache');
         expect((solver.solutions[0]!.raw as { matchedBytes: boolean }).matchedBytes).toBe(true);
-        const solved = server.stats().captchas.filter((c) => c.outcome === 'solved');
+        const solved = env.server.stats().captchas.filter((c) => c.outcome === 'solved');
         expect(solved.map((c) => c.imageRequests)).toEqual([1]);
       } finally {
         await hp.close();
@@ -205,16 +194,16 @@ for (const adapter of ADAPTERS) {
     }, 45_000);
 
     it('accepts a Frame and a selector inside it', async () => {
-      server.reset();
-      const solver = createFixtureSolver(server);
-      const info = server.page('/iframe-cross');
+      env.server.reset();
+      const solver = createFixtureSolver(env.server);
+      const info = env.server.page('/iframe-cross');
       const hp = await open(info);
       try {
-        const frame = hp.frame(server.crossOriginUrl);
+        const frame = hp.frame(env.server.crossOriginUrl);
         expect(frame).toBeTruthy();
         const r = await solveImageCaptcha(frame, info.selectors.image, { solver, timeout: 30_000 });
         expect(r.verified).toBe(true);
-        expect(r.frameUrl.startsWith(server.crossOriginUrl)).toBe(true);
+        expect(r.frameUrl.startsWith(env.server.crossOriginUrl)).toBe(true);
         expect(r.selector).toBe(info.selectors.image);
         // websiteURL is the top page's URL
         expect(solver.calls[0]!.websiteURL).toBe(hp.page.url());

@@ -6,30 +6,24 @@
  */
 import { chromium as chromiumCore, type Browser, type BrowserServer, type Page } from 'playwright-core';
 import { addExtra } from 'playwright-extra';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFixtureSolver, startFixtureServer, type FixtureServer, type FixtureSolver } from '../../fixtures/site/index.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { closeAfterEach, collectUnhandledRejections, useFixtureSite } from '../support/e2e.js';
 
 process.env.IMAGE_CAPTCHA_PLUGIN_BASE = 'builtin';
 const { ImageCaptchaPlugin, withImageCaptcha, BuiltinPluginBase } = await import('../../src/plugins/extra.js');
 type Plugin = ReturnType<typeof ImageCaptchaPlugin>;
 
-let server: FixtureServer;
-let solver: FixtureSolver;
+const unhandled = collectUnhandledRejections();
+const site = useFixtureSite({ resetEach: true });
 let browserServer: BrowserServer;
 let plugin: Plugin;
 let browser: Browser;
 const seenByPlugin: unknown[] = [];
-const opened: Page[] = [];
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
 
 beforeAll(async () => {
-  process.on('unhandledRejection', onUnhandled);
-  server = await startFixtureServer();
-  solver = createFixtureSolver(server);
-  browserServer = await chromiumCore.launchServer({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
-  plugin = ImageCaptchaPlugin({ solver, timeout: 45_000 });
+  browserServer = await chromiumCore.launchServer(CHROMIUM_LAUNCH);
+  plugin = ImageCaptchaPlugin({ solver: site.solver, timeout: 45_000 });
   // Spy on what playwright-extra hands the plugin (native Page vs the puppeteer shim).
   const original = plugin.onPageCreated.bind(plugin);
   (plugin as { onPageCreated: (p: unknown) => Promise<void> }).onPageCreated = async (p: unknown) => {
@@ -44,23 +38,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close().catch(() => {});
   await browserServer?.close();
-  await server?.close();
-  process.off('unhandledRejection', onUnhandled);
 });
 
-beforeEach(() => server.reset());
-afterEach(async () => {
-  for (const p of opened.splice(0)) await p.close().catch(() => {});
-});
-
+const closeLater = closeAfterEach<Page>();
 async function newPage(b: Browser = browser): Promise<Page> {
-  const page = await b.newPage();
-  opened.push(page);
-  return page;
-}
-
-function okSubmissions(path: string): number {
-  return server.stats().submissions.filter((s) => s.page === path && s.ok).length;
+  return closeLater(await b.newPage());
 }
 
 describe('playwright-extra plugin', () => {
@@ -73,7 +55,7 @@ describe('playwright-extra plugin', () => {
 
   it('gets native Playwright pages (noPuppeteerShim) and solves with page.solveImageCaptchas()', { timeout: 60_000 }, async () => {
     const page = withImageCaptcha(await newPage());
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${site.server.url}/login`);
     expect(seenByPlugin).toContain(page); // the very object the test holds: not a shim
     expect(typeof (seenByPlugin.at(-1) as Page).locator).toBe('function');
     const { results, errors } = await page.solveImageCaptchas();
@@ -81,8 +63,8 @@ describe('playwright-extra plugin', () => {
     expect(results.map((r) => r.solved)).toEqual([true]);
     expect(results[0]!.attempts).toBe(1);
     expect(results[0]!.capture.method).toBe('network'); // recorder attached by onPageCreated
-    expect(solver.solutions.at(-1)?.raw).toMatchObject({ matchedBytes: true });
-    expect(okSubmissions('/login')).toBe(1);
+    expect(site.solver.solutions.at(-1)?.raw).toMatchObject({ matchedBytes: true });
+    expect(site.okSubmissions('/login')).toBe(1);
   });
 
   it('frame.solveImageCaptcha() works on a same-origin iframe that loaded before the call', { timeout: 60_000 }, async () => {
@@ -93,21 +75,21 @@ describe('playwright-extra plugin', () => {
       for (const m of ['solveImageCaptchas', 'solveImageCaptcha', 'findImageCaptchas']) delete proto[m];
     }
     const page = await newPage();
-    await page.goto(`${server.url}/iframe`);
+    await page.goto(`${site.server.url}/iframe`);
     const frame = page.frames().find((f) => f !== page.mainFrame() && f.url().includes('/iframe/frame'));
     expect(frame).toBeDefined();
     expect(typeof (frame as unknown as { solveImageCaptcha?: unknown }).solveImageCaptcha).toBe('function');
     const r = await withImageCaptcha(frame!).solveImageCaptcha();
     expect(r.solved).toBe(true);
-    expect(okSubmissions('/iframe')).toBe(1);
+    expect(site.okSubmissions('/iframe')).toBe(1);
   });
 
   it('page.findImageCaptchas() lists both captchas of a page with two, without submitting', { timeout: 60_000 }, async () => {
     const page = withImageCaptcha(await newPage());
-    await page.goto(`${server.url}/two-captchas`);
+    await page.goto(`${site.server.url}/two-captchas`);
     const found = await page.findImageCaptchas();
     expect(found).toHaveLength(2);
-    expect(server.stats().totals.submissions).toBe(0);
+    expect(site.server.stats().totals.submissions).toBe(0);
   });
 
   describe('autoSolve', () => {
@@ -115,7 +97,7 @@ describe('playwright-extra plugin', () => {
     let autoBrowser: Browser;
 
     beforeAll(async () => {
-      auto = ImageCaptchaPlugin({ solver, autoSolve: true, timeout: 45_000 });
+      auto = ImageCaptchaPlugin({ solver: site.solver, autoSolve: true, timeout: 45_000 });
       const chromium = addExtra(chromiumCore);
       chromium.use(auto);
       autoBrowser = await chromium.connect(browserServer.wsEndpoint());
@@ -128,11 +110,11 @@ describe('playwright-extra plugin', () => {
     it('solves the captcha after the page loads and reports it', { timeout: 60_000 }, async () => {
       const page = await newPage(autoBrowser);
       const outcome = auto.waitForAutoSolve(page, { timeout: 50_000 });
-      await page.goto(`${server.url}/login`);
+      await page.goto(`${site.server.url}/login`);
       const event = await outcome;
       expect(event.type).toBe('solved');
       expect(event.results?.results.map((r) => r.solved)).toEqual([true]);
-      expect(okSubmissions('/login')).toBe(1);
+      expect(site.okSubmissions('/login')).toBe(1);
       expect(unhandled).toEqual([]);
     });
   });

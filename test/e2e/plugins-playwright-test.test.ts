@@ -7,16 +7,16 @@
  * test/e2e/playwright-test-project, which imports the plugin from src/.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFixtureServer, wrongAnswer, type FixtureServer } from '../../fixtures/site/index.js';
+import { describe, expect, it } from 'vitest';
+import { wrongAnswer } from '../../fixtures/site/index.js';
 import { CHROMIUM_PATH } from '../support/chromium.js';
+import { useFixtureSite, useTempDir } from '../support/e2e.js';
 
 const root = resolve(__dirname, '../..');
-let server: FixtureServer;
-let outDir: string;
+const site = useFixtureSite();
+const outDir = useTempDir('ics-pwtest-');
 
 interface Attachment {
   name: string;
@@ -30,16 +30,6 @@ interface JsonTest {
   attachments: Attachment[];
   error?: string;
 }
-
-beforeAll(async () => {
-  server = await startFixtureServer();
-  outDir = mkdtempSync(join(tmpdir(), 'ics-pwtest-'));
-});
-
-afterAll(async () => {
-  await server?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
-});
 
 function runPlaywright(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
@@ -95,9 +85,9 @@ function attachmentBytes(a: Attachment): Buffer {
 describe('@playwright/test fixture (real runner)', () => {
   it('runs the example spec: solves through the fixture, attaches image + answer + timings', { timeout: 180_000 }, async () => {
     const { code, stdout, stderr } = await runPlaywright(['-c', 'examples/playwright-test', '--reporter=json', '--workers=1'], {
-      FIXTURE_URL: server.url,
+      FIXTURE_URL: site.server.url,
       CHROMIUM_PATH,
-      PW_OUTPUT_DIR: outDir,
+      PW_OUTPUT_DIR: outDir.path,
     });
     let report: { suites?: unknown[]; stats?: { expected: number; unexpected: number } };
     try {
@@ -122,29 +112,29 @@ describe('@playwright/test fixture (real runner)', () => {
     const summary = JSON.parse(attachmentText(json!)) as { text: string; solved: boolean; attempts: number; timings: Record<string, number>; provider: string };
     expect(summary).toMatchObject({ solved: true, attempts: 1, provider: 'fixture' });
     expect(summary.timings.total).toBeGreaterThan(0);
-    expect(server.answerFor(attachmentBytes(image!))).toBe(summary.text); // the attached image is the one that was solved
-    const accepted = server.stats().submissions.filter((s) => s.page === '/login' && s.ok).map((s) => s.given);
+    expect(site.server.answerFor(attachmentBytes(image!))).toBe(summary.text); // the attached image is the one that was solved
+    const accepted = site.server.stats().submissions.filter((s) => s.page === '/login' && s.ok).map((s) => s.given);
     expect(accepted).toEqual([summary.text]);
     // A failed solve attaches the error (code, answers tried); the site saw two wrong submissions, no success.
     const wrong = tests[1]!;
     const wrongJson = JSON.parse(attachmentText(wrong.attachments.find((a) => a.name === 'image-captcha.json')!)) as { error: { code: string; answers: string[] } };
     expect(wrongJson.error.code).toBe('ICS_ERR_WRONG_ANSWER');
     expect(wrongJson.error.answers).toHaveLength(2);
-    const onLogin = server.stats().submissions.filter((s) => s.page === '/login');
+    const onLogin = site.server.stats().submissions.filter((s) => s.page === '/login');
     expect(onLogin.filter((s) => !s.ok).map((s) => s.given)).toEqual(wrongJson.error.answers);
     // The demo test used the offline model ('local' from the fixture options): the site accepted its answer.
     const demo = tests[2]!;
     const demoSummary = JSON.parse(attachmentText(demo.attachments.find((a) => a.name === 'image-captcha.json')!)) as { provider: string; text: string };
     expect(demoSummary.provider).toBe('local');
-    expect(server.stats().submissions.filter((s) => s.page === '/demo' && s.ok).map((s) => s.given.toLowerCase())).toContain(demoSummary.text.toLowerCase());
+    expect(site.server.stats().submissions.filter((s) => s.page === '/demo' && s.ok).map((s) => s.given.toLowerCase())).toContain(demoSummary.text.toLowerCase());
   });
 
   it('attachments: nothing with imageCaptchaAttach: false; a failed solve attaches the last image read', { timeout: 180_000 }, async () => {
-    server.reset();
+    site.server.reset();
     const { code, stdout, stderr } = await runPlaywright(['-c', 'test/e2e/playwright-test-project', '--reporter=json', '--workers=1'], {
-      FIXTURE_URL: server.url,
+      FIXTURE_URL: site.server.url,
       CHROMIUM_PATH,
-      PW_OUTPUT_DIR: join(outDir, 'attach'),
+      PW_OUTPUT_DIR: join(outDir.path, 'attach'),
     });
     let report: { suites?: unknown[] };
     try {
@@ -166,7 +156,7 @@ describe('@playwright/test fixture (real runner)', () => {
 
     // attach off: both calls really ran (one accepted, one rejected answer on /login), and nothing was attached
     expect(names(off)).toEqual([]);
-    const onLogin = server.stats().submissions.filter((s) => s.page === '/login').map((s) => s.ok);
+    const onLogin = site.server.stats().submissions.filter((s) => s.page === '/login').map((s) => s.ok);
     expect(onLogin).toEqual([true, false, false, false]); // attach-off: ok + wrong; the failed solve: wrong, wrong
 
     // a failed solve: the error JSON and the image of the LAST attempt (the one the second wrong answer was for)
@@ -176,7 +166,7 @@ describe('@playwright/test fixture (real runner)', () => {
     expect(summary.error.answers).toHaveLength(2);
     const image = failed.attachments.find((a) => a.name !== 'image-captcha.json' && a.name.startsWith('image-captcha.'))!;
     expect(image.contentType).toMatch(/^image\//);
-    const answer = server.answerFor(attachmentBytes(image));
+    const answer = site.server.answerFor(attachmentBytes(image));
     expect(answer, 'the attached image is one the site issued').toBeDefined();
     expect(wrongAnswer(answer!)).toBe(summary.error.answers[1]);
     expect(wrongAnswer(answer!)).not.toBe(summary.error.answers[0]);

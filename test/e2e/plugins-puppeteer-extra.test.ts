@@ -6,55 +6,37 @@
 import puppeteerCore, { type Browser, type Page } from 'puppeteer-core';
 import { addExtra } from 'puppeteer-extra';
 import { PuppeteerExtraPlugin } from 'puppeteer-extra-plugin';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createFixtureSolver, startFixtureServer, type FixtureServer, type FixtureSolver } from '../../fixtures/site/index.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ImageCaptchaPlugin, withImageCaptcha, type AutoSolveEvent, type ImageCaptchaPluginInstance } from '../../src/plugins/extra.js';
 import { AuthError, type Solver } from '../../src/index.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.js';
+import { CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { closeAfterEach, collectUnhandledRejections, useFixtureSite } from '../support/e2e.js';
 
-let server: FixtureServer;
-let solver: FixtureSolver;
+const unhandled = collectUnhandledRejections();
+const site = useFixtureSite({ resetEach: true });
 let plugin: ImageCaptchaPluginInstance;
 let browser: Browser;
-const opened: Page[] = [];
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
 
 beforeAll(async () => {
-  process.on('unhandledRejection', onUnhandled);
-  server = await startFixtureServer();
-  solver = createFixtureSolver(server);
-  plugin = ImageCaptchaPlugin({ solver, timeout: 45_000 });
+  plugin = ImageCaptchaPlugin({ solver: site.solver, timeout: 45_000 });
   const puppeteer = addExtra(puppeteerCore as never);
   puppeteer.use(plugin);
-  browser = (await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true })) as unknown as Browser;
+  browser = (await puppeteer.launch(CHROMIUM_LAUNCH)) as unknown as Browser;
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
-  process.off('unhandledRejection', onUnhandled);
 });
 
-beforeEach(() => server.reset());
-afterEach(async () => {
-  for (const p of opened.splice(0)) await p.close().catch(() => {});
-});
-
+const closeLater = closeAfterEach<Page>();
 async function newPage(b: Browser = browser): Promise<Page> {
-  const page = await b.newPage();
-  opened.push(page);
-  return page;
+  return closeLater(await b.newPage());
 }
 
 const METHODS = ['solveImageCaptchas', 'solveImageCaptcha', 'findImageCaptchas'];
 function unpatch(target: object): void {
   const proto = Object.getPrototypeOf(target) as Record<string, unknown>;
   for (const m of METHODS) delete proto[m];
-}
-
-function okSubmissions(path: string): number {
-  return server.stats().submissions.filter((s) => s.page === path && s.ok).length;
 }
 
 describe('puppeteer-extra plugin', () => {
@@ -71,7 +53,7 @@ describe('puppeteer-extra plugin', () => {
 
   it('page.solveImageCaptchas() solves the Securimage login from the bytes recorded at page creation', { timeout: 60_000 }, async () => {
     const page = withImageCaptcha(await newPage());
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${site.server.url}/login`);
     const { results, errors } = await page.solveImageCaptchas();
     expect(errors).toEqual([]);
     expect(results).toHaveLength(1);
@@ -80,20 +62,20 @@ describe('puppeteer-extra plugin', () => {
     expect(r!.attempts).toBe(1);
     // 'network' = the recorder the plugin attached in onPageCreated had the response (one-time URL never re-fetched).
     expect(r!.capture.method).toBe('network');
-    expect(solver.solutions.at(-1)?.raw).toMatchObject({ matchedBytes: true });
-    expect(okSubmissions('/login')).toBe(1);
+    expect(site.solver.solutions.at(-1)?.raw).toMatchObject({ matchedBytes: true });
+    expect(site.okSubmissions('/login')).toBe(1);
   });
 
   it('page.findImageCaptchas() lists without solving; page.solveImageCaptcha(selector) solves one', { timeout: 60_000 }, async () => {
     const page = withImageCaptcha(await newPage());
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${site.server.url}/login`);
     const found = await page.findImageCaptchas();
     expect(found.length).toBe(1);
-    expect(server.stats().totals.submissions).toBe(0);
-    const info = server.page('/login');
+    expect(site.server.stats().totals.submissions).toBe(0);
+    const info = site.server.page('/login');
     const r = await page.solveImageCaptcha(info.selectors.image);
     expect(r.solved).toBe(true);
-    expect(okSubmissions('/login')).toBe(1);
+    expect(site.okSubmissions('/login')).toBe(1);
   });
 
   it('frames have the methods too, including frames that attached before any call (#120/#369)', { timeout: 60_000 }, async () => {
@@ -103,20 +85,20 @@ describe('puppeteer-extra plugin', () => {
     unpatch(probe.mainFrame());
     expect(typeof (probe.mainFrame() as unknown as { solveImageCaptchas?: unknown }).solveImageCaptchas).toBe('undefined');
     const page = await newPage();
-    await page.goto(`${server.url}/iframe-cross`);
-    const info = server.page('/iframe-cross');
+    await page.goto(`${site.server.url}/iframe-cross`);
+    const info = site.server.page('/iframe-cross');
     const frame = page.frames().find((f) => f !== page.mainFrame() && f.url().includes('/iframe-cross/frame'));
     expect(frame, 'the cross-origin login frame').toBeDefined();
     expect(typeof (frame as unknown as { solveImageCaptchas?: unknown }).solveImageCaptchas).toBe('function');
     const { results, errors } = await withImageCaptcha(frame!).solveImageCaptchas();
     expect(errors).toEqual([]);
     expect(results.map((r) => r.solved)).toEqual([true]);
-    expect(okSubmissions(info.path)).toBe(1);
+    expect(site.okSubmissions(info.path)).toBe(1);
   });
 
   it('call options win over plugin options: a failing solver given to the call is used, its error reported', { timeout: 60_000 }, async () => {
     const page = withImageCaptcha(await newPage());
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${site.server.url}/login`);
     const failing: Solver = {
       name: 'denied',
       async solve() {
@@ -127,7 +109,7 @@ describe('puppeteer-extra plugin', () => {
     expect(results).toEqual([]);
     expect(errors.map((e) => e.error)).toMatchObject([{ name: 'AuthError', code: 'ICS_ERR_AUTH' }]);
     await expect(page.solveImageCaptcha({ solver: failing })).rejects.toMatchObject({ name: 'AuthError' });
-    expect(server.stats().totals.submissions).toBe(0);
+    expect(site.server.stats().totals.submissions).toBe(0);
   });
 
   it('also works on the built-in base class (puppeteer-extra-plugin absent), through connect()', { timeout: 60_000 }, async () => {
@@ -136,18 +118,18 @@ describe('puppeteer-extra plugin', () => {
     let connected: Browser | undefined;
     try {
       const fresh = await import('../../src/plugins/extra.js');
-      const builtin = fresh.ImageCaptchaPlugin({ solver, timeout: 45_000 });
+      const builtin = fresh.ImageCaptchaPlugin({ solver: site.solver, timeout: 45_000 });
       expect(builtin.base).toBe('builtin');
       expect(builtin).not.toBeInstanceOf(PuppeteerExtraPlugin);
       const puppeteer = addExtra(puppeteerCore as never);
       puppeteer.use(builtin);
       connected = (await puppeteer.connect({ browserWSEndpoint: browser.wsEndpoint() })) as unknown as Browser;
       const page = await newPage(connected);
-      await page.goto(`${server.url}/login`);
+      await page.goto(`${site.server.url}/login`);
       const { results, errors } = await fresh.withImageCaptcha(page).solveImageCaptchas();
       expect(errors).toEqual([]);
       expect(results.map((r) => [r.solved, r.capture.method])).toEqual([[true, 'network']]);
-      expect(okSubmissions('/login')).toBe(1);
+      expect(site.okSubmissions('/login')).toBe(1);
     } finally {
       delete process.env.IMAGE_CAPTCHA_PLUGIN_BASE;
       await connected?.disconnect();
@@ -164,10 +146,10 @@ describe('puppeteer-extra plugin', () => {
     beforeAll(async () => {
       // A page that exists before the plugin sees the browser: connect() must adopt it.
       pageBeforeConnect.page = await browser.newPage();
-      await pageBeforeConnect.page.goto(`${server.url}/?before-connect`);
+      await pageBeforeConnect.page.goto(`${site.server.url}/?before-connect`);
       const switching: Solver = {
         name: 'switching',
-        solve: (task, o) => (failing ? Promise.reject(new AuthError('autoSolve test: key rejected', { provider: 'switching' })) : solver.solve(task, o)),
+        solve: (task, o) => (failing ? Promise.reject(new AuthError('autoSolve test: key rejected', { provider: 'switching' })) : site.solver.solve(task, o)),
       };
       auto = ImageCaptchaPlugin({ solver: switching, autoSolve: true, timeout: 45_000, onAutoSolveError: (e) => void errors.push(e) });
       const puppeteer = addExtra(puppeteerCore as never);
@@ -183,11 +165,11 @@ describe('puppeteer-extra plugin', () => {
     it('solves after navigation and reports it as an event', { timeout: 60_000 }, async () => {
       const page = await newPage(connected);
       const outcome = auto.waitForAutoSolve(page, { timeout: 50_000 });
-      await page.goto(`${server.url}/login`);
+      await page.goto(`${site.server.url}/login`);
       const event = await outcome;
       expect(event.type).toBe('solved');
       expect(event.results?.results.map((r) => r.solved)).toEqual([true]);
-      expect(okSubmissions('/login')).toBe(1);
+      expect(site.okSubmissions('/login')).toBe(1);
     });
 
     it('adopts a page that existed before connect()', { timeout: 60_000 }, async () => {
@@ -196,19 +178,19 @@ describe('puppeteer-extra plugin', () => {
       expect(existing, 'the page opened before connect()').toBeDefined();
       await new Promise((r) => setTimeout(r, 300)); // onBrowser adopts existing pages without blocking connect()
       const outcome = auto.waitForAutoSolve(existing!, { timeout: 50_000 });
-      await existing!.goto(`${server.url}/login`);
+      await existing!.goto(`${site.server.url}/login`);
       const event = await outcome;
       expect(event.type).toBe('solved');
       expect(event.results?.results[0]?.capture.method).toBe('network'); // its recorder was attached on adoption
-      expect(okSubmissions('/login')).toBe(1);
+      expect(site.okSubmissions('/login')).toBe(1);
     });
 
     it('reports a page without a captcha as skipped', { timeout: 30_000 }, async () => {
       const page = await newPage(connected);
       const outcome = auto.waitForAutoSolve(page, { timeout: 25_000 });
-      await page.goto(`${server.url}/logout`);
+      await page.goto(`${site.server.url}/logout`);
       expect((await outcome).type).toBe('skipped');
-      expect(server.stats().totals.submissions).toBe(0);
+      expect(site.server.stats().totals.submissions).toBe(0);
     });
 
     it('surfaces a failure through the event and the callback, never as an unhandled rejection', { timeout: 60_000 }, async () => {
@@ -216,7 +198,7 @@ describe('puppeteer-extra plugin', () => {
       try {
         const page = await newPage(connected);
         const outcome = auto.waitForAutoSolve(page, { timeout: 50_000 });
-        await page.goto(`${server.url}/login`);
+        await page.goto(`${site.server.url}/login`);
         const event = await outcome;
         expect(event.type).toBe('failed');
         expect(event.error).toMatchObject({ name: 'AuthError' });

@@ -11,14 +11,13 @@ import { chromium } from 'playwright-core';
 import puppeteerCore from 'puppeteer-core';
 import { addExtra } from 'puppeteer-extra';
 import { addExtra as addPlaywrightExtra } from 'playwright-extra';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFixtureSolver, startFixtureServer, type FixtureServer, type FixtureSolver } from '../../fixtures/site/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachImageRecorder, solveImageCaptcha } from '../../src/index.js';
 import { ImageCaptchaPlugin, withImageCaptcha } from '../../src/plugins/extra.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.js';
+import { useFixtureSite } from '../support/e2e.js';
 
-let server: FixtureServer;
-let solver: FixtureSolver;
+const site = useFixtureSite({ resetEach: true });
 let proc: ChildProcess;
 let profile: string;
 let wsEndpoint: string;
@@ -48,8 +47,6 @@ function launchRemoteChromium(): Promise<string> {
 }
 
 beforeAll(async () => {
-  server = await startFixtureServer();
-  solver = createFixtureSolver(server);
   wsEndpoint = await launchRemoteChromium();
 }, 60_000);
 
@@ -74,14 +71,7 @@ afterAll(async () => {
       }
     }
   }
-  await server?.close();
 });
-
-beforeEach(() => server.reset());
-
-function okSubmissions(path: string): number {
-  return server.stats().submissions.filter((s) => s.page === path && s.ok).length;
-}
 
 describe('remote browsers', () => {
   it('Playwright connectOverCDP(): solves in the default context', { timeout: 60_000 }, async () => {
@@ -90,11 +80,11 @@ describe('remote browsers', () => {
       const context = browser.contexts()[0]!;
       const page = await context.newPage();
       attachImageRecorder(page);
-      await page.goto(`${server.url}/login`);
-      const r = await solveImageCaptcha(page, { solver, timeout: 45_000 });
+      await page.goto(`${site.server.url}/login`);
+      const r = await solveImageCaptcha(page, { solver: site.solver, timeout: 45_000 });
       expect(r.solved).toBe(true);
       expect(r.capture.method).toBe('network');
-      expect(okSubmissions('/login')).toBe(1);
+      expect(site.okSubmissions('/login')).toBe(1);
       await page.close();
     } finally {
       await browser.close(); // for connectOverCDP this disconnects; the remote Chromium keeps running
@@ -107,10 +97,10 @@ describe('remote browsers', () => {
     try {
       const page = await browser.newPage();
       attachImageRecorder(page);
-      await page.goto(`${server.url}/iframe-cross`);
-      const r = await solveImageCaptcha(page, { solver, timeout: 45_000 });
+      await page.goto(`${site.server.url}/iframe-cross`);
+      const r = await solveImageCaptcha(page, { solver: site.solver, timeout: 45_000 });
       expect(r.solved).toBe(true);
-      expect(okSubmissions('/iframe-cross')).toBe(1);
+      expect(site.okSubmissions('/iframe-cross')).toBe(1);
       await page.close();
     } finally {
       await browser.disconnect();
@@ -121,10 +111,10 @@ describe('remote browsers', () => {
     // A page opened by another client before the plugin ever sees this browser.
     const other = await puppeteerCore.connect({ browserWSEndpoint: wsEndpoint });
     const before = await other.newPage();
-    await before.goto(`${server.url}/?opened-before`);
+    await before.goto(`${site.server.url}/?opened-before`);
     await other.disconnect();
 
-    const plugin = ImageCaptchaPlugin({ solver, timeout: 45_000 });
+    const plugin = ImageCaptchaPlugin({ solver: site.solver, timeout: 45_000 });
     const puppeteer = addExtra(puppeteerCore as never);
     puppeteer.use(plugin);
     const started = Date.now();
@@ -134,12 +124,12 @@ describe('remote browsers', () => {
       const existing = (await browser.pages()).find((p) => p.url().includes('opened-before'));
       expect(existing).toBeDefined();
       await new Promise((r) => setTimeout(r, 300)); // adoption runs beside connect(), not inside it
-      await existing!.goto(`${server.url}/login`);
+      await existing!.goto(`${site.server.url}/login`);
       const { results: [r], errors } = await withImageCaptcha(existing!).solveImageCaptchas();
       expect(errors).toEqual([]);
       expect(r?.solved).toBe(true);
       expect(r?.capture.method).toBe('network'); // the plugin attached its recorder to the adopted page
-      expect(okSubmissions('/login')).toBe(1);
+      expect(site.okSubmissions('/login')).toBe(1);
       await existing!.close();
     } finally {
       await browser.disconnect();
@@ -147,18 +137,18 @@ describe('remote browsers', () => {
   });
 
   it('playwright-extra connectOverCDP() with the plugin: pages of the default context get the recorder and methods', { timeout: 60_000 }, async () => {
-    const plugin = ImageCaptchaPlugin({ solver, timeout: 45_000 });
+    const plugin = ImageCaptchaPlugin({ solver: site.solver, timeout: 45_000 });
     const pw = addPlaywrightExtra(chromium);
     pw.use(plugin);
     const browser = await pw.connectOverCDP(wsEndpoint);
     try {
       // playwright-extra binds only contexts it creates; the default context of connectOverCDP is bound by the plugin.
       const page = await browser.contexts()[0]!.newPage();
-      await page.goto(`${server.url}/login`);
+      await page.goto(`${site.server.url}/login`);
       const { results, errors } = await withImageCaptcha(page).solveImageCaptchas();
       expect(errors).toEqual([]);
       expect(results.map((r) => [r.solved, r.capture.method])).toEqual([[true, 'network']]);
-      expect(okSubmissions('/login')).toBe(1);
+      expect(site.okSubmissions('/login')).toBe(1);
       await page.close();
     } finally {
       await browser.close();

@@ -2,9 +2,12 @@
  * Launch helpers for the e2e suites: one browser per test file, a fresh context/page per test, for both
  * adapters (Playwright via playwright-core, Puppeteer via puppeteer-core), on Debian's Chromium.
  */
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
+import { CHROMIUM_LAUNCH } from './chromium.js';
 
 export type AdapterName = 'playwright' | 'puppeteer';
+
+/** Both adapters, for suites that run over each. */
+export const ADAPTERS: AdapterName[] = ['playwright', 'puppeteer'];
 
 /** What a shared suite needs from a framework. */
 export interface BrowserHarness {
@@ -30,7 +33,7 @@ export interface HarnessPage {
 
 export async function launchPlaywright(): Promise<BrowserHarness> {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
   return {
     name: 'playwright',
     async newPage() {
@@ -55,7 +58,7 @@ export async function launchPlaywright(): Promise<BrowserHarness> {
 
 export async function launchPuppeteer(): Promise<BrowserHarness> {
   const puppeteer = (await import('puppeteer-core')).default;
-  const browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  const browser = await puppeteer.launch(CHROMIUM_LAUNCH);
   return {
     name: 'puppeteer',
     async newPage() {

@@ -1,0 +1,178 @@
+/**
+ * Setup and teardown shared by the e2e suites. Each `use…()` registers vitest hooks in the suite (file or
+ * `describe`) it is called in and returns a handle whose getters read what the hooks made: read them inside
+ * tests and hooks, never while the suite is being collected.
+ *
+ *   const env = useFixtureBrowser('playwright'); // fixture site + one Chromium for the suite
+ *   it('…', async () => {
+ *     const hp = await env.browser.newPage();
+ *     await hp.goto(`${env.server.url}/login`);
+ *   });
+ *
+ * Hooks run in the order they are registered and are undone in reverse (vitest's `sequence.hooks: 'stack'`),
+ * so a suite's own hooks registered after a `use…()` call can rely on what it started.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { createFixtureSolver, startFixtureServer, type FixtureServer, type FixtureSolver } from '../../fixtures/site/index.js';
+import { LAUNCHERS, type AdapterName, type BrowserHarness } from './browsers.js';
+import { speakCapSolver, startProviderServer, type ProviderServer } from './providers/server.js';
+
+/** The fixture site of a suite. */
+export interface FixtureSite {
+  readonly server: FixtureServer;
+  /** A fixture solver over `server` (answers from the site's own records), one per suite. */
+  readonly solver: FixtureSolver;
+  /** How many submissions on the page at `path` the site accepted. */
+  okSubmissions(path: string): number;
+}
+
+export interface FixtureSiteOptions {
+  /** `server.reset()` before every test. @default false */
+  resetEach?: boolean;
+}
+
+/** The value a hook set, or a clear error when it is read before the hook ran (or after it failed). */
+function started<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is not started: read it inside a test or hook, after the suite's beforeAll`);
+  return value;
+}
+
+/** The site's state and the steps that start and stop it, for helpers that run them inside hooks of their own. */
+function fixtureSite(): { site: FixtureSite; start(): Promise<void>; stop(): Promise<void> } {
+  let server: FixtureServer | undefined;
+  let solver: FixtureSolver | undefined;
+  const site: FixtureSite = {
+    get server() {
+      return started(server, 'the fixture site');
+    },
+    get solver() {
+      return started(solver, 'the fixture solver');
+    },
+    okSubmissions(path) {
+      return site.server.stats().submissions.filter((s) => s.page === path && s.ok).length;
+    },
+  };
+  return {
+    site,
+    async start() {
+      server = await startFixtureServer();
+      solver = createFixtureSolver(server);
+    },
+    async stop() {
+      await server?.close();
+    },
+  };
+}
+
+/** Starts the fixture site (fixtures/site) before the suite's tests and closes it after them. */
+export function useFixtureSite(options: FixtureSiteOptions = {}): FixtureSite {
+  const { site, start, stop } = fixtureSite();
+  beforeAll(start);
+  afterAll(stop);
+  if (options.resetEach) beforeEach(() => site.server.reset());
+  return site;
+}
+
+/**
+ * The site plus one more thing, `key` on the handle: opened right after the site in the same beforeAll, closed
+ * right before it in the same afterAll (so a suite has one start and one stop hook, with these timeouts).
+ */
+function useSiteWith<K extends string, V>(
+  key: K,
+  what: string,
+  open: () => Promise<V>,
+  close: (value: V) => Promise<void>,
+  timeouts: { start?: number; stop?: number } = {},
+): FixtureSite & { readonly [k in K]: V } {
+  const { site, start, stop } = fixtureSite();
+  let value: V | undefined;
+  beforeAll(async () => {
+    await start();
+    value = await open();
+  }, timeouts.start);
+  afterAll(async () => {
+    if (value !== undefined) await close(value);
+    await stop();
+  }, timeouts.stop);
+  return Object.defineProperty(Object.create(site), key, { get: () => started(value, what) });
+}
+
+export interface FixtureBrowser extends FixtureSite {
+  /** One browser for the suite; `newPage()` gives each test its own context. */
+  readonly browser: BrowserHarness;
+}
+
+/**
+ * The fixture site and one Chromium driven by `adapter` (test/support/browsers.ts), for a suite: started in one
+ * beforeAll (60 s), closed browser first in one afterAll (30 s). Tests open and close their own pages.
+ */
+export function useFixtureBrowser(adapter: AdapterName): FixtureBrowser {
+  return useSiteWith('browser', `${adapter}'s browser`, LAUNCHERS[adapter], (browser) => browser.close(), { start: 60_000, stop: 30_000 });
+}
+
+export interface CapSolverSite extends FixtureSite {
+  /** A loopback CapSolver-protocol server (point CAPSOLVER_API_BASE at its `url`). */
+  readonly provider: ProviderServer;
+}
+
+/**
+ * The fixture site plus a loopback CapSolver-protocol server that accepts `apiKey` and answers from the site's
+ * records ('zzzzz' when it has none), for suites that run the package as a user does. Before every test both are
+ * reset and the provider is taught the protocol again.
+ */
+export function useCapSolverSite(apiKey: string): CapSolverSite {
+  const env = useSiteWith('provider', 'the CapSolver-protocol server', startProviderServer, (provider) => provider.close());
+  beforeEach(() => {
+    env.server.reset();
+    env.provider.reset();
+    speakCapSolver(env.provider, {
+      apiKey,
+      answer: (task) => env.server.lookup({ body: String(task.body), websiteURL: task.websiteURL as string | undefined }).answer ?? 'zzzzz',
+    });
+  });
+  return env;
+}
+
+/** A fresh directory under the OS temp dir for the suite (`prefix` + random), removed after it. */
+export function useTempDir(prefix: string): { readonly path: string } {
+  let path: string | undefined;
+  beforeAll(() => {
+    path = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(() => {
+    if (path) rmSync(path, { recursive: true, force: true });
+  });
+  return {
+    get path() {
+      return started(path, `the ${prefix} temp dir`);
+    },
+  };
+}
+
+/** The process's unhandled rejections while the suite runs (listened to from its beforeAll to its afterAll). */
+export function collectUnhandledRejections(): unknown[] {
+  const seen: unknown[] = [];
+  const onUnhandled = (reason: unknown) => void seen.push(reason);
+  beforeAll(() => {
+    process.on('unhandledRejection', onUnhandled);
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', onUnhandled);
+  });
+  return seen;
+}
+
+/** Returns `track(page)`: whatever a test tracks is closed after it (errors ignored), and handed back as is. */
+export function closeAfterEach<T extends { close(): Promise<unknown> }>(): (item: T) => T {
+  const open: T[] = [];
+  afterEach(async () => {
+    for (const item of open.splice(0)) await item.close().catch(() => {});
+  });
+  return (item) => {
+    open.push(item);
+    return item;
+  };
+}
