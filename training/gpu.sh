@@ -23,6 +23,8 @@ copy_out() {
   for f in train.log best.pt last.pt; do
     [ -f "$dir/$f" ] && cp "$dir/$f" "$OUT/$f.tmp" && mv "$OUT/$f.tmp" "$OUT/$f"
   done
+  # weights-only snapshots (train.py --snap-min), for training/average.py
+  if [ -d "$dir/snaps" ]; then mkdir -p "$OUT/snaps" && cp -u "$dir"/snaps/*.pt "$OUT/snaps/" 2>/dev/null; fi
   return 0
 }
 

@@ -149,10 +149,16 @@ def main():
     ap.add_argument("--easy-until", type=int, default=120000, help="curriculum length in samples (0 = off)")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--init", default="")
+    ap.add_argument("--freeze-bn", action="store_true",
+                    help="keep BatchNorm in eval mode (fixed statistics) while training: a fine-tune then starts "
+                    "exactly at the --init model instead of drifting with each batch's statistics")
     ap.add_argument("--end-time", default="", help="UTC HH:MM; the cosine schedule also advances with wall time so "
                     "training ends by then on a busy machine (progress = max(step/steps, elapsed/budget))")
     ap.add_argument("--dev-limit", type=int, default=400, help="dev images per set in periodic evals (all at the end)")
     ap.add_argument("--ckpt-min", type=float, default=4.0)
+    ap.add_argument("--snap-min", type=float, default=0.0,
+                    help="also keep a weights-only snapshot snaps/<samples>.pt every N minutes (0 = off), "
+                    "for averaging with average.py")
     ap.add_argument("--eval-min", type=float, default=10.0)
     ap.add_argument("--n-synth-val", type=int, default=400)
     ap.add_argument("--n-holdout", type=int, default=150)
@@ -233,8 +239,15 @@ def main():
         torch.save(ck, tmp)
         os.replace(tmp, path)
 
-    model.train()
-    t_ck = t_ev = time.time()
+    def train_mode():
+        model.train()
+        if args.freeze_bn:
+            for mod in model.modules():
+                if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
+                    mod.eval()
+
+    train_mode()
+    t_ck = t_ev = t_snap = time.time()
     t_log, s_log = time.time(), samples
     loss_avg = None
     it = iter(dl)
@@ -286,11 +299,18 @@ def main():
                 best = score
                 save(os.path.join(run_dir, "best.pt"), {"eval": r})
                 log(f"new best (synth+holdout score {score:.4f}) -> best.pt")
+            train_mode()   # evaluate() leaves every module in train mode
             t_ev = time.time()
             t_log, s_log = time.time(), samples
         if now - t_ck > args.ckpt_min * 60 or done:
             save(last_path)
             t_ck = time.time()
+        if args.snap_min > 0 and (now - t_snap > args.snap_min * 60 or done):
+            os.makedirs(os.path.join(run_dir, "snaps"), exist_ok=True)
+            snap = os.path.join(run_dir, "snaps", f"{samples:010d}.pt")
+            torch.save({"model": model.state_dict(), "arch": arch, "step": step, "samples": samples}, snap + ".tmp")
+            os.replace(snap + ".tmp", snap)
+            t_snap = time.time()
     log("finished")
 
 
