@@ -47,7 +47,7 @@ case "$cmd" in
     mkdir -p .gpu
     if [ -n "${INIT:-}" ]; then
       cp "$INIT" .gpu/init.pt
-    elif [ ! -f .gpu/init.pt ]; then
+    else   # always rebuilt, so it is never an older model than the one shipped
       /usr/bin/python3 training/from_onnx.py --out .gpu/init.pt
     fi
     [ -f training/data/npm/svg-captcha/labels.tsv ] || node training/gen_npm.mjs --n 8000
