@@ -24,6 +24,9 @@ export interface ImageToTextTask {
   images?: string[];
 }
 
+/** Most images one {@link ImageToTextTask.images} may hold (CapSolver: "up to 9 base64 encoded images each time"). */
+export const MAX_TASK_IMAGES = 9;
+
 /** Per-call budget: an overall timeout in ms (0 = none) and an AbortSignal. */
 export interface SolveOptions {
   signal?: AbortSignal;

@@ -17,7 +17,7 @@ import { CaptchaSolverError, InvalidImageError, TimeoutError, UnsolvableError, i
 import { toBase64Body, sniffImageFormat } from '../core/image.js';
 import { debug } from '../core/log.js';
 import { redactText, registerSecret } from '../core/redact.js';
-import type { ImageToTextTask, Solution, Solver } from '../core/types.js';
+import { MAX_TASK_IMAGES, type ImageToTextTask, type Solution, type Solver } from '../core/types.js';
 import { Admission, QueueFullError } from './admission.js';
 import { resolveServerOptions, SERVER_DEFAULTS, type CapSolverServerOptions, type ResolvedServerOptions } from './options.js';
 import {
@@ -107,8 +107,6 @@ interface ParsedTask {
 
 const PREFIXES: Record<string, Dialect> = { anticaptcha: 'taskapi', '2captcha': 'taskapi', capmonster: 'taskapi', capsolver: 'capsolver' };
 const MODULES = new Set(['common', 'queueit', 'number']);
-/** CapSolver: "Only for number module, Support up to 9 base64 encoded images each time". */
-const MAX_IMAGES = 9;
 const LATENCY_WINDOW = 2048;
 
 /** Starts the server; resolves once it listens (and, with the default solver, once the model is loaded). */
@@ -691,8 +689,8 @@ function parseImages(raw: unknown, module: string | undefined, dialect: Dialect)
     throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "images" is only for module "number" (got ${module === undefined ? 'no module' : `module "${module}"`}); send one image in "body" otherwise`);
   }
   if (!Array.isArray(raw)) throw new WireError('ERROR_INVALID_TASK_DATA', 'invalid task data: "images" must be an array of base64 strings');
-  if (raw.length === 0) throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "images" is empty; send 1 to ${MAX_IMAGES} images`);
-  if (raw.length > MAX_IMAGES) throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "images" holds ${raw.length} images, at most ${MAX_IMAGES} are allowed`);
+  if (raw.length === 0) throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "images" is empty; send 1 to ${MAX_TASK_IMAGES} images`);
+  if (raw.length > MAX_TASK_IMAGES) throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "images" holds ${raw.length} images, at most ${MAX_TASK_IMAGES} are allowed`);
   return raw.map((image: unknown, i) => {
     if (typeof image !== 'string') throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "images[${i}]" must be a base64 string, got ${image === null ? 'null' : typeof image}`);
     return imageBase64(image, `"images[${i}]"`);

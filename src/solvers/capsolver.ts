@@ -11,7 +11,7 @@ import { AuthError, InvalidOptionError, ProviderUnavailableError, TimeoutError }
 import { toBase64Body } from '../core/image.js';
 import { debug } from '../core/log.js';
 import { REDACTED, redactValue, registerSecret } from '../core/redact.js';
-import type { Balance, ImageToTextTask, Solution, SolveOptions, Solver } from '../core/types.js';
+import { MAX_TASK_IMAGES, type Balance, type ImageToTextTask, type Solution, type SolveOptions, type Solver } from '../core/types.js';
 import { HTTP_DEFAULTS, JsonClient, type CloudSolverOptions, type ErrorTable, type JsonObject } from './http.js';
 
 export interface CapSolverOptions extends CloudSolverOptions {
@@ -259,9 +259,9 @@ export function buildCapSolverTask(task: ImageToTextTask, call = 'CapSolver.solv
     out.websiteURL = task.websiteURL;
   }
   const images = task.images;
-  if (images !== undefined && (!Array.isArray(images) || images.length === 0 || images.length > 9)) {
-    throw new InvalidOptionError(`${call}: task.images must hold 1 to 9 images (got ${Array.isArray(images) ? images.length : typeof images})`, {
-      hint: 'CapSolver takes up to 9 images at once, for the `number` module',
+  if (images !== undefined && (!Array.isArray(images) || images.length === 0 || images.length > MAX_TASK_IMAGES)) {
+    throw new InvalidOptionError(`${call}: task.images must hold 1 to ${MAX_TASK_IMAGES} images (got ${Array.isArray(images) ? images.length : typeof images})`, {
+      hint: `CapSolver takes up to ${MAX_TASK_IMAGES} images at once, for the \`number\` module`,
     });
   }
   const body = task.body as string | Uint8Array | undefined;

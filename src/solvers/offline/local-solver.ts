@@ -7,7 +7,7 @@ import { resolve as resolvePath } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { withDeadline, type Deadline } from '../../core/deadline.js';
 import { InvalidImageError, InvalidOptionError, UnsolvableError, isCaptchaSolverError, isInvalidImageError } from '../../core/errors.js';
-import type { ImageToTextTask, Solution, SolveOptions, Solver } from '../../core/types.js';
+import { MAX_TASK_IMAGES, type ImageToTextTask, type Solution, type SolveOptions, type Solver } from '../../core/types.js';
 import { ctcGreedyDecode, logitsViews, type LogitsView } from './decode.js';
 import { ModelError } from './errors.js';
 import { defaultModelPath, loadModelSpec, type ModelSpec } from './model.js';
@@ -71,9 +71,6 @@ export interface RecognizeOptions extends SolveOptions {
 
 /** What `task.module` restricts the answer to, offline (CapSolver's `number` module: digits only). */
 const MODULE_CHARSETS: Readonly<Record<string, string>> = { number: '0123456789' };
-
-/** Most images one `task.images` may hold (CapSolver: "up to 9 base64 encoded images each time"). */
-const MAX_IMAGES = 9;
 
 type OrtModule = typeof Ort;
 
@@ -151,9 +148,9 @@ export class LocalSolver implements Solver {
       throw new InvalidOptionError(`LocalSolver.solve: \`score\` must be within 0–1, got ${String(score)}`, { hint: 'Use 0.8–1, or omit it', provider: PROVIDER, step: 'solve' });
     }
     const images = task.images;
-    if (images !== undefined && (!Array.isArray(images) || images.length < 1 || images.length > MAX_IMAGES)) {
-      throw new InvalidOptionError(`LocalSolver.solve: \`images\` must hold 1 to ${MAX_IMAGES} images (got ${Array.isArray(images) ? images.length : images === null ? 'null' : typeof images})`, {
-        hint: `Pass up to ${MAX_IMAGES} images per call (as CapSolver's number module), or one image in \`body\``,
+    if (images !== undefined && (!Array.isArray(images) || images.length < 1 || images.length > MAX_TASK_IMAGES)) {
+      throw new InvalidOptionError(`LocalSolver.solve: \`images\` must hold 1 to ${MAX_TASK_IMAGES} images (got ${Array.isArray(images) ? images.length : images === null ? 'null' : typeof images})`, {
+        hint: `Pass up to ${MAX_TASK_IMAGES} images per call (as CapSolver's number module), or one image in \`body\``,
         provider: PROVIDER,
         step: 'solve',
       });
