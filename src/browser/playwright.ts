@@ -2,9 +2,9 @@
  * PageDriver over a Playwright Page (playwright, playwright-core, @playwright/test, playwright-extra).
  * `import type` only: nothing here loads Playwright.
  */
-import type { Page, Frame, Response, Dialog, CDPSession } from 'playwright-core';
-import type { ActionOptions, DialogInfo, FrameDriver, PageDriver, PageEvents, ResponseInfo } from './driver.js';
-import { readResourceContent } from './cdp.js';
+import type { Page, Frame, Response, CDPSession } from 'playwright-core';
+import type { ActionOptions, FrameDriver, PageDriver, ResponseInfo } from './driver.js';
+import { NativePageDriver } from './native-page.js';
 import { pageFunction } from './serialize.js';
 
 class PlaywrightFrame implements FrameDriver {
@@ -47,89 +47,19 @@ class PlaywrightFrame implements FrameDriver {
   }
 }
 
-class PlaywrightPage implements PageDriver {
+class PlaywrightPage extends NativePageDriver<Page, Frame, PlaywrightFrame> {
   readonly framework = 'playwright' as const;
-  private readonly wrapped = new WeakMap<Frame, PlaywrightFrame>();
-  private cdp?: Promise<CDPSession | undefined>;
 
-  constructor(readonly raw: Page) {}
-
-  url(): string {
-    return this.raw.url();
+  protected wrapFrame(raw: Frame): PlaywrightFrame {
+    return new PlaywrightFrame(raw, this);
   }
 
-  isClosed(): boolean {
-    return this.raw.isClosed();
+  protected responseInfo(raw: unknown): ResponseInfo {
+    return toResponseInfo(raw as Response);
   }
 
-  mainFrame(): FrameDriver {
-    return this.frame(this.raw.mainFrame());
-  }
-
-  frames(): FrameDriver[] {
-    const main = this.raw.mainFrame();
-    return [main, ...this.raw.frames().filter((f) => f !== main)].map((f) => this.frame(f));
-  }
-
-  frame(raw: object): PlaywrightFrame {
-    const f = raw as Frame;
-    let w = this.wrapped.get(f);
-    if (!w) {
-      w = new PlaywrightFrame(f, this);
-      this.wrapped.set(f, w);
-    }
-    return w;
-  }
-
-  on<E extends keyof PageEvents>(event: E, listener: PageEvents[E]): () => void {
-    const page = this.raw;
-    switch (event) {
-      case 'close': {
-        const l = () => (listener as PageEvents['close'])();
-        page.on('close', l);
-        return () => page.off('close', l);
-      }
-      case 'framedetached': {
-        const l = (f: Frame) => (listener as PageEvents['framedetached'])(this.frame(f));
-        page.on('framedetached', l);
-        return () => page.off('framedetached', l);
-      }
-      case 'framenavigated': {
-        const l = (f: Frame) => (listener as PageEvents['framenavigated'])(this.frame(f));
-        page.on('framenavigated', l);
-        return () => page.off('framenavigated', l);
-      }
-      case 'response': {
-        const l = (r: Response) => (listener as PageEvents['response'])(toResponseInfo(r));
-        page.on('response', l);
-        return () => page.off('response', l);
-      }
-      case 'dialog': {
-        const l = (d: Dialog) => (listener as PageEvents['dialog'])(toDialogInfo(d));
-        page.on('dialog', l);
-        return () => page.off('dialog', l);
-      }
-      default:
-        return () => {};
-    }
-  }
-
-  dialogListenerCount(): number {
-    return (this.raw as unknown as { listenerCount?(e: string): number }).listenerCount?.('dialog') ?? 0;
-  }
-
-  async resourceContent(url: string): Promise<Buffer | undefined> {
-    this.cdp ??= this.raw
-      .context()
-      .newCDPSession(this.raw)
-      .catch(() => undefined);
-    const session = await this.cdp;
-    if (!session) return undefined;
-    try {
-      return await readResourceContent(session, url);
-    } catch {
-      return undefined;
-    }
+  protected openCdpSession(): Promise<CDPSession> {
+    return this.raw.context().newCDPSession(this.raw);
   }
 }
 
@@ -149,10 +79,6 @@ function toResponseInfo(r: Response): ResponseInfo {
     },
     body: () => r.body(),
   };
-}
-
-function toDialogInfo(d: Dialog): DialogInfo {
-  return { type: d.type(), message: d.message(), dismiss: () => d.dismiss(), accept: () => d.accept() };
 }
 
 /** Wraps a Playwright Page. */

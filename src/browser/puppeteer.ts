@@ -2,9 +2,9 @@
  * PageDriver over a Puppeteer Page (puppeteer, puppeteer-core, puppeteer-extra).
  * `import type` only: nothing here loads Puppeteer.
  */
-import type { Page, Frame, HTTPResponse, Dialog, CDPSession, ElementHandle } from 'puppeteer-core';
-import type { ActionOptions, DialogInfo, FrameDriver, PageDriver, PageEvents, ResponseInfo } from './driver.js';
-import { readResourceContent } from './cdp.js';
+import type { Page, Frame, HTTPResponse, CDPSession, ElementHandle } from 'puppeteer-core';
+import type { ActionOptions, FrameDriver, PageDriver, ResponseInfo } from './driver.js';
+import { NativePageDriver } from './native-page.js';
 import { pageFunction } from './serialize.js';
 
 const NO_ANIMATIONS_ID = '__ics_no_animations';
@@ -92,86 +92,19 @@ class PuppeteerFrame implements FrameDriver {
   }
 }
 
-class PuppeteerPage implements PageDriver {
+class PuppeteerPage extends NativePageDriver<Page, Frame, PuppeteerFrame> {
   readonly framework = 'puppeteer' as const;
-  private readonly wrapped = new WeakMap<Frame, PuppeteerFrame>();
-  private cdp?: Promise<CDPSession | undefined>;
 
-  constructor(readonly raw: Page) {}
-
-  url(): string {
-    return this.raw.url();
+  protected wrapFrame(raw: Frame): PuppeteerFrame {
+    return new PuppeteerFrame(raw, this);
   }
 
-  isClosed(): boolean {
-    return this.raw.isClosed();
+  protected responseInfo(raw: unknown): ResponseInfo {
+    return toResponseInfo(raw as HTTPResponse);
   }
 
-  mainFrame(): FrameDriver {
-    return this.frame(this.raw.mainFrame());
-  }
-
-  frames(): FrameDriver[] {
-    const main = this.raw.mainFrame();
-    return [main, ...this.raw.frames().filter((f) => f !== main)].map((f) => this.frame(f));
-  }
-
-  frame(raw: object): PuppeteerFrame {
-    const f = raw as Frame;
-    let w = this.wrapped.get(f);
-    if (!w) {
-      w = new PuppeteerFrame(f, this);
-      this.wrapped.set(f, w);
-    }
-    return w;
-  }
-
-  on<E extends keyof PageEvents>(event: E, listener: PageEvents[E]): () => void {
-    const page = this.raw;
-    switch (event) {
-      case 'close': {
-        const l = () => (listener as PageEvents['close'])();
-        page.on('close', l);
-        return () => void page.off('close', l);
-      }
-      case 'framedetached': {
-        const l = (f: Frame) => (listener as PageEvents['framedetached'])(this.frame(f));
-        page.on('framedetached', l);
-        return () => void page.off('framedetached', l);
-      }
-      case 'framenavigated': {
-        const l = (f: Frame) => (listener as PageEvents['framenavigated'])(this.frame(f));
-        page.on('framenavigated', l);
-        return () => void page.off('framenavigated', l);
-      }
-      case 'response': {
-        const l = (r: HTTPResponse) => (listener as PageEvents['response'])(toResponseInfo(r));
-        page.on('response', l);
-        return () => void page.off('response', l);
-      }
-      case 'dialog': {
-        const l = (d: Dialog) => (listener as PageEvents['dialog'])(toDialogInfo(d));
-        page.on('dialog', l);
-        return () => void page.off('dialog', l);
-      }
-      default:
-        return () => {};
-    }
-  }
-
-  dialogListenerCount(): number {
-    return (this.raw as unknown as { listenerCount?(e: string): number }).listenerCount?.('dialog') ?? 0;
-  }
-
-  async resourceContent(url: string): Promise<Buffer | undefined> {
-    this.cdp ??= this.raw.createCDPSession().catch(() => undefined);
-    const session = await this.cdp;
-    if (!session) return undefined;
-    try {
-      return await readResourceContent(session, url);
-    } catch {
-      return undefined;
-    }
+  protected openCdpSession(): Promise<CDPSession> {
+    return this.raw.createCDPSession();
   }
 }
 
@@ -185,10 +118,6 @@ function toResponseInfo(r: HTTPResponse): ResponseInfo {
     frame: r.frame() ?? undefined,
     body: async () => Buffer.from(await r.buffer()),
   };
-}
-
-function toDialogInfo(d: Dialog): DialogInfo {
-  return { type: d.type(), message: d.message(), dismiss: () => d.dismiss(), accept: () => d.accept() };
 }
 
 /** Wraps a Puppeteer Page. */
