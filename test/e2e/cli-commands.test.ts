@@ -10,42 +10,17 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH } from '../support/chromium.js';
 import { useCapSolverSite, useTempDir } from '../support/e2e.js';
+import { runProcess, type ProcessRun as Run } from '../support/process.js';
 import { LocalSolver } from '../../src/solvers/offline/index.js';
 
 const root = resolve(__dirname, '../..');
 const cli = join(root, 'dist', 'cli.js');
 const KEY = 'CAP-cli-test-key-0123456789abcdef';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 90_000): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const childEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, CAPSOLVER_API_KEY: undefined, IMAGE_CAPTCHA_DEBUG: undefined, CHROMIUM_PATH, ...env })) {
-      if (v !== undefined) childEnv[k] = v;
-    }
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd: root,
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`image-captcha ${args.join(' ')} did not exit in ${timeoutMs}ms\n${stderr.slice(-2000)}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
+  return runProcess(process.execPath, [cli, ...args], {
+    env: { ...process.env, CAPSOLVER_API_KEY: undefined, IMAGE_CAPTCHA_DEBUG: undefined, CHROMIUM_PATH, ...env },
+    timeoutMs,
   });
 }
 

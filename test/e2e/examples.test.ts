@@ -6,45 +6,18 @@
  * records. The examples are also type-checked (examples/tsconfig.json). The @playwright/test example spec is run
  * by test/e2e/plugins-playwright-test.test.ts.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH } from '../support/chromium.js';
 import { useCapSolverSite } from '../support/e2e.js';
+import { runProcess, type ProcessRun as Run } from '../support/process.js';
 
 const root = resolve(__dirname, '../..');
 const KEY = 'CAP-examples-test-key-0123456789';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function run(cmd: string, args: string[], env: Record<string, string | undefined>, timeoutMs: number): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const childEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, CAPSOLVER_API_KEY: undefined, CHROMIUM_PATH, ...env })) if (v !== undefined) childEnv[k] = v;
-    const child = spawn(cmd, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL'); // the whole group: npx → tsx → node → Chromium
-      } catch {
-        /* gone */
-      }
-      reject(new Error(`${args.join(' ')} did not exit in ${timeoutMs}ms\n${stderr.slice(-2000)}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+  return runProcess(cmd, args, { env: { ...process.env, CAPSOLVER_API_KEY: undefined, CHROMIUM_PATH, ...env }, timeoutMs });
 }
 
 function summaryOf(r: Run): Record<string, unknown> {

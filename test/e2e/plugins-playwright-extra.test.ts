@@ -8,7 +8,7 @@ import { chromium as chromiumCore, type Browser, type BrowserServer, type Page }
 import { addExtra } from 'playwright-extra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_LAUNCH } from '../support/chromium.js';
-import { closeAfterEach, collectUnhandledRejections, useFixtureSite } from '../support/e2e.js';
+import { closeAfterEach, collectUnhandledRejections, expectAutoSolved, useFixtureSite } from '../support/e2e.js';
 
 process.env.IMAGE_CAPTCHA_PLUGIN_BASE = 'builtin';
 const { ImageCaptchaPlugin, withImageCaptcha, BuiltinPluginBase } = await import('../../src/plugins/extra.js');
@@ -108,13 +108,7 @@ describe('playwright-extra plugin', () => {
     });
 
     it('solves the captcha after the page loads and reports it', { timeout: 60_000 }, async () => {
-      const page = await newPage(autoBrowser);
-      const outcome = auto.waitForAutoSolve(page, { timeout: 50_000 });
-      await page.goto(`${site.server.url}/login`);
-      const event = await outcome;
-      expect(event.type).toBe('solved');
-      expect(event.results?.results.map((r) => r.solved)).toEqual([true]);
-      expect(site.okSubmissions('/login')).toBe(1);
+      await expectAutoSolved(auto, await newPage(autoBrowser), site);
       expect(unhandled).toEqual([]);
     });
   });

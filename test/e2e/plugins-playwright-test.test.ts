@@ -6,13 +6,13 @@
  * The attachment rules (`imageCaptchaAttach: false`, the image on a failed solve) run the project in
  * test/e2e/playwright-test-project, which imports the plugin from src/.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { wrongAnswer } from '../../fixtures/site/index.js';
 import { CHROMIUM_PATH } from '../support/chromium.js';
 import { useFixtureSite, useTempDir } from '../support/e2e.js';
+import { runProcess, type ProcessRun } from '../support/process.js';
 
 const root = resolve(__dirname, '../..');
 const site = useFixtureSite();
@@ -31,32 +31,8 @@ interface JsonTest {
   error?: string;
 }
 
-function runPlaywright(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('npx', ['playwright', 'test', ...args], {
-      cwd: root,
-      env: { ...process.env, ...env, CI: '1', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-      reject(new Error(`playwright test did not finish in 170s\n${stderr.slice(-2000)}`));
-    }, 170_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+function runPlaywright(args: string[], env: Record<string, string>): Promise<ProcessRun> {
+  return runProcess('npx', ['playwright', 'test', ...args], { env: { ...process.env, ...env, CI: '1', FORCE_COLOR: '0' }, timeoutMs: 170_000 });
 }
 
 function flatten(report: { suites?: unknown[] }): JsonTest[] {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ImageCaptchaPlugin, withImageCaptcha, type AutoSolveEvent, type ImageCaptchaPluginInstance } from '../../src/plugins/extra.js';
 import { AuthError, type Solver } from '../../src/index.js';
 import { CHROMIUM_LAUNCH } from '../support/chromium.js';
-import { closeAfterEach, collectUnhandledRejections, useFixtureSite } from '../support/e2e.js';
+import { closeAfterEach, collectUnhandledRejections, expectAutoSolved, useFixtureSite } from '../support/e2e.js';
 
 const unhandled = collectUnhandledRejections();
 const site = useFixtureSite({ resetEach: true });
@@ -163,13 +163,7 @@ describe('puppeteer-extra plugin', () => {
     });
 
     it('solves after navigation and reports it as an event', { timeout: 60_000 }, async () => {
-      const page = await newPage(connected);
-      const outcome = auto.waitForAutoSolve(page, { timeout: 50_000 });
-      await page.goto(`${site.server.url}/login`);
-      const event = await outcome;
-      expect(event.type).toBe('solved');
-      expect(event.results?.results.map((r) => r.solved)).toEqual([true]);
-      expect(site.okSubmissions('/login')).toBe(1);
+      await expectAutoSolved(auto, await newPage(connected), site);
     });
 
     it('adopts a page that existed before connect()', { timeout: 60_000 }, async () => {

@@ -15,8 +15,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { createFixtureSolver, startFixtureServer, type FixtureServer, type FixtureSolver } from '../../fixtures/site/index.js';
+import type { ImageCaptchaPluginInstance } from '../../src/plugins/extra.js';
 import { LAUNCHERS, type AdapterName, type BrowserHarness } from './browsers.js';
 import { speakCapSolver, startProviderServer, type ProviderServer } from './providers/server.js';
 
@@ -175,4 +176,22 @@ export function closeAfterEach<T extends { close(): Promise<unknown> }>(): (item
     open.push(item);
     return item;
   };
+}
+
+/**
+ * Opens `path` of the site on `page`, a page the plugin (autoSolve on) watches, and expects the plugin's
+ * event to say solved, with one captcha solved and the site's own record of one accepted answer.
+ */
+export async function expectAutoSolved(
+  plugin: Pick<ImageCaptchaPluginInstance, 'waitForAutoSolve'>,
+  page: { goto(url: string): Promise<unknown> },
+  site: FixtureSite,
+  path = '/login',
+): Promise<void> {
+  const outcome = plugin.waitForAutoSolve(page, { timeout: 50_000 });
+  await page.goto(`${site.server.url}${path}`);
+  const event = await outcome;
+  expect(event.type).toBe('solved');
+  expect(event.results?.results.map((r) => r.solved)).toEqual([true]);
+  expect(site.okSubmissions(path)).toBe(1);
 }
