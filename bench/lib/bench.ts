@@ -96,8 +96,16 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (!existsSync(args.dev)) notes.push(`validation data not found at ${args.dev} (set CAPTCHA_DEV_DATA)`);
   if (args.only) datasets = datasets.filter((d) => d.name.includes(args.only!));
   const models: { name: string; path: string; solver: LocalSolver }[] = [];
-  if (existsSync(args.model)) models.push({ name: 'ours', path: args.model, solver: new LocalSolver({ model: args.model, threads: args.threads }) });
-  else notes.push(`our model is missing (${args.model}): only the baseline runs`);
+  if (existsSync(args.model)) {
+    const ours = new LocalSolver({ model: args.model, threads: args.threads });
+    models.push({ name: 'ours', path: args.model, solver: ours });
+    const look = (await ours.load()).secondLook;
+    if (look) {
+      // the same model reading each image once, to show what the second look adds (and costs)
+      models.push({ name: 'ours-1look', path: args.model, solver: new LocalSolver({ model: args.model, threads: args.threads, secondLook: false }) });
+      notes.push(`ours reads again at widths x${look.widthScales.join(', x')} when its confidence is below ${look.below} (the sidecar's secondLook); ours-1look reads once`);
+    }
+  } else notes.push(`our model is missing (${args.model}): only the baseline runs`);
   if (args.ddddocr) {
     try {
       const path = prepareDdddocr(join(CACHE));

@@ -95,10 +95,17 @@ describe('parseModelSpec', () => {
     expect(s.layout).toBe('TNC');
   });
 
+  it('reads the optional secondLook (absent: one look only)', () => {
+    expect(parseModelSpec(base).secondLook).toBeUndefined();
+    expect(parseModelSpec({ ...base, secondLook: { below: 0.7, widthScales: [0.9, 1.15] } }).secondLook).toEqual({ below: 0.7, widthScales: [0.9, 1.15] });
+  });
+
   it('refuses broken sidecars with a ModelError naming the file', () => {
     const cases: unknown[] = [
       null, [], 'x', { ...base, height: 0 }, { ...base, height: undefined }, { ...base, charset: '' }, { ...base, std: 0 },
       { ...base, version: 2 }, { ...base, resize: 'nearest' }, { ...base, layout: 'NCT' }, { ...base, maxWidth: 10 },
+      { ...base, secondLook: null }, { ...base, secondLook: { below: 1.5, widthScales: [0.9] } }, { ...base, secondLook: { below: 0.7, widthScales: [] } },
+      { ...base, secondLook: { below: 0.7, widthScales: [1] } }, { ...base, secondLook: { below: 0.7, widthScales: [0.9, 'x'] } },
     ];
     for (const c of cases) {
       let err: unknown;

@@ -71,6 +71,10 @@ describe('LocalSolver: model location and options', () => {
     expect(() => new LocalSolver({ model: '' })).toThrow(InvalidOptionError);
     expect(() => new LocalSolver({ minConfidence: 2 })).toThrow(InvalidOptionError);
     expect(() => new LocalSolver({ maxInputPixels: -1 })).toThrow(InvalidOptionError);
+    for (const secondLook of [{ below: 2, widthScales: [0.9] }, { below: 0.7, widthScales: [] }, { below: 0.7, widthScales: [1] }, { below: 0.7 }, null]) {
+      expect(() => new LocalSolver({ secondLook } as never), JSON.stringify(secondLook)).toThrow(InvalidOptionError);
+    }
+    expect(new LocalSolver({ secondLook: { below: 0.7, widthScales: [0.9, 1.15] } }).name).toBe('local');
   });
 });
 
@@ -295,6 +299,40 @@ describe.skipIf(!MODEL)('LocalSolver with a model', () => {
         expect((err as Error).message).toMatch(/in images\[1\] with confidence .* below the minimum/);
       }
     });
+  });
+
+  it('second look: an unsure reading is read again at other widths; the most confident wins, its confidence scaled by agreement', async () => {
+    // squeezed text: narrower than the model expects, so the plain reading is unsure of it
+    const img = await sharp(await textPng('wmnrm', 260, 50)).resize(130, 50, { fit: 'fill' }).png().toBuffer();
+    const scales = [0.8, 1.25, 1.6];
+    const solvers = {
+      once: new LocalSolver({ model: MODEL, secondLook: false }),
+      never: new LocalSolver({ model: MODEL, secondLook: { below: 0, widthScales: scales } }),
+      always: new LocalSolver({ model: MODEL, secondLook: { below: 1, widthScales: scales } }),
+    };
+    const each = scales.map((s) => new LocalSolver({ model: MODEL, secondLook: { below: 1, widthScales: [s] } }));
+    try {
+      const first = await solvers.once.recognize(img);
+      expect(first.widthScale).toBe(1);
+      expect(first.readings).toBeUndefined();
+      expect(first.confidence).toBeLessThan(1);
+      const unsure = await solvers.never.recognize(img);
+      expect(unsure).toMatchObject({ text: first.text, confidence: first.confidence, widthScale: 1 });
+      expect(unsure.readings).toBeUndefined();
+
+      const r = await solvers.always.recognize(img);
+      expect(r.readings?.map((x) => x.widthScale)).toEqual([1, ...scales]);
+      expect(r.readings?.[0]).toEqual({ widthScale: 1, text: first.text, confidence: first.confidence });
+      // each extra reading is what a solver looking at that one width reads there
+      const single = await Promise.all(each.map((s) => s.recognize(img)));
+      single.forEach((x, i) => expect(x.readings?.[1]).toEqual(r.readings?.[i + 1]));
+      const best = r.readings!.reduce((a, b) => (b.confidence > a.confidence ? b : a));
+      const agree = r.readings!.filter((x) => x.text === best.text).length;
+      expect(r).toMatchObject({ text: best.text, widthScale: best.widthScale });
+      expect(r.confidence).toBeCloseTo((best.confidence * agree) / 4, 12);
+    } finally {
+      await Promise.all([...Object.values(solvers), ...each].map((s) => s.close()));
+    }
   });
 
   it('runs 20 concurrent solves on one session, all answering as sequential calls do', async () => {

@@ -3,7 +3,7 @@
  */
 export { LocalSolver, type LocalSolverOptions, type RecognizeOptions, type RecognizeResult } from './local-solver.js';
 export { ModelError, isModelError } from './errors.js';
-export { type ModelSpec, defaultModelPath, findPackageRoot, loadModelSpec, parseModelSpec, sidecarPath } from './model.js';
+export { type ModelSpec, type SecondLook, defaultModelPath, findPackageRoot, loadModelSpec, parseModelSpec, sidecarPath } from './model.js';
 export {
   DEFAULT_MAX_INPUT_PIXELS,
   decodeToRgba,

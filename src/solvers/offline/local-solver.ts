@@ -8,10 +8,10 @@ import type * as Ort from 'onnxruntime-node';
 import { withDeadline, type Deadline } from '../../core/deadline.js';
 import { InvalidImageError, InvalidOptionError, UnsolvableError, isCaptchaSolverError, isInvalidImageError } from '../../core/errors.js';
 import { MAX_TASK_IMAGES, type ImageToTextTask, type Solution, type SolveOptions, type Solver } from '../../core/types.js';
-import { ctcGreedyDecode, logitsViews, type LogitsView } from './decode.js';
+import { ctcGreedyDecode, logitsViews, type CtcResult, type LogitsView } from './decode.js';
 import { ModelError } from './errors.js';
-import { defaultModelPath, loadModelSpec, type ModelSpec } from './model.js';
-import { DEFAULT_MAX_INPUT_PIXELS, decodeToRgba, flattenToGray, imageBytes, toModelInput } from './preprocess.js';
+import { defaultModelPath, loadModelSpec, parseModelSpec, type ModelSpec, type SecondLook } from './model.js';
+import { DEFAULT_MAX_INPUT_PIXELS, decodeToRgba, flattenToGray, imageBytes, toModelInput, type GrayImage } from './preprocess.js';
 
 export interface LocalSolverOptions {
   /**
@@ -38,6 +38,13 @@ export interface LocalSolverOptions {
    * @default 0 (answer whatever was read)
    */
   minConfidence?: number;
+  /**
+   * Read unsure images again at other widths and keep the most confident reading. `true` uses the
+   * model's own setting (its sidecar's `secondLook`: the shipped model reads again below confidence
+   * 0.7); `false` reads once (fastest); an object sets the threshold and the stretch factors.
+   * @default true
+   */
+  secondLook?: boolean | SecondLook;
 }
 
 /** What `recognize()` read. */
@@ -51,6 +58,14 @@ export interface RecognizeResult {
   confidence: number;
   /** Wall time of the call in ms (decode, resize, inference, decode). */
   elapsedMs: number;
+  /** The horizontal stretch of the reading returned: 1, unless a second look at another width was more confident. */
+  widthScale: number;
+  /**
+   * Every reading, when the first was unsure and the image was read again (the `secondLook`): the first at
+   * `widthScale` 1, then one per stretch factor. The answer is the most confident of them, and its
+   * `confidence` is scaled by the share of readings that agree with it (readings that disagree mean doubt).
+   */
+  readings?: Array<{ widthScale: number; text: string; confidence: number }>;
 }
 
 export interface RecognizeOptions extends SolveOptions {
@@ -90,6 +105,7 @@ export class LocalSolver implements Solver {
   readonly threads: number;
   readonly maxInputPixels: number;
   readonly minConfidence: number;
+  private readonly secondLook: boolean | SecondLook;
   private loading?: Promise<Loaded>;
   /**
    * Inference runs one at a time: onnxruntime-node runs a session synchronously on the JS thread
@@ -99,7 +115,7 @@ export class LocalSolver implements Solver {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: LocalSolverOptions = {}) {
-    const { model, threads = 1, maxInputPixels = DEFAULT_MAX_INPUT_PIXELS, minConfidence = 0 } = options;
+    const { model, threads = 1, maxInputPixels = DEFAULT_MAX_INPUT_PIXELS, minConfidence = 0, secondLook = true } = options;
     if (model !== undefined && (typeof model !== 'string' || model.length === 0)) {
       throw new InvalidOptionError('new LocalSolver: `model` must be a path to an .onnx file', { hint: 'Omit it to use the shipped model', provider: PROVIDER });
     }
@@ -112,10 +128,21 @@ export class LocalSolver implements Solver {
     if (typeof minConfidence !== 'number' || !(minConfidence >= 0 && minConfidence <= 1)) {
       throw new InvalidOptionError(`new LocalSolver: \`minConfidence\` must be within 0–1, got ${String(minConfidence)}`, { provider: PROVIDER });
     }
+    if (typeof secondLook !== 'boolean') {
+      try {
+        parseModelSpec({ height: 1, charset: '0', secondLook }, 'the secondLook option');
+      } catch {
+        throw new InvalidOptionError('new LocalSolver: `secondLook` must be true, false or { below: 0–1, widthScales: [1–8 numbers in 0.25–4, not 1] }', {
+          hint: 'Omit it to use the model\'s own setting',
+          provider: PROVIDER,
+        });
+      }
+    }
     this.modelPath = model === undefined ? defaultModelPath() : resolvePath(model);
     this.threads = threads;
     this.maxInputPixels = maxInputPixels;
     this.minConfidence = minConfidence;
+    this.secondLook = secondLook;
   }
 
   /** Loads the model now (it otherwise loads on the first call). Resolves to the sidecar spec. */
@@ -229,8 +256,26 @@ export class LocalSolver implements Solver {
     deadline.note(`decoded ${gray.width}x${gray.height}`);
     const { spec } = await deadline.race(this.ensureLoaded());
     const ruledOut = charset === undefined ? undefined : classesOutside(spec, charset, caseSensitive);
-    const input = toModelInput(gray, spec, this.maxInputPixels);
-    deadline.note(`resized to ${input.contentWidth}x${input.height}, padded to ${input.width}`);
+    const read = (widthScale: number) => this.readAt(gray, widthScale, spec, deadline, ruledOut, caseSensitive);
+    const first = await read(1);
+    const look = this.secondLook === true ? spec.secondLook : this.secondLook || undefined;
+    if (!look || first.confidence >= look.below) return { text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1 };
+    const readings = [{ widthScale: 1, text: first.text, confidence: first.confidence }];
+    for (const widthScale of look.widthScales) {
+      const again = await read(widthScale);
+      readings.push({ widthScale, text: again.text, confidence: again.confidence });
+    }
+    const best = readings.reduce((a, b) => (b.confidence > a.confidence ? b : a));
+    const agree = readings.filter((r) => r.text === best.text).length;
+    const confidence = best.text ? (best.confidence * agree) / readings.length : 0;
+    deadline.note(`second look (confidence ${first.confidence.toFixed(3)} < ${look.below}): kept "${best.text}" read at x${best.widthScale}, ${agree} of ${readings.length} readings agree`);
+    return { text: best.text, confidence, elapsedMs: Date.now() - started, widthScale: best.widthScale, readings };
+  }
+
+  /** One reading of `gray` stretched `widthScale` times in width: resize, infer (queued), decode. */
+  private async readAt(gray: GrayImage, widthScale: number, spec: ModelSpec, deadline: Deadline, ruledOut: number[] | undefined, caseSensitive: boolean): Promise<CtcResult> {
+    const input = toModelInput(gray, spec, this.maxInputPixels, widthScale);
+    deadline.note(`resized to ${input.contentWidth}x${input.height}${widthScale === 1 ? '' : ` (x${widthScale})`}, padded to ${input.width}`);
     const run = this.queue.then(async () => {
       deadline.check();
       // the current session: if close() ran meanwhile, this loads the model again
@@ -262,7 +307,7 @@ export class LocalSolver implements Solver {
     if (ruledOut) ruleOut(view, ruledOut);
     const decoded = ctcGreedyDecode(view, spec.classes, spec.blank, { foldCase: !caseSensitive });
     deadline.note(`read "${decoded.text}" (confidence ${decoded.confidence.toFixed(3)})`);
-    return { text: decoded.text, confidence: decoded.confidence, elapsedMs: Date.now() - started };
+    return decoded;
   }
 
   private ensureLoaded(): Promise<Loaded> {

@@ -43,6 +43,20 @@ export interface ModelSpec {
   layout: 'NTC' | 'TNC';
   /** Resize filter (only `bilinear`, PIL semantics, is implemented). */
   resize: 'bilinear';
+  /**
+   * A second look for unsure readings, chosen for this model when it was exported (`training/second_look.py`):
+   * when the confidence is below `below`, the image is read again stretched to each of `widthScales` times
+   * its width and the most confident reading wins. Absent: one look only.
+   */
+  secondLook?: SecondLook;
+}
+
+/** See `ModelSpec.secondLook`. */
+export interface SecondLook {
+  /** Confidence (0–1) below which the image is read again. */
+  below: number;
+  /** Horizontal stretch factors of the extra readings (each > 0, not 1). */
+  widthScales: number[];
 }
 
 /** Finds the package root: the nearest directory upwards from `from` whose package.json is ours. */
@@ -164,6 +178,18 @@ export function parseModelSpec(raw: unknown, where = 'sidecar'): ModelSpec {
   if (layout !== 'NTC' && layout !== 'TNC') bad(`has layout "${layout}"; expected "NTC" or "TNC"`);
   const resize = str('resize', 'bilinear');
   if (resize !== 'bilinear') bad(`asks for resize "${resize}"; only "bilinear" is implemented`);
+  let secondLook: SecondLook | undefined;
+  const look = o['secondLook'];
+  if (look !== undefined) {
+    const l = look as Record<string, unknown> | null;
+    const below = l?.['below'];
+    const scales = l?.['widthScales'];
+    if (typeof below !== 'number' || !(below >= 0 && below <= 1)) bad('has a "secondLook" without "below" in 0–1');
+    if (!Array.isArray(scales) || scales.length === 0 || scales.length > 8 || !scales.every((x) => typeof x === 'number' && x > 0.25 && x < 4 && x !== 1)) {
+      bad('has a "secondLook" whose "widthScales" is not a list of 1–8 numbers in 0.25–4 (other than 1)');
+    }
+    secondLook = { below: below as number, widthScales: (scales as number[]).slice() };
+  }
   return {
     version,
     input: str('input', 'image'),
@@ -178,5 +204,6 @@ export function parseModelSpec(raw: unknown, where = 'sidecar'): ModelSpec {
     blank,
     layout: layout as 'NTC' | 'TNC',
     resize: 'bilinear',
+    ...(secondLook ? { secondLook } : {}),
   };
 }

@@ -214,13 +214,16 @@ export function targetWidth(width: number, height: number, spec: Pick<ModelSpec,
 /**
  * Resizes, pads with white and normalises a gray image into the model's input. Refuses shapes whose
  * intermediate resize buffer (new width x old height) would exceed `maxPixels` (e.g. a 1x16M px strip).
+ * `widthScale` stretches the width on top of keeping aspect (the target width is computed for a
+ * `width * widthScale` wide image; 1 = plain).
  */
 export function toModelInput(
   gray: GrayImage,
   spec: Pick<ModelSpec, 'height' | 'minWidth' | 'maxWidth' | 'widthMultiple' | 'mean' | 'std'>,
   maxPixels = DEFAULT_MAX_INPUT_PIXELS,
+  widthScale = 1,
 ): ModelInput {
-  const w = targetWidth(gray.width, gray.height, spec);
+  const w = targetWidth(gray.width * widthScale, gray.height, spec);
   const h = spec.height;
   if (w * gray.height > maxPixels) {
     throw invalid(`the image shape ${gray.width}x${gray.height} px is too extreme to resize to ${w}x${h}`, 'Crop the captcha element before solving');
