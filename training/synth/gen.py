@@ -195,17 +195,24 @@ def draw_pieces(img, pieces, ox, oy, colors, base_h):
 
 # ---------------------------------------------------------------- effects
 def remap(img, fx, fy):
-    """Bilinear remap: out[y,x] = img[fy[y,x], fx[y,x]] (edge-clamped)."""
+    """Bilinear remap: out[y,x] = img[fy[y,x], fx[y,x]] (edge-clamped). Gathers each channel from the flat
+    array with precomputed indices and weights (twice as fast on RGB as fancy-indexing the 3-D array)."""
     a = np.asarray(img, np.float32)
     h, w = a.shape[:2]
     fx = np.clip(fx, 0, w - 1.001)
     fy = np.clip(fy, 0, h - 1.001)
     x0 = fx.astype(np.int32)
     y0 = fy.astype(np.int32)
-    dx = (fx - x0)[..., None] if a.ndim == 3 else fx - x0
-    dy = (fy - y0)[..., None] if a.ndim == 3 else fy - y0
-    out = (a[y0, x0] * (1 - dx) * (1 - dy) + a[y0, x0 + 1] * dx * (1 - dy)
-           + a[y0 + 1, x0] * (1 - dx) * dy + a[y0 + 1, x0 + 1] * dx * dy)
+    dx = fx - x0
+    dy = fy - y0
+    w00, w01, w10, w11 = (1 - dx) * (1 - dy), dx * (1 - dy), (1 - dx) * dy, dx * dy
+    i00 = y0 * w + x0
+
+    def gather(c):
+        f = c.ravel()
+        return f[i00] * w00 + f[i00 + 1] * w01 + f[i00 + w] * w10 + f[i00 + w + 1] * w11
+
+    out = gather(a) if a.ndim == 2 else np.stack([gather(a[..., k]) for k in range(a.shape[2])], axis=-1)
     return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8), img.mode)
 
 
@@ -474,6 +481,8 @@ def style_lineblur(rng):
     noise polyline across the text, light blur (the 'captcha version 2' look) - plus variations."""
     text = random_text(rng, rng.choice(["lower_digits", "lower_digits", "lower_digits", "all", "upper_digits", "digits"]),
                        rng.choice([4, 5, 5, 5, 5, 6, 7]))
+    if rng.random() < 0.15:  # wide/multi-leg letters next to each other (m, w, n ...), which a squeezed font merges
+        text = "".join(rng.choice("mmwwnnuvrh" if rng.random() < 0.6 else LOWER + DIGITS) for _ in text)
     W, H = rng.choice([(200, 50), (200, 50), (200, 50), (180, 50), (220, 60), (160, 40), (240, 60)])
     g1, g2 = rng.randint(165, 230), rng.randint(230, 255)
     if rng.random() < 0.2:
@@ -482,7 +491,7 @@ def style_lineblur(rng):
     fonts = BOLDISH if rng.random() < 0.7 else FONTS
     size = rng.randint(int(H * 0.6), int(H * 0.95))
     pieces, tw, th = layout(rng, text, fonts, size, angle=(-5, 5), spacing=(0.68, 0.92), yjit=0.04,
-                            xscale=(0.8, 1.05), stroke=rng.choice([0, 0, 0, 1]))
+                            xscale=rng.choice([(0.8, 1.05), (0.8, 1.05), (0.95, 1.25)]), stroke=rng.choice([0, 0, 0, 1]))
     mask = Image.new("L", (W, H), 0)
     ox = rng.uniform(0.08, 0.3) * W
     if ox + tw > W - 4:
@@ -504,9 +513,19 @@ def style_lineblur(rng):
         x0 = max(0.0, ox - rng.uniform(0.0, 0.08) * W)
         x1 = max(x1, rng.uniform(0.85, 0.98) * W)
     pts = [(x0 + (x1 - x0) * i / (n - 1) + rng.uniform(-5, 5), rng.uniform(0.2, 0.85) * H) for i in range(n)]
-    if rng.random() < 0.5:  # short steep hook at the start, in front of / before the first glyph
+    r = rng.random()
+    if r < 0.35:  # short steep hook at the start, in front of / before the first glyph
         hx, hy = pts[0]
         pts.insert(0, (hx - rng.uniform(3, 12), hy + rng.choice([-1, 1]) * rng.uniform(0.2, 0.5) * H))
+    elif r < 0.7:  # a near-vertical stroke on top of the first glyph's left part, then the line runs right
+        hx = ox + rng.uniform(-0.04, 0.05) * W
+        y_a, y_b = rng.uniform(0.1, 0.35) * H, rng.uniform(0.6, 0.9) * H
+        if rng.random() < 0.5:
+            y_a, y_b = y_b, y_a
+        pts[0] = (hx + rng.uniform(-3, 3), y_b)
+        pts.insert(0, (hx + rng.uniform(-4, 4), y_a))
+        if rng.random() < 0.3:  # zig-zag: down, up and then away
+            pts.insert(1, (hx + rng.uniform(4, 12), (y_a + y_b) / 2 + rng.uniform(-5, 5)))
     d.line(pts, fill=tc, width=rng.choice([1, 2, 2, 3, 3, 4]), joint="curve")
     if rng.random() < 0.25:
         noise_lines(img, rng, 1, color=tc, width=(1, 2))
@@ -684,9 +703,12 @@ def style_svglike(rng):
 def style_hollow(rng):
     text = random_text(rng)
     img = compose(rng, text, stroke=rng.randint(1, 2), hollow=True, size=rng.randint(26, 48),
-                  angle=(-15, 15), spacing=(0.85, 1.05), bg=rng.choice(["white", "light", "gradient"]))
+                  angle=(-15, 15), spacing=(0.85, 1.05), bg=rng.choice(["white", "light", "gradient"]),
+                  colors="dark" if rng.random() < 0.7 else [dark_color(rng, 160) for _ in text])
     if rng.random() < 0.5:
         noise_lines(img, rng, rng.randint(1, 3))
+    if rng.random() < 0.35:  # confetti of dots in random colours, some as dark as the outlines
+        noise_dots(img, rng, rng.uniform(0.005, 0.03), size=(1, 2.5))
     return text, finish(img, rng, 0.5)
 
 

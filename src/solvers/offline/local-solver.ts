@@ -40,8 +40,8 @@ export interface LocalSolverOptions {
   minConfidence?: number;
   /**
    * Read unsure images again at other widths and keep the most confident reading. `true` uses the
-   * model's own setting (its sidecar's `secondLook`: the shipped model reads again below confidence
-   * 0.7); `false` reads once (fastest); an object sets the threshold and the stretch factors.
+   * model's own setting (its sidecar's `secondLook`: the shipped model reads again at 4 other widths below
+   * confidence 0.6); `false` reads once (fastest); an object sets the threshold and the stretch factors.
    * @default true
    */
   secondLook?: boolean | SecondLook;
