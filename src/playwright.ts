@@ -17,15 +17,4 @@ export type PlaywrightTarget = Page | Frame;
 
 const typed: TypedFlow<PlaywrightTarget, Page> = flow;
 
-export const {
-  solveImageCaptcha,
-  solveImageCaptchas,
-  findImageCaptchas,
-  attachImageRecorder,
-  locateCaptcha,
-  captureCaptcha,
-  typeAnswer,
-  submitAnswer,
-  verifyAnswer,
-  refreshCaptcha,
-} = typed;
+export const { solveImageCaptcha, solveImageCaptchas, findImageCaptchas, attachImageRecorder, locateCaptcha, captureCaptcha, typeAnswer, submitAnswer, verifyAnswer, refreshCaptcha } = typed;

@@ -17,15 +17,4 @@ export type PuppeteerTarget = Page | Frame;
 
 const typed: TypedFlow<PuppeteerTarget, Page> = flow;
 
-export const {
-  solveImageCaptcha,
-  solveImageCaptchas,
-  findImageCaptchas,
-  attachImageRecorder,
-  locateCaptcha,
-  captureCaptcha,
-  typeAnswer,
-  submitAnswer,
-  verifyAnswer,
-  refreshCaptcha,
-} = typed;
+export const { solveImageCaptcha, solveImageCaptchas, findImageCaptchas, attachImageRecorder, locateCaptcha, captureCaptcha, typeAnswer, submitAnswer, verifyAnswer, refreshCaptcha } = typed;
