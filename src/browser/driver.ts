@@ -1,7 +1,7 @@
 /**
  * Our minimal, structural view of a browser page, so the flow never imports Playwright or Puppeteer.
- * `playwright.ts` and `puppeteer.ts` implement it in the same order: url, frames, evaluate, element
- * bytes/screenshot, type, click, waits (events), close/detach/navigation events. Nothing is patched onto
+ * `playwright.ts` and `puppeteer.ts` implement it (their page drivers on the shared base in `native-page.ts`):
+ * url, frames, evaluate, element bytes/screenshot, type, click, waits (events), close/detach/navigation events. Nothing is patched onto
  * the native objects; frames are walked at call time.
  */
 

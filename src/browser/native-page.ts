@@ -1,7 +1,7 @@
 /**
  * What the Playwright and Puppeteer page drivers share: frame wrapping, event subscription, the CDP
- * resource read. Structural only; each adapter supplies the three things that differ (frame wrapper,
- * response and dialog views, how to open a CDP session).
+ * resource read, the dialog view. Structural only; each adapter supplies the three things that differ
+ * (its frame wrapper, its response view, how it opens a CDP session).
  */
 import { readResourceContent, type CdpSessionLike } from './cdp.js';
 import type { DialogInfo, FrameDriver, Framework, PageDriver, PageEvents, ResponseInfo } from './driver.js';
