@@ -10,7 +10,7 @@ import { InvalidImageError, InvalidOptionError, UnsolvableError, isCaptchaSolver
 import { MAX_TASK_IMAGES, type ImageToTextTask, type Solution, type SolveOptions, type Solver } from '../../core/types.js';
 import { ctcGreedyDecode, logitsViews, type CtcResult, type LogitsView } from './decode.js';
 import { ModelError } from './errors.js';
-import { defaultModelPath, loadModelSpec, parseModelSpec, type ModelSpec, type SecondLook } from './model.js';
+import { defaultModelPath, loadModelSpec, secondLookProblem, type ModelSpec, type SecondLook } from './model.js';
 import { DEFAULT_MAX_INPUT_PIXELS, decodeToRgba, flattenToGray, imageBytes, toModelInput, type GrayImage } from './preprocess.js';
 
 export interface LocalSolverOptions {
@@ -128,15 +128,11 @@ export class LocalSolver implements Solver {
     if (typeof minConfidence !== 'number' || !(minConfidence >= 0 && minConfidence <= 1)) {
       throw new InvalidOptionError(`new LocalSolver: \`minConfidence\` must be within 0–1, got ${String(minConfidence)}`, { provider: PROVIDER });
     }
-    if (typeof secondLook !== 'boolean') {
-      try {
-        parseModelSpec({ height: 1, charset: '0', secondLook }, 'the secondLook option');
-      } catch {
-        throw new InvalidOptionError('new LocalSolver: `secondLook` must be true, false or { below: 0–1, widthScales: [1–8 numbers in 0.25–4, not 1] }', {
-          hint: 'Omit it to use the model\'s own setting',
-          provider: PROVIDER,
-        });
-      }
+    if (typeof secondLook !== 'boolean' && secondLookProblem(secondLook)) {
+      throw new InvalidOptionError('new LocalSolver: `secondLook` must be true, false or { below: 0–1, widthScales: [1–8 numbers in 0.25–4, not 1] }', {
+        hint: 'Omit it to use the model\'s own setting',
+        provider: PROVIDER,
+      });
     }
     this.modelPath = model === undefined ? defaultModelPath() : resolvePath(model);
     this.threads = threads;

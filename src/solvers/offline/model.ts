@@ -59,6 +59,18 @@ export interface SecondLook {
   widthScales: number[];
 }
 
+/** What is wrong with a `secondLook` value (sidecar or option), or undefined when it is valid. */
+export function secondLookProblem(value: unknown): string | undefined {
+  const l = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  const below = l?.['below'];
+  const scales = l?.['widthScales'];
+  if (typeof below !== 'number' || !(below >= 0 && below <= 1)) return 'without "below" in 0–1';
+  if (!Array.isArray(scales) || scales.length === 0 || scales.length > 8 || !scales.every((x) => typeof x === 'number' && x > 0.25 && x < 4 && x !== 1)) {
+    return 'whose "widthScales" is not a list of 1–8 numbers in 0.25–4 (other than 1)';
+  }
+  return undefined;
+}
+
 /** Finds the package root: the nearest directory upwards from `from` whose package.json is ours. */
 export function findPackageRoot(from: string = moduleDir()): string | undefined {
   let dir = from;
@@ -179,16 +191,11 @@ export function parseModelSpec(raw: unknown, where = 'sidecar'): ModelSpec {
   const resize = str('resize', 'bilinear');
   if (resize !== 'bilinear') bad(`asks for resize "${resize}"; only "bilinear" is implemented`);
   let secondLook: SecondLook | undefined;
-  const look = o['secondLook'];
-  if (look !== undefined) {
-    const l = look as Record<string, unknown> | null;
-    const below = l?.['below'];
-    const scales = l?.['widthScales'];
-    if (typeof below !== 'number' || !(below >= 0 && below <= 1)) bad('has a "secondLook" without "below" in 0–1');
-    if (!Array.isArray(scales) || scales.length === 0 || scales.length > 8 || !scales.every((x) => typeof x === 'number' && x > 0.25 && x < 4 && x !== 1)) {
-      bad('has a "secondLook" whose "widthScales" is not a list of 1–8 numbers in 0.25–4 (other than 1)');
-    }
-    secondLook = { below: below as number, widthScales: (scales as number[]).slice() };
+  if (o['secondLook'] !== undefined) {
+    const problem = secondLookProblem(o['secondLook']);
+    if (problem) bad(`has a "secondLook" ${problem}`);
+    const look = o['secondLook'] as SecondLook;
+    secondLook = { below: look.below, widthScales: look.widthScales.slice() };
   }
   return {
     version,
