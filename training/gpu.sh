@@ -54,8 +54,11 @@ case "$cmd" in
     (cd training && /usr/bin/python3 -c "
 import os, sys
 from synth import gen
-sys.stdout.write('\0'.join(os.path.relpath(f, gen.FONT_ROOT) for f in gen._font_files(False) + gen._font_files(True)))") >/tmp/ics-fontlist
-    tar chf - -C /usr/share/fonts --null -T /tmp/ics-fontlist | xz -T2 -6 >.gpu/fonts.tar.xz
+sys.stdout.write('\0'.join(os.path.relpath(f, gen.FONT_ROOT) for f in gen._font_files(False) + gen._font_files(True)
+                            if not f.startswith(gen.FONTSOURCE_ROOT)))") >/tmp/ics-fontlist
+    # the @fontsource fonts go in as fontsource/..., where gen.py looks when CAPTCHA_FONT_ROOT is set
+    tar chf - -C /usr/share/fonts --null -T /tmp/ics-fontlist --no-null -C "$PWD/training/data" \
+      --transform 's,^fonts,fontsource,' --exclude '*.woff2' fonts | xz -T2 -6 >.gpu/fonts.tar.xz
     /usr/bin/python3 - <<'EOF'
 import os, sys
 sys.path.insert(0, "training")

@@ -24,4 +24,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
 else
   echo "training/setup.sh: all packages already installed"
 fi
+# Handwritten and rounded fonts from @fontsource/* (npm registry), unpacked into training/data/fonts/<name>/.
+# Never a comic font: Comic Neue is a hold-out family's font (gen.HOLDOUT_FONT_KEYS).
+FONTSOURCE=(
+  patrick-hand indie-flower architects-daughter kalam short-stack gochi-hand handlee schoolbell delius caveat
+  coming-soon varela-round nunito fredoka quicksand balsamiq-sans mali itim
+)
+fdir="$(cd "$(dirname "$0")" && pwd)/data/fonts"
+mkdir -p "$fdir"
+for f in "${FONTSOURCE[@]}"; do
+  [ -d "$fdir/$f" ] && continue
+  tgz="$(cd "$fdir" && npm pack "@fontsource/$f@5" --silent | tail -1)"
+  mkdir -p "$fdir/$f" && tar xzf "$fdir/$tgz" -C "$fdir/$f" --strip-components=2 package/files && rm "$fdir/$tgz"
+done
 /usr/bin/python3 -c "import torch, onnx, PIL, numpy; print('torch', torch.__version__, 'onnx', onnx.__version__)"

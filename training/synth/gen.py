@@ -34,12 +34,19 @@ _EXCLUDE = (
     "Z003", "Hairline", "Thin", "ExtraLight", "Cantarell-Light", "Initials",
 )
 FONT_ROOT = os.environ.get("CAPTCHA_FONT_ROOT", "/usr/share/fonts")
+# @fontsource/* npm packages (handwritten and rounded fonts that Debian does not package), fetched by
+# training/setup.sh; only their Latin subsets, WOFF (FreeType reads it), regular and bold weights.
+FONTSOURCE_ROOT = os.environ.get("CAPTCHA_FONTSOURCE_ROOT") or (
+    os.path.join(FONT_ROOT, "fontsource") if "CAPTCHA_FONT_ROOT" in os.environ
+    else os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "fonts"))
 
 
 def _font_files(holdout: bool = False) -> list[str]:
     files = []
     for ext in ("ttf", "otf"):
         files += glob.glob(f"{FONT_ROOT}/**/*.{ext}", recursive=True)
+    for weight in ("400", "700"):
+        files += glob.glob(f"{FONTSOURCE_ROOT}/**/*-latin-{weight}-normal.woff", recursive=True)
     out = []
     for f in sorted(files):
         base = os.path.basename(f)
@@ -491,7 +498,7 @@ def style_lineblur(rng):
     fonts = BOLDISH if rng.random() < 0.7 else FONTS
     size = rng.randint(int(H * 0.6), int(H * 0.95))
     pieces, tw, th = layout(rng, text, fonts, size, angle=(-5, 5), spacing=(0.68, 0.92), yjit=0.04,
-                            xscale=rng.choice([(0.8, 1.05), (0.8, 1.05), (0.95, 1.25)]), stroke=rng.choice([0, 0, 0, 1]))
+                            xscale=rng.choice([(0.8, 1.05), (0.8, 1.05), (0.95, 1.25), (0.68, 0.9)]), stroke=rng.choice([0, 0, 0, 1]))
     mask = Image.new("L", (W, H), 0)
     ox = rng.uniform(0.08, 0.3) * W
     if ox + tw > W - 4:
@@ -703,12 +710,12 @@ def style_svglike(rng):
 def style_hollow(rng):
     text = random_text(rng)
     img = compose(rng, text, stroke=rng.randint(1, 2), hollow=True, size=rng.randint(26, 48),
-                  angle=(-15, 15), spacing=(0.85, 1.05), bg=rng.choice(["white", "light", "gradient"]),
-                  colors="dark" if rng.random() < 0.7 else [dark_color(rng, 160) for _ in text])
+                  angle=(-15, 15), spacing=(0.8, 1.05), bg=rng.choice(["white", "light", "gradient", "gradient"]),
+                  colors="dark" if rng.random() < 0.6 else [dark_color(rng, 160) for _ in text])
     if rng.random() < 0.5:
         noise_lines(img, rng, rng.randint(1, 3))
-    if rng.random() < 0.35:  # confetti of dots in random colours, some as dark as the outlines
-        noise_dots(img, rng, rng.uniform(0.005, 0.03), size=(1, 2.5))
+    if rng.random() < 0.5:  # confetti of dots in random colours, some as dark as the outlines
+        noise_dots(img, rng, rng.uniform(0.005, 0.04), size=(1, 2.5))
     return text, finish(img, rng, 0.5)
 
 
@@ -731,7 +738,7 @@ STYLES = {
     "gd": (style_gd, 1.0),
     "dotted": (style_dotted, 0.8),
     "svglike": (style_svglike, 0.8),
-    "hollow": (style_hollow, 1.0),
+    "hollow": (style_hollow, 1.5),
     "clean": (style_clean, 0.6),
 }
 _NAMES = list(STYLES)
