@@ -35,6 +35,7 @@ mkdir -p "$fdir"
 for f in "${FONTSOURCE[@]}"; do
   [ -d "$fdir/$f" ] && continue
   tgz="$(cd "$fdir" && npm pack "@fontsource/$f@5" --silent | tail -1)"
-  mkdir -p "$fdir/$f" && tar xzf "$fdir/$tgz" -C "$fdir/$f" --strip-components=2 package/files && rm "$fdir/$tgz"
+  rm -rf "$fdir/.$f" && mkdir -p "$fdir/.$f"   # unpacked aside, then renamed: a failed run leaves no half package
+  tar xzf "$fdir/$tgz" -C "$fdir/.$f" --strip-components=2 package/files && mv "$fdir/.$f" "$fdir/$f" && rm "$fdir/$tgz"
 done
 /usr/bin/python3 -c "import torch, onnx, PIL, numpy; print('torch', torch.__version__, 'onnx', onnx.__version__)"
