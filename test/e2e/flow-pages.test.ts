@@ -32,14 +32,18 @@ interface Intrinsic {
 async function intrinsicSize(hp: HarnessPage, info: FixturePageInfo, server: FixtureServer): Promise<Intrinsic | undefined> {
   const frame = info.selectors.frame ? hp.frame(info.origin === 'cross' ? server.crossOriginUrl : `${info.path}/`) : hp.page;
   if (!frame) return undefined;
-  return frame.evaluate((sel: string) => {
-    const el = document.querySelector(sel);
-    if (!el) return undefined;
-    if (el instanceof HTMLImageElement) return el.naturalWidth ? { width: el.naturalWidth, height: el.naturalHeight } : undefined;
-    if (el instanceof HTMLCanvasElement) return { width: el.width, height: el.height };
-    const r = el.getBoundingClientRect();
-    return { width: Math.round(r.width), height: Math.round(r.height) };
-  }, info.selectors.image);
+  // pages that inject their captcha after load (/svg fetches it) may not have it yet: poll for up to 5 s
+  for (const until = Date.now() + 5000; ; await new Promise((r) => setTimeout(r, 50))) {
+    const size = await frame.evaluate((sel: string) => {
+      const el = document.querySelector(sel);
+      if (!el) return undefined;
+      if (el instanceof HTMLImageElement) return el.naturalWidth ? { width: el.naturalWidth, height: el.naturalHeight } : undefined;
+      if (el instanceof HTMLCanvasElement) return { width: el.width, height: el.height };
+      const r = el.getBoundingClientRect();
+      return { width: Math.round(r.width), height: Math.round(r.height) };
+    }, info.selectors.image);
+    if (size || Date.now() > until) return size;
+  }
 }
 
 for (const adapter of ADAPTERS) {
