@@ -246,7 +246,12 @@ async function solveInBrowser(run: BrowserRun, io: Io): Promise<{ result?: unkno
   } catch (error) {
     throw new UsageError(`could not start Chromium at ${run.executablePath}: ${(error as Error).message.split('\n')[0]}. Pass --executable-path or set CHROMIUM_PATH`);
   }
-  const onAbort = () => void browser.close().catch(() => {});
+  // One close for both paths: Ctrl+C starts it, the finally below awaits the same one. (A second
+  // browser.close() call rejects at once while the first is still waiting for Chromium to exit, and the CLI
+  // then exited before Chromium had, leaving it orphaned.)
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= browser.close().catch(() => {}));
+  const onAbort = () => void close();
   run.signal.addEventListener('abort', onAbort, { once: true });
   let page: MiniPage | undefined;
   try {
@@ -274,7 +279,7 @@ async function solveInBrowser(run: BrowserRun, io: Io): Promise<{ result?: unkno
       await page.screenshot({ path: run.screenshot, fullPage: true }).catch((e: Error) => io.stderr(`image-captcha: screenshot failed: ${e.message}\n`));
     }
     run.signal.removeEventListener('abort', onAbort);
-    await browser.close().catch(() => {});
+    await close();
   }
 }
 
