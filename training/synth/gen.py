@@ -533,7 +533,9 @@ def style_lineblur(rng):
         pts.insert(0, (hx + rng.uniform(-4, 4), y_a))
         if rng.random() < 0.3:  # zig-zag: down, up and then away
             pts.insert(1, (hx + rng.uniform(4, 12), (y_a + y_b) / 2 + rng.uniform(-5, 5)))
-    d.line(pts, fill=tc, width=rng.choice([1, 2, 2, 3, 3, 4]), joint="curve")
+    # as thick as a glyph's stroke in most images (the 'captcha version 2' line is 3-5 px at 50 px height)
+    lw = max(1, round(rng.choice([1, 2, 3, 3, 4, 4, 5]) * H / 50))
+    d.line(pts, fill=tc, width=lw, joint="curve")
     if rng.random() < 0.25:
         noise_lines(img, rng, 1, color=tc, width=(1, 2))
     if rng.random() < 0.7:
