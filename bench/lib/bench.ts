@@ -24,13 +24,15 @@ export interface BenchArgs {
   dev: string;
   holdoutN: number;
   regenHoldout: boolean;
+  lengthHint: boolean;
 }
 
-const USAGE = `Usage: npm run bench:ocr -- [--limit N] [--only NAME] [--model PATH] [--no-ddddocr] [--threads N] [--regen-holdout]
+const USAGE = `Usage: npm run bench:ocr -- [--limit N] [--only NAME] [--model PATH] [--no-ddddocr] [--no-length-hint] [--threads N] [--regen-holdout]
   --limit N        images per dataset (default: all)
   --only NAME      only datasets whose name contains NAME (e.g. captcha_images_v2, holdout/)
   --model PATH     our model (default: models/captcha-ocr.onnx)
   --no-ddddocr     skip the ddddocr baseline
+  --no-length-hint skip the rows "+len" (each model again, told the dataset's answer length range)
   --threads N      onnxruntime intra-op threads (default: 1)
   --regen-holdout  rebuild bench/.cache/holdout with training/make_holdout.py
 Env: CAPTCHA_DEV_DATA = validation data dir (default: ../shared/data/dev from the repo root)`;
@@ -44,6 +46,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     dev: process.env.CAPTCHA_DEV_DATA ? resolve(process.env.CAPTCHA_DEV_DATA) : resolve(REPO, '..', 'shared', 'data', 'dev'),
     holdoutN: 300,
     regenHoldout: false,
+    lengthHint: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
@@ -56,6 +59,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (k === '--only') a.only = v();
     else if (k === '--model') a.model = resolve(v());
     else if (k === '--no-ddddocr') a.ddddocr = false;
+    else if (k === '--no-length-hint') a.lengthHint = false;
     else if (k === '--threads') a.threads = Number(v());
     else if (k === '--holdout-n') a.holdoutN = Number(v());
     else if (k === '--regen-holdout') a.regenHoldout = true;
@@ -95,7 +99,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   let datasets = [...listDatasets(args.dev, 'dev/'), ...holdoutSets(args, notes)];
   if (!existsSync(args.dev)) notes.push(`validation data not found at ${args.dev} (set CAPTCHA_DEV_DATA)`);
   if (args.only) datasets = datasets.filter((d) => d.name.includes(args.only!));
-  const models: { name: string; path: string; solver: LocalSolver }[] = [];
+  const models: { name: string; path: string; solver: LocalSolver; hinted?: boolean }[] = [];
   if (existsSync(args.model)) {
     const ours = new LocalSolver({ model: args.model, threads: args.threads });
     models.push({ name: 'ours', path: args.model, solver: ours });
@@ -114,8 +118,12 @@ export async function main(argv: readonly string[]): Promise<void> {
       notes.push(`ddddocr skipped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
   }
+  if (args.lengthHint) {
+    for (const m of [...models]) if (m.name !== 'ours-1look') models.push({ ...m, name: `${m.name}+len`, hinted: true });
+    notes.push('+len: the same model told the answer length range of the dataset (minLength/maxLength = the shortest and longest label), as a user who knows the site\'s format would');
+  }
   console.log(`# OCR benchmark  (node ${process.version}, threads=${args.threads}, limit=${args.limit || 'all'})`);
-  for (const m of models) {
+  for (const m of models.filter((x) => !x.hinted)) {
     const size = statSync(realpathSync(m.path)).size;
     console.log(`model ${m.name.padEnd(8)} ${(size / 1024 / 1024).toFixed(2)} MB  ${m.path}`);
     await m.solver.load(); // session creation is not timed
@@ -127,10 +135,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   const totals = new Map<string, Summary[]>();
   for (const ds of datasets) {
     const samples = limitSamples(ds.samples, args.limit);
+    const lengths = ds.samples.map((x) => Array.from(x.label).length);
+    const hint = { minLength: Math.min(...lengths), maxLength: Math.max(...lengths) };
     for (const m of models) {
+      const recognizer = m.hinted ? { recognize: (image: Buffer) => m.solver.recognize(image, hint) } : m.solver;
       // warm-up image, not timed
-      await evaluate(m.solver, ds, samples.slice(0, 1));
-      const s = summarize(await evaluate(m.solver, ds, samples));
+      await evaluate(recognizer, ds, samples.slice(0, 1));
+      const s = summarize(await evaluate(recognizer, ds, samples));
       totals.set(m.name, [...(totals.get(m.name) ?? []), s]);
       console.log(`| ${ds.name} | ${s.n} | ${m.name} | ${pct(s.accuracy)} | ${pct(s.accuracyCase)} | ${num(s.cer, 3)} | ${num(s.medianMs)} | ${num(s.p95Ms)} | ${num(s.confidenceAuc, 3)} | ${pct(s.at80.rightKept).trim()} / ${pct(s.at80.wrongCaught).trim()} |${s.errors ? ` ${s.errors} errors` : ''}`);
     }
@@ -140,5 +151,5 @@ export async function main(argv: readonly string[]): Promise<void> {
     console.log(`\n${name}: mean case-insensitive exact match over ${list.length} datasets = ${pct(mean).trim()}`);
   }
   console.log('\nconf. AUC = P(confidence of a right answer > that of a wrong one), answers compared case-sensitively; median/p95 = ms per image (decode + resize + inference + CTC), one image at a time.');
-  for (const m of models) await m.solver.close();
+  for (const m of models) if (!m.hinted) await m.solver.close();
 }

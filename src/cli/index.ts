@@ -79,6 +79,9 @@ Options:
   --executable-path <p>    Chromium binary (default: $CHROMIUM_PATH or /usr/bin/chromium)
   --debug <dir>            write debug artifacts (image, answer, page screenshot) to <dir>
   --image                  include the captured image (base64) in the JSON
+  --length <n|min-max>     the answer has n (or min to max) characters, when you know the site's format:
+                           the local solver reads the most probable text of that length, the task-API
+                           clouds tell their workers (default: the answer field's maxlength as the maximum)
   --model <path>           another ONNX model for the local solver (its .json sidecar beside it)
   --quiet                  no progress on stderr
   -h, --help               this help
@@ -87,7 +90,7 @@ API keys come from the environment (CAPSOLVER_API_KEY, ANTICAPTCHA_API_KEY, CAPM
 TWOCAPTCHA_API_KEY) and never appear in the output.
 `;
 
-const OCR_HELP = `Usage: image-captcha ocr <files...> [--json] [--charset <chars>]
+const OCR_HELP = `Usage: image-captcha ocr <files...> [--json] [--charset <chars>] [--length <n|min-max>]
 
 Reads each image with the built-in offline model and prints one answer per line, in input order.
 
@@ -95,6 +98,7 @@ Options:
   --json          print one JSON array: [{ file, text, confidence, elapsedMs }]
   --lowercase     case-insensitive reading: lowercase answers (A and a count as one when scoring)
   --charset <s>   read only these characters, e.g. --charset 0123456789 for digits-only captchas
+  --length <n>    the answers have n characters (or --length 4-6): the most probable reading of that length
   --model <p>     a different ONNX model (its .json sidecar beside it)
   -h, --help      this help
 `;
@@ -136,6 +140,16 @@ function intOption(value: unknown, name: string): number | undefined {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || !Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number >= 0 (got "${String(value)}")`);
   return n;
+}
+
+/** `--length 5` (exactly five characters) or `--length 4-6` → minLength/maxLength. */
+function lengthOption(value: unknown): { minLength: number; maxLength: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d{1,2})(?:-(\d{1,2}))?$/.exec(String(value).trim());
+  const min = m ? Number(m[1]) : Number.NaN;
+  const max = m ? Number(m[2] ?? m[1]) : Number.NaN;
+  if (!m || min < 1 || max > 64 || min > max) throw new UsageError(`--length must be N or MIN-MAX, characters from 1 to 64 (got "${String(value)}")`);
+  return { minLength: min, maxLength: max };
 }
 
 function solverName(value: unknown): (typeof SOLVERS)[number] {
@@ -315,6 +329,7 @@ async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<nu
     debug: { type: 'string' },
     image: { type: 'boolean' },
     model: { type: 'string' },
+    length: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -333,6 +348,7 @@ async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<nu
   const timeout = intOption(values.timeout, 'timeout') ?? 120_000;
   const retries = intOption(values.retries, 'retries');
   const locateTimeout = intOption(values['locate-timeout'], 'locate-timeout');
+  const length = lengthOption(values.length);
   const solver = solverFor(solverName(values.solver), values.model);
   const flow: Record<string, unknown> = { solver, timeout };
   if (values.input) flow.input = values.input;
@@ -340,6 +356,7 @@ async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<nu
   else if (values.submit) flow.submit = values.submit;
   if (retries !== undefined) flow.retries = retries;
   if (locateTimeout !== undefined) flow.locateTimeout = locateTimeout;
+  if (length) Object.assign(flow, length);
   if (values.debug) flow.debug = resolve(String(values.debug));
   const run: BrowserRun = {
     url,
@@ -365,6 +382,7 @@ async function cmdOcr(args: string[], io: Io, signal: AbortSignal): Promise<numb
     json: { type: 'boolean' },
     lowercase: { type: 'boolean' },
     charset: { type: 'string' },
+    length: { type: 'string' },
     model: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -373,6 +391,7 @@ async function cmdOcr(args: string[], io: Io, signal: AbortSignal): Promise<numb
     return EXIT.ok;
   }
   if (positionals.length === 0) throw new UsageError('ocr needs at least one image file');
+  const length = lengthOption(values.length);
   const images: Buffer[] = [];
   for (const file of positionals) {
     try {
@@ -390,6 +409,7 @@ async function cmdOcr(args: string[], io: Io, signal: AbortSignal): Promise<numb
         signal,
         caseSensitive: !values.lowercase,
         ...(values.charset === undefined ? {} : { charset: String(values.charset) }),
+        ...length,
       });
       out.push({ file: positionals[i]!, text: r.text, confidence: r.confidence, elapsedMs: r.elapsedMs });
       if (!values.json) io.stdout(`${r.text}\n`);

@@ -16,6 +16,14 @@ export interface ImageToTextTask {
   /** `true` when the answer is case-sensitive. */
   case?: boolean;
   /**
+   * The answer's length bounds, 0 = any (Anti-Captcha / 2Captcha field names). The offline `LocalSolver`
+   * reads the most probable text of an allowed length; the task-API clouds pass them to their workers;
+   * CapSolver has no such fields and does not send them.
+   */
+  minLength?: number;
+  /** See {@link minLength}. */
+  maxLength?: number;
+  /**
    * Several images at once (CapSolver `images`: 1–9, for the `number` module), each base64 like `body`. The
    * answer then has one entry per image in {@link Solution.answers}, and `body` may be `''`.
    * Taken by `CapSolver` and the offline `LocalSolver`; the task-API clouds (Anti-Captcha, CapMonster, 2Captcha)

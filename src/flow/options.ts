@@ -100,6 +100,17 @@ export interface SolveImageCaptchaOptions extends FindOptions {
   /** `true` when the answer is case-sensitive. */
   case?: boolean;
   /**
+   * The answer's length bounds (`task.minLength`), when you know the site's format (e.g. 5 for five
+   * characters): the offline solver then reads the most probable text of that length, the task-API
+   * clouds tell their workers. 0 = any. @default 0
+   */
+  minLength?: number;
+  /**
+   * The answer's longest length (`task.maxLength`), 0 = any. @default the located answer input's
+   * `maxlength` attribute (1–32) when it has one (a longer answer could not be typed into it), else 0
+   */
+  maxLength?: number;
+  /**
    * Delay between key presses in ms.
    * @default 0
    */

@@ -38,6 +38,15 @@ export interface RunParams {
   options: SolveImageCaptchaOptions;
 }
 
+/**
+ * The located answer input's `maxlength`, as the default `task.maxLength` (a longer answer could not be typed
+ * into it); undefined when you named the input yourself (`input`) or it is below your `minLength`.
+ */
+function inputMaxLength(o: SolveImageCaptchaOptions, located: Located): number | undefined {
+  const max = o.input ? undefined : located.input?.maxLength;
+  return max !== undefined && max >= (o.minLength ?? 0) ? max : undefined;
+}
+
 function stripUndefined<T extends object>(o: T): T {
   for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
   return o;
@@ -176,6 +185,8 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
         module: o.module ?? (located.queueit ? 'queueit' : undefined),
         score: o.score,
         case: o.case,
+        minLength: o.minLength || undefined,
+        maxLength: o.maxLength ?? inputMaxLength(o, located),
       });
       progress('solve', `${solver.name} (${image.mime}, ${image.width}×${image.height}, ${image.method})`);
       let solution: Solution;

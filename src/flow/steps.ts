@@ -249,6 +249,11 @@ export function validateOptions(o: SolveImageCaptchaOptions): void {
   if (o.verify !== undefined && o.verify !== false && typeof o.verify !== 'string' && typeof o.verify !== 'function') bad('`verify` must be "auto", a selector, a function or false', "Use verify: 'auto'");
   if (o.submit !== undefined && o.submit !== false && typeof o.submit !== 'string') bad('`submit` must be a selector, "enter" or false', "Use submit: 'enter' or a selector");
   if (o.refresh !== undefined && o.refresh !== false && typeof o.refresh !== 'string') bad('`refresh` must be a selector, "click-image" or false', 'Use a selector');
+  for (const k of ['minLength', 'maxLength'] as const) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 64)) bad(`\`${k}\` must be an integer from 0 to 64 (got ${String(v)})`, 'Pass the number of characters the captcha shows, or 0 for any');
+  }
+  if (o.minLength && o.maxLength && o.minLength > o.maxLength) bad(`\`minLength\` ${o.minLength} is above \`maxLength\` ${o.maxLength}`, 'Swap them, or use 0 for any');
   if (o.minConfidence !== undefined && !(o.minConfidence >= 0 && o.minConfidence <= 1)) bad('`minConfidence` must be between 0 and 1', 'Use e.g. 0.4');
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') bad('`onProgress` must be a function', 'Pass (event) => …');
 }

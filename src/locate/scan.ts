@@ -482,7 +482,9 @@ export function scanFrame(args: ScanArgs): ScanResult {
       confidence,
       score: Math.round(s * 100) / 100,
       reasons,
-      input: input ? { handle: mark(input.el, 'i'), selector: describe(input.el), reasons: input.reasons } : undefined,
+      input: input
+        ? { handle: mark(input.el, 'i'), selector: describe(input.el), reasons: input.reasons, ...(input.el.maxLength >= 1 && input.el.maxLength <= 32 ? { maxLength: input.el.maxLength } : {}) }
+        : undefined,
       submit: submit.el
         ? { method: 'click', handle: mark(submit.el, 's'), selector: describe(submit.el), reasons: submit.reasons, text: submit.text }
         : { method: submit.method, reasons: submit.reasons },

@@ -10,6 +10,8 @@ export interface ControlRef {
   selector: string;
   /** Why it was chosen. */
   reasons: string[];
+  /** The answer input's `maxlength` attribute (1–32), when it has one: the flow sends it as `task.maxLength`. */
+  maxLength?: number;
 }
 
 export interface SubmitRef extends Partial<ControlRef> {

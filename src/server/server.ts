@@ -620,6 +620,9 @@ function taskIdOf(body: JsonBody): string | undefined {
  * even checked): the answer is `solution.answers`, one per image, which only `images` can fill (CapSolver does
  * not document the combination; this package's own CapSolver client sends both when given both).
  */
+/** Longest answer length the offline solver is asked for; a larger `maxLength` means "any" to it. */
+const MAX_LOCAL_LENGTH = 64;
+
 export function parseTask(body: JsonBody, dialect: Dialect): ParsedTask {
   const t = body.task;
   if (t === undefined || t === null) throw new WireError('ERROR_INVALID_TASK_DATA', 'invalid task data: "task" is missing');
@@ -676,6 +679,22 @@ export function parseTask(body: JsonBody, dialect: Dialect): ParsedTask {
     else if (c === false || c === 0 || c === 'false') caseSensitive = false;
     else throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "case" must be true or false, got ${JSON.stringify(c)}`);
     local.case = full.case = caseSensitive;
+  }
+  // Anti-Captcha's answer length bounds (0 = any); the offline solver reads the most probable text that fits
+  for (const key of ['minLength', 'maxLength'] as const) {
+    const v = task[key];
+    if (v === undefined || v === null) continue;
+    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 1000) {
+      throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "${key}" must be an integer from 0 to 1000 (0 = any), got ${JSON.stringify(v).slice(0, 40)}`);
+    }
+    if (n === 0) continue;
+    full[key] = n;
+    if (key === 'minLength' && n > MAX_LOCAL_LENGTH) throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "minLength" ${n} is longer than any captcha this server reads (${MAX_LOCAL_LENGTH})`);
+    if (n <= MAX_LOCAL_LENGTH) local[key] = n;
+  }
+  if (full.minLength && full.maxLength && full.minLength > full.maxLength) {
+    throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "minLength" ${full.minLength} is above "maxLength" ${full.maxLength}`);
   }
   return images ? { local, full, score, case: caseSensitive, images } : { local, full, score, case: caseSensitive };
 }

@@ -162,6 +162,13 @@ describe('image-captcha CLI', () => {
     for (const line of digits.stdout.split('\n').slice(0, -1)) expect(line).toMatch(/^[0-9]*$/);
     const lower = await runCli(['ocr', '--lowercase', ...files]);
     expect(lower.stdout).toBe(lower.stdout.toLowerCase());
+    // --length: every answer gets that many characters (3 is shorter than any of these captchas)
+    const three = await runCli(['ocr', '--length', '3', ...files]);
+    expect(three.code, three.stderr).toBe(0);
+    for (const line of three.stdout.split('\n').slice(0, -1)) expect(line).toHaveLength(3);
+    const bad = await runCli(['ocr', '--length', '6-4', files[0]!]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--length must be N or MIN-MAX/);
   });
 
   it('ocr: a file that is not an image fails with exit 1 and a message', { timeout: 60_000 }, async () => {

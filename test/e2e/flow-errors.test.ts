@@ -180,6 +180,8 @@ for (const adapter of ADAPTERS) {
         await expect(solveImageCaptcha({} as never)).rejects.toBeInstanceOf(InvalidOptionError);
         await expect(solveImageCaptcha(hp.page, { timeout: -1 })).rejects.toBeInstanceOf(InvalidOptionError);
         await expect(solveImageCaptcha(hp.page, { solver: {} as never })).rejects.toBeInstanceOf(InvalidOptionError);
+        await expect(solveImageCaptcha(hp.page, { maxLength: 2.5 })).rejects.toThrow(/`maxLength` must be an integer from 0 to 64/);
+        await expect(solveImageCaptcha(hp.page, { minLength: 6, maxLength: 5 })).rejects.toThrow(/`minLength` 6 is above `maxLength` 5/);
         const err = await solveImageCaptcha(hp.page, { retries: Number.NaN }).catch((e: unknown) => e);
         expect(isCaptchaSolverError(err)).toBe(true);
         expect((err as Error).message).toMatch(/^solveImageCaptcha: `retries`/);

@@ -59,6 +59,8 @@ for (const adapter of ADAPTERS) {
     }
 
     const pages = () => env.server.pages;
+    /** `maxlength` of the answer input, where the page's markup sets one (undefined: it has none). */
+    const INPUT_MAXLENGTH: Record<string, number | undefined> = { '/login': 6, '/blob': 5, '/django': undefined };
 
     it('serves the pages this suite iterates over', () => {
       expect(pages().length).toBeGreaterThanOrEqual(15);
@@ -97,6 +99,9 @@ for (const adapter of ADAPTERS) {
           expect(task.websiteURL).toBe(pageUrl);
           expect(task.body).toMatch(/^[A-Za-z0-9+/]+=*$/);
           if (info.module) expect(task.module).toBe(info.module);
+          // the answer input's maxlength is sent as task.maxLength (Securimage's login form: 6, the blob page: 5)
+          if (path in INPUT_MAXLENGTH) expect(task.maxLength).toBe(INPUT_MAXLENGTH[path]);
+          if (task.maxLength !== undefined) expect(r.text.length).toBeLessThanOrEqual(task.maxLength);
           const meta = await sharp(Buffer.from(task.body, 'base64')).metadata();
           expect([meta.width, meta.pageHeight ?? meta.height]).toEqual([r.capture.width, r.capture.height]);
           const raw = solver.solutions[0]!.raw as { matchedBytes: boolean };

@@ -62,6 +62,93 @@ describe('ctcGreedyDecode', () => {
   });
 });
 
+describe('ctcGreedyDecode with minLength / maxLength', () => {
+  const E = Math.exp;
+  /** Steps given as full logit rows. */
+  const rows = (r: number[][]) => view(Float32Array.from(r.flat()), r.length, r[0]!.length);
+
+  it('keeps a greedy reading that fits, and says so', () => {
+    const v = view(logits([1, 0, 2]), 3);
+    const plain = ctcGreedyDecode(v, LABELS, 0);
+    const hinted = ctcGreedyDecode(v, LABELS, 0, { minLength: 2, maxLength: 2 });
+    expect(hinted).toEqual({ ...plain, length: 'kept' });
+    expect(plain.length).toBeUndefined();
+  });
+
+  it('maxLength drops the least probable extra character, and the confidence falls', () => {
+    // 'a', blank, then 'b' (3) barely ahead of the blank (2.5): greedy reads "ab"
+    const v = rows([[0, BIG, 0, 0], [BIG, 0, 0, 0], [2.5, 0, 3, 0]]);
+    const plain = ctcGreedyDecode(v, LABELS, 0);
+    expect(plain.text).toBe('ab');
+    const r = ctcGreedyDecode(v, LABELS, 0, { maxLength: 1 });
+    expect(r.text).toBe('a');
+    expect(r.length).toBe('forced');
+    expect(r.confidence).toBeCloseTo(E(2.5) / (E(2.5) + E(3) + 2), 6);
+    expect(r.confidence).toBeLessThan(plain.confidence);
+  });
+
+  it('minLength splits a run with a blank when that is the most probable way to get more characters', () => {
+    // a, then a (3) vs blank (2.5), then a: greedy reads one "a"; two characters need a blank in the middle
+    const v = rows([[0, BIG, 0, 0], [2.5, 3, 0, 0], [0, BIG, 0, 0]]);
+    expect(ctcGreedyDecode(v, LABELS, 0).text).toBe('a');
+    const r = ctcGreedyDecode(v, LABELS, 0, { minLength: 2 });
+    expect(r.text).toBe('aa');
+    expect(r.length).toBe('forced');
+  });
+
+  it('returns the greedy reading, marked impossible, when no path has an allowed length', () => {
+    const v = view(logits([1]), 1);
+    const r = ctcGreedyDecode(v, LABELS, 0, { minLength: 2 });
+    expect(r.text).toBe('a');
+    expect(r.length).toBe('impossible');
+    expect(ctcGreedyDecode(view(new Float32Array(0), 0), LABELS, 0, { minLength: 1 }).length).toBe('impossible');
+  });
+
+  it('counts case twins as one character with foldCase', () => {
+    // A then a: case-sensitive that is two characters, folded it is one run
+    const v = rows([[0, 4.9, 0, 5], [0, 5, 0, 4.9]]);
+    expect(ctcGreedyDecode(v, LABELS, 0).text).toBe('Aa');
+    expect(ctcGreedyDecode(v, LABELS, 0, { foldCase: true })).toMatchObject({ text: 'a' });
+    expect(ctcGreedyDecode(v, LABELS, 0, { foldCase: true, maxLength: 1 }).length).toBe('kept');
+    const forced = ctcGreedyDecode(v, LABELS, 0, { maxLength: 1 });
+    expect(forced.length).toBe('forced');
+    expect(['A', 'a']).toContain(forced.text);
+  });
+
+  it('finds the most probable path of an allowed length (checked against every path of small random inputs)', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const C = 4;
+    const T = 6;
+    for (let trial = 0; trial < 40; trial++) {
+      const r = Array.from({ length: T }, () => Array.from({ length: C }, () => rand() * 6 - 3));
+      const v = rows(r);
+      const logp = r.map((row) => {
+        const z = row.reduce((a, x) => a + E(x), 0);
+        return row.map((x) => Math.log(E(x) / z));
+      });
+      const minLength = 1 + (trial % 3);
+      const maxLength = minLength + (trial % 2);
+      let best = -Infinity;
+      for (let code = 0; code < C ** T; code++) {
+        const path = Array.from({ length: T }, (_, t) => Math.floor(code / C ** t) % C);
+        let n = 0;
+        path.forEach((c, t) => {
+          if (c !== 0 && c !== path[t - 1]) n++;
+        });
+        if (n < minLength || n > maxLength) continue;
+        best = Math.max(best, path.reduce((a, c, t) => a + logp[t]![c]!, 0));
+      }
+      const got = ctcGreedyDecode(v, LABELS, 0, { minLength, maxLength });
+      const len = got.text.length;
+      expect(len).toBeGreaterThanOrEqual(minLength);
+      expect(len).toBeLessThanOrEqual(maxLength);
+      // the product of the path's per-step probabilities is the best one
+      expect(Math.log(got.scores.product)).toBeCloseTo(best, 6);
+    }
+  });
+});
+
 describe('logitsViews', () => {
   it('reads [N,T,C] and [T,N,C] layouts', () => {
     // two images, two steps, four classes: image 0 reads "ab", image 1 reads "ba"

@@ -228,6 +228,28 @@ describe.skipIf(!MODEL)('LocalSolver with a model', () => {
     expect((await solver.recognize(upper, { charset: 'kxwpm' })).text).toMatch(/^[kxwpm]*$/);
   });
 
+  it('minLength / maxLength: the reading has an allowed length; one that fits is unchanged', async () => {
+    const body = (await textPng('x7k2p')).toString('base64');
+    const free = await solver.recognize(body);
+    expect(free.text.toLowerCase()).toBe('x7k2p');
+    expect(await solver.recognize(body, { minLength: 5, maxLength: 5 })).toMatchObject({ text: free.text, confidence: free.confidence });
+    const shorter = await solver.recognize(body, { maxLength: 4, caseSensitive: false });
+    expect(shorter.text).toHaveLength(4);
+    expect(shorter.confidence).toBeLessThan(free.confidence);
+    expect((await solver.recognize(body, { minLength: 6 })).text).toHaveLength(6);
+    // the task fields (Anti-Captcha's names) do the same in solve()
+    expect((await solver.solve({ body, maxLength: 4, case: false })).text).toBe(shorter.text);
+    expect((await solver.solve({ body, minLength: 0, maxLength: 0 })).text).toBe(free.text);
+    for (const bad of [{ minLength: -1 }, { maxLength: 2.5 }, { maxLength: 65 }, { minLength: 6, maxLength: 5 }]) {
+      const e = await rejection(solver.recognize(body, bad));
+      expect(e).toBeInstanceOf(InvalidOptionError);
+      expect((e as Error).message).toMatch(/minLength|maxLength/);
+    }
+    const e = await rejection(solver.solve({ body, minLength: 3, maxLength: 2 }));
+    expect(e).toBeInstanceOf(InvalidOptionError);
+    expect((e as Error).message).toMatch(/`task\.minLength` 3 is above `task\.maxLength` 2/);
+  });
+
   describe('task.images (several images in one solve)', () => {
     const digits = ['40718', '2539', '6184', '7306', '95', '12', '3', '8', '581'];
     let bodies: string[];

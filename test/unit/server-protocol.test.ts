@@ -463,6 +463,26 @@ describe('Anti-Captcha / 2Captcha dialect (asynchronous, integer ids)', () => {
     expect(ready.json).toMatchObject({ errorId: 0, status: 'ready', solution: { text: expectedText(44, 99) } });
   });
 
+  it('minLength / maxLength reach the solver (0 = any is dropped; a maxLength beyond 64 is "any" to it); bad ones are invalid task data', async () => {
+    const solver = new FakeSolver();
+    const s = await serve({ solver });
+    const create = (extra: Record<string, unknown>) => post(`${s.url}/anticaptcha/createTask`, { clientKey: 'k', softId: 0, task: { type: 'ImageToTextTask', body: pngBody(9, 99), ...extra } });
+    expect((await create({ minLength: 5, maxLength: '5' })).json.errorId).toBe(0);
+    expect((await create({ minLength: 0, maxLength: 100 })).json.errorId).toBe(0);
+    expect(solver.tasks.map((t) => [t.minLength, t.maxLength])).toEqual([[5, 5], [undefined, undefined]]);
+    for (const [extra, re] of [
+      [{ minLength: 6, maxLength: 5 }, /"minLength" 6 is above "maxLength" 5/],
+      [{ maxLength: 'five' }, /"maxLength" must be an integer/],
+      [{ minLength: 2.5 }, /"minLength" must be an integer/],
+      [{ minLength: 65 }, /longer than any captcha/],
+    ] as const) {
+      const r = await create(extra);
+      expect(r.json).toMatchObject({ errorId: 22, errorCode: 'ERROR_TASK_ABSENT' }); // Anti-Captcha's code for invalid task data
+      expect(r.json.errorDescription).toMatch(re);
+    }
+    expect(solver.calls).toBe(2);
+  });
+
   it('a root request that looks like Anti-Captcha (softId) gets the asynchronous dialect; numeric taskId is looked up there too', async () => {
     const s = await serve();
     const c = await post(`${s.url}/createTask`, { clientKey: 'k', softId: 0, task: { type: 'ImageToTextTask', body: pngBody(8, 99) } });

@@ -82,6 +82,49 @@ export interface RecognizeOptions extends SolveOptions {
    * @default every character the model knows
    */
   charset?: string;
+  /**
+   * The answer has at least this many characters (when the site's format is known). A reading of another
+   * length is replaced by the most probable reading that has an allowed length, usually with a lower
+   * confidence (see `ctcGreedyDecode`). @default 0 (any)
+   */
+  minLength?: number;
+  /** The answer has at most this many characters, 0 = any. @default 0 (any) */
+  maxLength?: number;
+}
+
+/** How one image is read: case, characters and length allowed. */
+interface ReadHints {
+  caseSensitive: boolean;
+  charset?: string;
+  minLength: number;
+  maxLength: number;
+}
+
+/** Longest answer `minLength`/`maxLength` may ask for (the longest captcha texts are ~10 characters). */
+const MAX_ANSWER_LENGTH = 64;
+
+/**
+ * Validated `minLength`/`maxLength` (undefined or 0 = any), or an `InvalidOptionError` naming `where`
+ * (`task.` for a task's fields).
+ */
+function lengthHints(minLength: unknown, maxLength: unknown, call: string, where = ''): { minLength: number; maxLength: number } {
+  const check = (v: unknown, key: string): number => {
+    if (v === undefined) return 0;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_ANSWER_LENGTH) {
+      throw new InvalidOptionError(`${call}: \`${where}${key}\` must be an integer from 0 to ${MAX_ANSWER_LENGTH} (0 = any), got ${String(v)}`, {
+        hint: 'Pass the number of characters the captcha shows, or leave it out',
+        provider: PROVIDER,
+        step: 'solve',
+      });
+    }
+    return v;
+  };
+  const min = check(minLength, 'minLength');
+  const max = check(maxLength, 'maxLength');
+  if (max > 0 && min > max) {
+    throw new InvalidOptionError(`${call}: \`${where}minLength\` ${min} is above \`${where}maxLength\` ${max}`, { hint: 'Swap them, or use 0 for "any"', provider: PROVIDER, step: 'solve' });
+  }
+  return { minLength: min, maxLength: max };
 }
 
 /** What `task.module` restricts the answer to, offline (CapSolver's `number` module: digits only). */
@@ -148,7 +191,10 @@ export class LocalSolver implements Solver {
 
   /** Reads the text of one image (Buffer, Uint8Array, base64 or data URL). */
   async recognize(image: Buffer | Uint8Array | string, options: RecognizeOptions = {}): Promise<RecognizeResult> {
-    return withDeadline({ ...options, label: 'LocalSolver.recognize' }, (deadline) => this.recognizeWith(image, deadline, options.caseSensitive !== false, options.charset));
+    const lengths = lengthHints(options.minLength, options.maxLength, 'LocalSolver.recognize');
+    return withDeadline({ ...options, label: 'LocalSolver.recognize' }, (deadline) =>
+      this.recognizeWith(image, deadline, { caseSensitive: options.caseSensitive !== false, charset: options.charset, ...lengths }),
+    );
   }
 
   /**
@@ -156,6 +202,8 @@ export class LocalSolver implements Solver {
    * case is kept. `task.score` (0.8–1), else `minConfidence`, is the minimum confidence: below it
    * the call throws `UnsolvableError` (code `ERROR_CAPTCHA_UNSOLVABLE`). `task.module === 'number'` reads
    * digits only; other modules (`common`, `queueit`, …) read every character the model knows.
+   * `task.minLength` / `task.maxLength` (Anti-Captcha's fields, 0 = any) constrain the answer's length, as
+   * {@link RecognizeOptions.minLength} does.
    *
    * `task.images` (1–9 images, as CapSolver's `number` module takes them; `body` is then ignored): each image is
    * read in turn, with the same `module`, `case` and minimum confidence, within the one timeout. The solution
@@ -178,9 +226,10 @@ export class LocalSolver implements Solver {
         step: 'solve',
       });
     }
+    const lengths = lengthHints(task.minLength, task.maxLength, 'LocalSolver.solve', 'task.');
     return withDeadline({ ...options, label: 'LocalSolver.solve' }, async (deadline) => {
       const charset = typeof task.module === 'string' ? MODULE_CHARSETS[task.module.toLowerCase()] : undefined;
-      const read = { caseSensitive: task.case !== false, charset, min: score ?? this.minConfidence };
+      const read = { caseSensitive: task.case !== false, charset, ...lengths, min: score ?? this.minConfidence };
       if (images) {
         const answers: string[] = [];
         let confidence = 1;
@@ -216,13 +265,13 @@ export class LocalSolver implements Solver {
   private async solveOne(
     image: Buffer | Uint8Array | string,
     deadline: Deadline,
-    read: { caseSensitive: boolean; charset?: string; min: number },
+    read: ReadHints & { min: number },
     index?: number,
   ): Promise<RecognizeResult> {
     const where = index === undefined ? 'the image' : `images[${index}]`;
     let r: RecognizeResult;
     try {
-      r = await this.recognizeWith(image, deadline, read.caseSensitive, read.charset);
+      r = await this.recognizeWith(image, deadline, read);
     } catch (error) {
       throw index === undefined ? error : atImage(error, index);
     }
@@ -240,7 +289,8 @@ export class LocalSolver implements Solver {
     return r;
   }
 
-  private async recognizeWith(image: Buffer | Uint8Array | string, deadline: Deadline, caseSensitive: boolean, charset?: string): Promise<RecognizeResult> {
+  private async recognizeWith(image: Buffer | Uint8Array | string, deadline: Deadline, hints: ReadHints): Promise<RecognizeResult> {
+    const { charset } = hints;
     const started = Date.now();
     if (charset !== undefined && (typeof charset !== 'string' || charset.length === 0)) {
       throw new InvalidOptionError('LocalSolver: `charset` must be a non-empty string of the characters to read', { provider: PROVIDER, step: 'solve' });
@@ -251,8 +301,8 @@ export class LocalSolver implements Solver {
     const gray = await deadline.race(decodeToRgba(bytes, this.maxInputPixels).then(flattenToGray));
     deadline.note(`decoded ${gray.width}x${gray.height}`);
     const { spec } = await deadline.race(this.ensureLoaded());
-    const ruledOut = charset === undefined ? undefined : classesOutside(spec, charset, caseSensitive);
-    const read = (widthScale: number) => this.readAt(gray, widthScale, spec, deadline, ruledOut, caseSensitive);
+    const ruledOut = charset === undefined ? undefined : classesOutside(spec, charset, hints.caseSensitive);
+    const read = (widthScale: number) => this.readAt(gray, widthScale, spec, deadline, ruledOut, hints);
     const first = await read(1);
     const look = this.secondLook === true ? spec.secondLook : this.secondLook || undefined;
     if (!look || first.confidence >= look.below) return { text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1 };
@@ -269,7 +319,7 @@ export class LocalSolver implements Solver {
   }
 
   /** One reading of `gray` stretched `widthScale` times in width: resize, infer (queued), decode. */
-  private async readAt(gray: GrayImage, widthScale: number, spec: ModelSpec, deadline: Deadline, ruledOut: number[] | undefined, caseSensitive: boolean): Promise<CtcResult> {
+  private async readAt(gray: GrayImage, widthScale: number, spec: ModelSpec, deadline: Deadline, ruledOut: number[] | undefined, hints: ReadHints): Promise<CtcResult> {
     const input = toModelInput(gray, spec, this.maxInputPixels, widthScale);
     deadline.note(`resized to ${input.contentWidth}x${input.height}${widthScale === 1 ? '' : ` (x${widthScale})`}, padded to ${input.width}`);
     const run = this.queue.then(async () => {
@@ -301,8 +351,9 @@ export class LocalSolver implements Solver {
       throw new ModelError(`LocalSolver.recognize: the model output has shape [${out.dims.join(',')}] but the sidecar lists ${spec.classes.length} classes (${this.modelPath})`, { hint: 'Use the sidecar exported with this model' });
     }
     if (ruledOut) ruleOut(view, ruledOut);
-    const decoded = ctcGreedyDecode(view, spec.classes, spec.blank, { foldCase: !caseSensitive });
-    deadline.note(`read "${decoded.text}" (confidence ${decoded.confidence.toFixed(3)})`);
+    const decoded = ctcGreedyDecode(view, spec.classes, spec.blank, { foldCase: !hints.caseSensitive, minLength: hints.minLength, maxLength: hints.maxLength });
+    const fit = decoded.length === 'forced' ? ', the most probable reading of the allowed length' : decoded.length === 'impossible' ? ', no reading of the allowed length' : '';
+    deadline.note(`read "${decoded.text}" (confidence ${decoded.confidence.toFixed(3)}${fit})`);
     return decoded;
   }
 
