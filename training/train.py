@@ -49,8 +49,11 @@ def load_npm(root):
 
 
 class SynthBatches(torch.utils.data.IterableDataset):
-    def __init__(self, batch, seed, reuse, npm_prob, npm_root, pool=1024, start_samples=0, easy_until=120000):
+    def __init__(self, batch, seed, reuse, npm_prob, npm_root, pool=1024, start_samples=0, easy_until=120000,
+                 style_weights=None):
         self.batch, self.seed, self.reuse, self.npm_prob, self.pool = batch, seed, reuse, npm_prob, pool
+        # {style: weight} replacing the generator's own mix (gen.STYLES) for training only; evaluation keeps it
+        self.style_weights = style_weights
         # curriculum: mostly easy styles at first (gets CTC off its plateau faster), fading out by easy_until
         self.start_samples, self.easy_until, self.made = start_samples, easy_until, 0
         self.npm_root = npm_root
@@ -64,6 +67,8 @@ class SynthBatches(torch.utils.data.IterableDataset):
             seen = self.start_samples + self.made * self.reuse
             easy_p = max(0.0, 0.7 * (1 - seen / self.easy_until)) if self.easy_until > 0 else 0.0
             style = rng.choice(EASY) if rng.random() < easy_p else None
+            if style is None and self.style_weights:
+                style = rng.choices(list(self.style_weights), weights=list(self.style_weights.values()))[0]
             img, text, _ = gen.sample(rng, style)
         self.made += 1
         # resolution / aspect jitter so the model does not depend on one resampler or exact scale
@@ -164,7 +169,18 @@ def main():
     ap.add_argument("--n-holdout", type=int, default=150)
     ap.add_argument("--holdout-seed", type=int, default=2,
                     help="hold-out images used to pick best.pt; bench:ocr uses seed 1, so selection never sees them")
+    ap.add_argument("--style-weights", default="",
+                    help="change the training mix of generator styles, e.g. 'hollow=3,lineblur=3' (others keep "
+                         "their gen.STYLES weight); validation keeps the generator's own mix")
     args = ap.parse_args()
+    style_weights = None
+    if args.style_weights:
+        style_weights = {k: w for k, (_, w) in gen.STYLES.items()}
+        for part in args.style_weights.split(","):
+            k, _, v = part.partition("=")
+            if k.strip() not in style_weights:
+                ap.error(f"--style-weights: unknown style {k.strip()!r} (styles: {', '.join(gen.STYLES)})")
+            style_weights[k.strip()] = float(v)
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.set_num_threads(args.threads)
@@ -222,7 +238,9 @@ def main():
 
     # data seed depends on the step so a resumed run does not replay the same samples
     ds = SynthBatches(batch, args.seed * 100003 + step, args.reuse, args.npm_prob, args.npm_root,
-                      start_samples=samples, easy_until=args.easy_until)
+                      start_samples=samples, easy_until=args.easy_until, style_weights=style_weights)
+    if style_weights:
+        log(f"training style mix: {style_weights}")
     dl_kw = dict(persistent_workers=True, prefetch_factor=4) if args.workers > 0 else {}
     dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=args.workers, **dl_kw)
     log("building eval sets ...")
