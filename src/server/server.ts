@@ -611,8 +611,12 @@ function taskIdOf(body: JsonBody): string | undefined {
   return undefined;
 }
 
+/** Longest answer length the offline solver is asked for; a larger `maxLength` means "any" to it. */
+const MAX_LOCAL_LENGTH = 64;
+
 /**
- * Validates an ImageToTextTask as CapSolver defines it (plus the task APIs' `recognizingThreshold`).
+ * Validates an ImageToTextTask as CapSolver defines it (plus the task APIs' `recognizingThreshold`, `minLength` and
+ * `maxLength`).
  *
  * `images` (CapSolver's multi-image form: module `number` only, 1–9 base64 images, each checked like `body`)
  * is CapSolver's alone: in the task-API dialect it is refused (Anti-Captcha, 2Captcha and CapMonster take one
@@ -620,9 +624,6 @@ function taskIdOf(body: JsonBody): string | undefined {
  * even checked): the answer is `solution.answers`, one per image, which only `images` can fill (CapSolver does
  * not document the combination; this package's own CapSolver client sends both when given both).
  */
-/** Longest answer length the offline solver is asked for; a larger `maxLength` means "any" to it. */
-const MAX_LOCAL_LENGTH = 64;
-
 export function parseTask(body: JsonBody, dialect: Dialect): ParsedTask {
   const t = body.task;
   if (t === undefined || t === null) throw new WireError('ERROR_INVALID_TASK_DATA', 'invalid task data: "task" is missing');
