@@ -19,7 +19,7 @@
  * of the wrong length is replaced by the most probable path whose text has an allowed length (exact Viterbi
  * over (step, characters so far, class)); the confidence is then that of the path, so a forced reading is
  * usually a less confident one. Measured by bench/ocr.mjs (rows `+len`) on `captcha_images_v2` (every answer
- * 5 characters) with the shipped model: 89.2% → 93.1% exact, mending most splits of one glyph in two (`m` read
+ * 5 characters) with the shipped model: 89.7% → 93.6% exact, mending most splits of one glyph in two (`m` read
  * `rn`) and noise-line starts read as a character; ddddocr's default model, decoded the same way: 87.0% → 96.7%.
  */
 
