@@ -10,7 +10,7 @@ import { LocalSolver } from '../../src/solvers/offline/index.js';
 import { limitSamples, listDatasets, type Dataset } from './datasets.js';
 import { prepareDdddocr } from './ddddocr.js';
 import { evaluate } from './evaluate.js';
-import { summarize, type Summary } from './metrics.js';
+import { paired, summarize, wilson, type Prediction, type Summary } from './metrics.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CACHE = join(REPO, 'bench', '.cache');
@@ -19,6 +19,8 @@ export interface BenchArgs {
   limit: number;
   only?: string;
   model: string;
+  /** Another of our models to compare `model` with, image by image (`--baseline`). */
+  baseline?: string;
   ddddocr: boolean;
   threads: number;
   dev: string;
@@ -27,10 +29,11 @@ export interface BenchArgs {
   lengthHint: boolean;
 }
 
-const USAGE = `Usage: npm run bench:ocr -- [--limit N] [--only NAME] [--model PATH] [--no-ddddocr] [--no-length-hint] [--threads N] [--regen-holdout]
+const USAGE = `Usage: npm run bench:ocr -- [--limit N] [--only NAME] [--model PATH] [--baseline PATH] [--no-ddddocr] [--no-length-hint] [--threads N] [--regen-holdout]
   --limit N        images per dataset (default: all)
   --only NAME      only datasets whose name contains NAME (e.g. captcha_images_v2, holdout/)
   --model PATH     our model (default: models/captcha-ocr.onnx)
+  --baseline PATH  another of our models ("base"), compared with --model image by image (McNemar's exact test)
   --no-ddddocr     skip the ddddocr baseline
   --no-length-hint skip the rows "+len" (each model again, told the dataset's answer length range)
   --threads N      onnxruntime intra-op threads (default: 1)
@@ -58,6 +61,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     if (k === '--limit') a.limit = Number(v());
     else if (k === '--only') a.only = v();
     else if (k === '--model') a.model = resolve(v());
+    else if (k === '--baseline') a.baseline = resolve(v());
     else if (k === '--no-ddddocr') a.ddddocr = false;
     else if (k === '--no-length-hint') a.lengthHint = false;
     else if (k === '--threads') a.threads = Number(v());
@@ -110,6 +114,10 @@ export async function main(argv: readonly string[]): Promise<void> {
       notes.push(`ours reads again at widths x${look.widthScales.join(', x')} when its confidence is below ${look.below} (the sidecar's secondLook); ours-1look reads once`);
     }
   } else notes.push(`our model is missing (${args.model}): only the baseline runs`);
+  if (args.baseline) {
+    if (!existsSync(args.baseline)) throw new Error(`--baseline ${args.baseline}: no such file`);
+    models.push({ name: 'base', path: args.baseline, solver: new LocalSolver({ model: args.baseline, threads: args.threads }) });
+  }
   if (args.ddddocr) {
     try {
       const path = prepareDdddocr(join(CACHE));
@@ -130,26 +138,54 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   for (const n of notes) console.log(`note: ${n}`);
   console.log('');
-  console.log('| dataset | n | model | exact (case-insens.) | exact (case-sens.) | CER | median ms | p95 ms | conf. AUC | score 0.8: right kept / wrong caught |');
-  console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| dataset | n | model | exact (case-insens.) | 95% interval | exact (case-sens.) | CER | median ms | p95 ms | conf. AUC | score 0.8: right kept / wrong caught |');
+  console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   const totals = new Map<string, Summary[]>();
+  const comparisons: string[] = [];
+  const pooled = { ours: [] as Prediction[], base: [] as Prediction[] }; // the held-out families together
+  const compareRow = (name: string, ours: Prediction[], base: Prediction[]) => {
+    const c = paired(ours, base);
+    const net = c.onlyA - c.onlyB;
+    comparisons.push(`| ${name} | ${c.n} | ${c.onlyA} | ${c.onlyB} | ${net >= 0 ? '+' : ''}${net} | ${c.p < 0.001 ? '<0.001' : c.p.toFixed(3)} |`);
+  };
   for (const ds of datasets) {
     const samples = limitSamples(ds.samples, args.limit);
     const lengths = ds.samples.map((x) => Array.from(x.label).length);
     const hint = { minLength: Math.min(...lengths), maxLength: Math.max(...lengths) };
+    const predictions = new Map<string, Prediction[]>();
     for (const m of models) {
       const recognizer = m.hinted ? { recognize: (image: Buffer) => m.solver.recognize(image, hint) } : m.solver;
       // warm-up image, not timed
       await evaluate(recognizer, ds, samples.slice(0, 1));
-      const s = summarize(await evaluate(recognizer, ds, samples));
+      const preds = await evaluate(recognizer, ds, samples);
+      predictions.set(m.name, preds);
+      const s = summarize(preds);
       totals.set(m.name, [...(totals.get(m.name) ?? []), s]);
-      console.log(`| ${ds.name} | ${s.n} | ${m.name} | ${pct(s.accuracy)} | ${pct(s.accuracyCase)} | ${num(s.cer, 3)} | ${num(s.medianMs)} | ${num(s.p95Ms)} | ${num(s.confidenceAuc, 3)} | ${pct(s.at80.rightKept).trim()} / ${pct(s.at80.wrongCaught).trim()} |${s.errors ? ` ${s.errors} errors` : ''}`);
+      const [lo, hi] = wilson(Math.round(s.accuracy * s.n), s.n);
+      console.log(`| ${ds.name} | ${s.n} | ${m.name} | ${pct(s.accuracy)} | ${pct(lo).trim()}–${pct(hi).trim()} | ${pct(s.accuracyCase)} | ${num(s.cer, 3)} | ${num(s.medianMs)} | ${num(s.p95Ms)} | ${num(s.confidenceAuc, 3)} | ${pct(s.at80.rightKept).trim()} / ${pct(s.at80.wrongCaught).trim()} |${s.errors ? ` ${s.errors} errors` : ''}`);
+    }
+    const ours = predictions.get('ours');
+    const base = predictions.get('base');
+    if (ours && base) {
+      compareRow(ds.name, ours, base);
+      if (ds.name.startsWith('holdout/')) {
+        pooled.ours.push(...ours);
+        pooled.base.push(...base);
+      }
     }
   }
+  if (pooled.ours.length && comparisons.length > 1) compareRow('holdout/ (all families)', pooled.ours, pooled.base);
   for (const [name, list] of totals) {
     const mean = list.reduce((acc, s) => acc + s.accuracy, 0) / list.length;
     console.log(`\n${name}: mean case-insensitive exact match over ${list.length} datasets = ${pct(mean).trim()}`);
   }
-  console.log('\nconf. AUC = P(confidence of a right answer > that of a wrong one), answers compared case-sensitively; median/p95 = ms per image (decode + resize + inference + CTC), one image at a time.');
+  if (comparisons.length) {
+    console.log('\nours against base, image by image (case-insensitive exact match; p: McNemar\'s exact test, the chance of a split at least this uneven between two equally good models):\n');
+    console.log('| dataset | n | only ours right | only base right | net | p |');
+    console.log('|---|---:|---:|---:|---:|---:|');
+    for (const line of comparisons) console.log(line);
+  }
+  console.log('\n95% interval: Wilson score interval of the case-insensitive exact match.');
+  console.log('conf. AUC = P(confidence of a right answer > that of a wrong one), answers compared case-sensitively; median/p95 = ms per image (decode + resize + inference + CTC), one image at a time.');
   for (const m of models) if (!m.hinted) await m.solver.close();
 }

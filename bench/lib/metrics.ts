@@ -107,3 +107,56 @@ export function auc(positives: readonly number[], negatives: readonly number[]):
   const np = positives.length, nn = negatives.length;
   return (rankSum - (np * (np + 1)) / 2) / (np * nn);
 }
+
+/**
+ * Wilson score interval for a proportion `k / n` (default 95%): the range of accuracies that this many images
+ * cannot tell apart. `[NaN, NaN]` when `n` is 0.
+ */
+export function wilson(k: number, n: number, z = 1.959964): [number, number] {
+  if (n <= 0) return [Number.NaN, Number.NaN];
+  const p = k / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+export interface Paired {
+  n: number;
+  /** Images only the first model reads right (case-insensitive exact match). */
+  onlyA: number;
+  /** Images only the second model reads right. */
+  onlyB: number;
+  /** Exact two-sided McNemar p-value: the chance of a split at least this uneven if both models were equally good. */
+  p: number;
+}
+
+/**
+ * Paired comparison of two models on the same images, in the same order (McNemar's exact test). Two models that
+ * differ by a few images out of a thousand usually differ by noise; this says how likely that is.
+ */
+export function paired(a: readonly Prediction[], b: readonly Prediction[]): Paired {
+  if (a.length !== b.length) throw new Error(`paired: ${a.length} predictions against ${b.length}`);
+  let onlyA = 0, onlyB = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]!.label !== b[i]!.label) throw new Error(`paired: image ${i} has label ${a[i]!.label} in one run and ${b[i]!.label} in the other`);
+    const ra = a[i]!.text.toLowerCase() === a[i]!.label.toLowerCase();
+    const rb = b[i]!.text.toLowerCase() === b[i]!.label.toLowerCase();
+    if (ra && !rb) onlyA++;
+    else if (rb && !ra) onlyB++;
+  }
+  return { n: a.length, onlyA, onlyB, p: binomialTwoSided(Math.min(onlyA, onlyB), onlyA + onlyB) };
+}
+
+/** P(X <= k or X >= m - k) for X ~ Binomial(m, 1/2), capped at 1; 1 when m is 0. */
+function binomialTwoSided(k: number, m: number): number {
+  if (m === 0) return 1;
+  // sum C(m, i) / 2^m for i <= k, in log space so that m in the thousands does not overflow
+  let logC = 0; // log C(m, 0)
+  let tail = 0;
+  for (let i = 0; i <= k; i++) {
+    if (i > 0) logC += Math.log(m - i + 1) - Math.log(i);
+    tail += Math.exp(logC - m * Math.LN2);
+  }
+  return Math.min(1, 2 * tail);
+}

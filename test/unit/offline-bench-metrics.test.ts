@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseLabels, limitSamples } from '../../bench/lib/datasets.js';
-import { auc, editDistance, percentile, summarize } from '../../bench/lib/metrics.js';
+import { auc, editDistance, paired, percentile, summarize, wilson, type Prediction } from '../../bench/lib/metrics.js';
 import { ddddocrSidecar } from '../../bench/lib/ddddocr.js';
 import { parseModelSpec } from '../../src/solvers/offline/index.js';
 
@@ -43,6 +43,53 @@ describe('bench metrics', () => {
     expect(s.errors).toBe(1);
     expect(s.confidenceAuc).toBe(1); // the only case-exact answer has the top confidence
     expect(s.at80).toEqual({ rightKept: 1, wrongCaught: 1 });
+  });
+});
+
+describe('bench intervals and paired comparison', () => {
+  it('wilson interval', () => {
+    const [lo, hi] = wilson(90, 100);
+    expect(lo).toBeCloseTo(0.8256, 3);
+    expect(hi).toBeCloseTo(0.9448, 3);
+    expect(wilson(0, 10)[0]).toBe(0);
+    expect(wilson(10, 10)[1]).toBeCloseTo(1, 12);
+    expect(wilson(0, 0)[0]).toBeNaN();
+    // more images, a narrower interval
+    const w = (k: number, n: number) => wilson(k, n)[1] - wilson(k, n)[0];
+    expect(w(900, 1000)).toBeLessThan(w(90, 100));
+  });
+
+  const pred = (label: string, text: string): Prediction => ({ label, text, confidence: 1, ms: 1 });
+
+  it('paired counts the images only one model reads right, case-insensitively', () => {
+    const a = [pred('ab', 'AB'), pred('cd', 'cd'), pred('ef', 'xx'), pred('gh', 'gh')];
+    const b = [pred('ab', 'zz'), pred('cd', 'cd'), pred('ef', 'ef'), pred('gh', 'g')];
+    const r = paired(a, b);
+    expect(r).toMatchObject({ n: 4, onlyA: 2, onlyB: 1 });
+    expect(r.p).toBe(1); // 2 against 1 is no evidence either way
+  });
+
+  it('paired p-value is the exact two-sided binomial one', () => {
+    // a run where image i is read right when rightAt(i)
+    const run = (n: number, rightAt: (i: number) => boolean) =>
+      Array.from({ length: n }, (_, i) => pred(`x${i}`, rightAt(i) ? `x${i}` : '?'));
+    const right = (n: number) => run(n, () => true);
+    const wrong = (n: number) => run(n, () => false);
+    // 10 discordant images, all one way: 2 / 2^10
+    expect(paired(right(10), wrong(10)).p).toBeCloseTo(2 / 1024, 10);
+    // 8 against 2: 2 * (1 + 10 + 45) / 1024
+    const a = run(10, (i) => i < 8);
+    const b = run(10, (i) => i >= 8);
+    expect(paired(a, b)).toMatchObject({ onlyA: 8, onlyB: 2 });
+    expect(paired(a, b).p).toBeCloseTo(112 / 1024, 10);
+    // thousands of discordant images do not overflow
+    expect(paired(right(3000), wrong(3000)).p).toBe(0);
+    expect(paired([], []).p).toBe(1);
+  });
+
+  it('paired refuses runs over different images', () => {
+    expect(() => paired([pred('a', 'a')], [])).toThrow(/1 predictions against 0/);
+    expect(() => paired([pred('a', 'a')], [pred('b', 'b')])).toThrow(/label a/);
   });
 });
 
