@@ -142,7 +142,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   const totals = new Map<string, Summary[]>();
   const comparisons: string[] = [];
-  const pooled = { ours: [] as Prediction[], base: [] as Prediction[] }; // the held-out families together
+  const pooled = { sets: 0, ours: [] as Prediction[], base: [] as Prediction[] }; // the held-out families together
   const compareRow = (name: string, ours: Prediction[], base: Prediction[]) => {
     const c = paired(ours, base);
     const net = c.onlyA - c.onlyB;
@@ -169,12 +169,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (ours && base) {
       compareRow(ds.name, ours, base);
       if (ds.name.startsWith('holdout/')) {
+        pooled.sets++;
         pooled.ours.push(...ours);
         pooled.base.push(...base);
       }
     }
   }
-  if (pooled.ours.length && comparisons.length > 1) compareRow('holdout/ (all families)', pooled.ours, pooled.base);
+  if (pooled.sets > 1) compareRow('holdout/ (all families)', pooled.ours, pooled.base);
   for (const [name, list] of totals) {
     const mean = list.reduce((acc, s) => acc + s.accuracy, 0) / list.length;
     console.log(`\n${name}: mean case-insensitive exact match over ${list.length} datasets = ${pct(mean).trim()}`);

@@ -59,13 +59,16 @@ export interface Summary {
   at80: { rightKept: number; wrongCaught: number };
 }
 
+/** Whether a prediction matches its label, case-insensitively (the headline exact match). */
+const readRight = (p: Prediction) => p.text.toLowerCase() === p.label.toLowerCase();
+
 /** Aggregates predictions. CER compares case-insensitively, like the headline accuracy. */
 export function summarize(preds: readonly Prediction[]): Summary {
   let exact = 0, exactCase = 0, dist = 0, len = 0, errors = 0;
   for (const p of preds) {
     const a = p.text.toLowerCase();
     const b = p.label.toLowerCase();
-    if (a === b) exact++;
+    if (readRight(p)) exact++;
     if (p.text === p.label) exactCase++;
     dist += editDistance(a, b);
     len += Array.from(b).length;
@@ -140,8 +143,8 @@ export function paired(a: readonly Prediction[], b: readonly Prediction[]): Pair
   let onlyA = 0, onlyB = 0;
   for (let i = 0; i < a.length; i++) {
     if (a[i]!.label !== b[i]!.label) throw new Error(`paired: image ${i} has label ${a[i]!.label} in one run and ${b[i]!.label} in the other`);
-    const ra = a[i]!.text.toLowerCase() === a[i]!.label.toLowerCase();
-    const rb = b[i]!.text.toLowerCase() === b[i]!.label.toLowerCase();
+    const ra = readRight(a[i]!);
+    const rb = readRight(b[i]!);
     if (ra && !rb) onlyA++;
     else if (rb && !ra) onlyB++;
   }
