@@ -2,10 +2,13 @@
 """Choose the runtime's "second look" for a model and write it into the model's sidecar.
 
 LocalSolver reads an image once; when that reading's confidence is below `below`, it reads the image again
-stretched to each of `widthScales` times its width and keeps the most confident reading. This script
-reads the selection sets at every candidate width (one image at a time, each padded to its own multiple
-of 8, as the runtime does), tries every threshold and every set of 1-4 stretch factors, and keeps the cheapest (fewest extra
-inferences) of those within `--tolerance` of the best mean exact-match accuracy over the selection sets:
+under a few other views: stretched to each of `widthScales` times its width, and for each entry of `crops`
+with `crop` of its height cut off the top and the bottom (then stretched `widthScale` times). It then combines
+the readings (`combine`: "max" keeps the most confident reading, "sum" the text whose readings' confidences add
+up to the most). This script reads the selection sets under every candidate view (one image at a time, each
+padded to its own multiple of 8, as the runtime does), tries every threshold, every set of 1-5 views and both
+ways to combine, and keeps the cheapest (fewest extra inferences) of those within `--tolerance` of the best mean
+exact-match accuracy over the selection sets:
 synthetic validation images and the seed-2 hold-out images (the ones train.py chooses checkpoints on). The dev sets and the seed-1 hold-out
 images that bench:ocr scores are never used here; the script prints their accuracy for the choice made.
 
@@ -15,6 +18,7 @@ import argparse
 import itertools
 import json
 import os
+import pickle
 import random
 import sys
 
@@ -28,7 +32,29 @@ from common import BLANK, CHARSET, DEV_DIR, HEIGHT, build_model, load_checkpoint
 from synth import gen, holdout  # noqa: E402
 
 CANDIDATE_SCALES = (0.8, 0.85, 0.9, 0.95, 1.075, 1.15, 1.25)
+CANDIDATE_CROPS = (0.05, 0.08, 0.12, 0.16)
+CROP_SCALES = (0.9, 1.0, 1.15)
+# a view: (crop, widthScale); (0, 1.0) is the first look
+VIEWS = [(0.0, sc) for sc in CANDIDATE_SCALES] + [(c, sc) for c in CANDIDATE_CROPS for sc in CROP_SCALES]
+MAX_VIEWS = 5
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+COMBINE = ("max", "sum")
+
+
+def combine(readings, how):
+    """model.ts `combineReadings` (the text only): readings[0] is the first look; ties go to the earlier reading;
+    "sum" counts readings that differ only in case as one text and returns its most confident one."""
+    if how == "max":
+        return max(readings, key=lambda r: r[1])[0]  # max() keeps the first of equal confidences
+    support = {}
+    for text, conf in readings:
+        support[text.lower()] = support.get(text.lower(), 0.0) + conf
+    best = readings[0]
+    for r in readings:
+        a, b = support[r[0].lower()], support[best[0].lower()]
+        if a > b or (a == b and r[1] > best[1]):
+            best = r
+    return best[0]
 
 
 def width_for(w: int, h: int, scale: float) -> int:
@@ -54,8 +80,16 @@ def confidence(P: np.ndarray, best: np.ndarray) -> float:
     return mn
 
 
+def crop_rows(gray: Image.Image, crop: float) -> Image.Image:
+    """preprocess.ts `cropRows`: round(h * crop) rows off the top and as many off the bottom."""
+    w, h = gray.size
+    p = round(h * crop)
+    return gray if p <= 0 or h - 2 * p < 1 else gray.crop((0, p, w, h - p))
+
+
 @torch.no_grad()
-def read(model, gray: Image.Image, scale: float):
+def read(model, gray: Image.Image, scale: float, crop: float = 0.0):
+    gray = crop_rows(gray, crop) if crop else gray
     w, h = gray.size
     a = np.asarray(gray.resize((width_for(w, h, scale), HEIGHT), Image.BILINEAR), np.float32) / 255.0
     P = model(pad_batch([a])).softmax(-1)[0].numpy()
@@ -75,6 +109,7 @@ def main():
     ap.add_argument("--n-holdout", type=int, default=300)
     ap.add_argument("--write", default="", help="sidecar JSON to add the chosen secondLook to")
     ap.add_argument("--tolerance", type=float, default=0.0025, help="looks this close to the best count as tied")
+    ap.add_argument("--cache", default="", help="pickle of the readings: loaded when it exists, else written (for re-runs)")
     a = ap.parse_args()
     torch.set_num_threads(1)
     ck = load_checkpoint(a.ckpt)
@@ -94,26 +129,53 @@ def main():
     for fam in holdout.FAMILIES:
         report[f"{fam} (seed 1)"] = holdout.make(fam, a.n_holdout, seed=1)
 
-    scales = (1.0,) + CANDIDATE_SCALES
-    readings = {}
-    for name, items in {**select, **report}.items():
-        grays = [common.flatten(im) for im, _ in items]
-        readings[name] = {s: [read(model, g, s) for g in grays] for s in scales}
-        print(f"read {name}: {len(items)} images at {len(scales)} widths", flush=True)
     labels = {name: [t for _, t in items] for name, items in {**select, **report}.items()}
+    readings = {}  # readings[set][view] = [(text, confidence)] per image
+    if a.cache and os.path.exists(a.cache):
+        with open(a.cache, "rb") as fh:
+            cached = pickle.load(fh)
+        if cached["ckpt"] != os.path.abspath(a.ckpt) or cached["labels"] != labels:
+            sys.exit(f"{a.cache} holds readings of other weights or images; remove it")
+        readings = cached["readings"]
+
+    def read_views(names, views):
+        items = {**select, **report}
+        for name in names:
+            todo = [v for v in views if v not in readings.get(name, {})]
+            if todo:
+                grays = [common.flatten(im) for im, _ in items[name]]
+                for v in todo:
+                    readings.setdefault(name, {})[v] = [read(model, g, v[1], v[0]) for g in grays]
+                print(f"read {name}: {len(grays)} images under {len(todo)} views", flush=True)
+        if a.cache:
+            with open(a.cache, "wb") as fh:
+                pickle.dump({"ckpt": os.path.abspath(a.ckpt), "labels": labels, "readings": readings}, fh)
+
+    first = (0.0, 1.0)
+    read_views(select, [first] + VIEWS)
+    # arrays per selection set: [view, image], view 0 the first look
+    arr = {}
+    for name in select:
+        rows = [readings[name][v] for v in [first] + VIEWS]
+        ids = {}
+        tid = np.array([[ids.setdefault(t.lower(), len(ids)) for t, _ in row] for row in rows])
+        conf = np.array([[c for _, c in row] for row in rows])
+        ok = np.array([[t.lower() == lab.lower() for (t, _), lab in zip(row, labels[name])] for row in rows])
+        arr[name] = (tid, conf, ok)
 
     def accuracy(name, look):
-        ok, extra = 0, 0
-        for i, lab in enumerate(labels[name]):
-            text, conf = readings[name][1.0][i]
-            if look and conf < look[0]:
-                extra += 1
-                for s in look[1]:
-                    t2, c2 = readings[name][s][i]
-                    if c2 > conf:
-                        text, conf = t2, c2
-            ok += text.lower() == lab.lower()
-        return ok / len(labels[name]), extra / len(labels[name])
+        """Mean exact match and the share of images read again, for look = (below, view indices, combine)."""
+        tid, conf, ok = arr[name]
+        need = conf[0] < look[0]
+        rows = [0] + [k + 1 for k in look[1]]
+        t, c, o = tid[rows][:, need], conf[rows][:, need], ok[rows][:, need]
+        if look[2] == "max":
+            pick = c.argmax(0)  # the first of equal confidences
+        else:  # combineReadings: the most summed confidence over readings of one text, then the most confident
+            support = ((t[:, None, :] == t[None, :, :]) * c[None, :, :]).sum(1)
+            pick = np.where(support == support.max(0), c, -1.0).argmax(0)
+        right = ok[0][~need].sum() + o[pick, np.arange(o.shape[1])].sum()
+        return right / len(need), need.mean()
 
     def score(look):
         return float(np.mean([accuracy(n, look)[0] for n in select]))
@@ -121,26 +183,54 @@ def main():
     def cost(look):  # extra inferences per image, averaged over the selection sets
         return float(np.mean([accuracy(n, look)[1] for n in select])) * len(look[1])
 
-    looks = [(thr, sc) for k in range(1, 5) for sc in itertools.combinations(CANDIDATE_SCALES, k) for thr in THRESHOLDS]
+    looks = [(thr, vs, how) for k in range(1, MAX_VIEWS + 1) for vs in itertools.combinations(range(len(VIEWS)), k)
+             for thr in THRESHOLDS for how in COMBINE]
+    print(f"scoring {len(looks)} looks ...", flush=True)
     scores = {look: score(look) for look in looks}
     ranked = sorted(looks, key=scores.get, reverse=True)
-    print(f"one look: selection mean {score(None):.4f}")
+
+    def describe(look):
+        return f"below {look[0]}, views {[VIEWS[k] for k in look[1]]}, {look[2]}"
+
+    current = None
+    if a.write:
+        with open(a.write) as fh:
+            old = json.load(fh).get("secondLook")
+        if old:
+            vs = [(0.0, sc) for sc in old["widthScales"]] + [(c["crop"], c["widthScale"]) for c in old.get("crops", [])]
+            if all(v in VIEWS for v in vs) and old["below"] in THRESHOLDS:
+                current = (old["below"], tuple(VIEWS.index(v) for v in vs), old.get("combine", "max"))
+    print(f"one look: selection mean {score((0.0, (), 'max')):.4f}")
+    if current:
+        print(f"the sidecar's look now ({describe(current)}): selection mean {score(current):.4f}")
     for look in ranked[:5]:
-        print(f"below {look[0]} at x{list(look[1])}: selection mean {scores[look]:.4f}, {cost(look):.2f} extra inferences per image")
+        print(f"{describe(look)}: selection mean {scores[look]:.4f}, {cost(look):.2f} extra inferences per image")
     # the cheapest of the looks within a quarter point of the best (the differences there are noise)
     near = [look for look in ranked if scores[look] >= scores[ranked[0]] - a.tolerance]
     best = min(near, key=lambda look: (cost(look), -scores[look]))
     print(f"{len(near)} looks within {a.tolerance} of the best; the cheapest: {cost(best):.2f} extra inferences per image")
-    print(f"\nchosen: below {best[0]}, widthScales {list(best[1])}")
+    views = [VIEWS[k] for k in best[1]]
+    widths = [sc for c, sc in views if c == 0]
+    crops = [{"crop": c, "widthScale": sc} for c, sc in views if c > 0]
+    print(f"\nchosen: below {best[0]}, widthScales {widths}, crops {crops}, combine {best[2]}")
+
+    read_views(report, [first] + views)
     print(f"{'set':40s} {'one look':>9s} {'second look':>12s} {'read again':>11s}")
     for name in labels:
-        one = accuracy(name, None)[0]
-        two, extra = accuracy(name, best)
-        print(f"{name:40s} {one:9.3f} {two:12.3f} {extra:10.0%}")
+        order = [first] + views
+        right, extra = 0, 0
+        for i, lab in enumerate(labels[name]):
+            text, conf = readings[name][first][i]
+            if conf < best[0]:
+                extra += 1
+                text = combine([readings[name][v][i] for v in order], best[2])
+            right += text.lower() == lab.lower()
+        one = np.mean([t.lower() == lab.lower() for (t, _), lab in zip(readings[name][first], labels[name])])
+        print(f"{name:40s} {one:9.3f} {right / len(labels[name]):12.3f} {extra / len(labels[name]):10.0%}")
     if a.write:
         with open(a.write) as fh:
             meta = json.load(fh)
-        meta["secondLook"] = {"below": best[0], "widthScales": list(best[1])}
+        meta["secondLook"] = {"below": best[0], "widthScales": widths, **({"crops": crops} if crops else {}), "combine": best[2]}
         with open(a.write, "w") as fh:
             json.dump(meta, fh, indent=2)
             fh.write("\n")

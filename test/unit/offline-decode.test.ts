@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ctcGreedyDecode, logitsViews, parseModelSpec, ModelError, isModelError } from '../../src/solvers/offline/index.js';
+import { combineReadings, ctcGreedyDecode, logitsViews, parseModelSpec, ModelError, isModelError } from '../../src/solvers/offline/index.js';
 
 const LABELS = ['', 'a', 'b', 'A'];
 const BIG = 10;
@@ -185,6 +185,41 @@ describe('parseModelSpec', () => {
   it('reads the optional secondLook (absent: one look only)', () => {
     expect(parseModelSpec(base).secondLook).toBeUndefined();
     expect(parseModelSpec({ ...base, secondLook: { below: 0.7, widthScales: [0.9, 1.15] } }).secondLook).toEqual({ below: 0.7, widthScales: [0.9, 1.15] });
+    expect(parseModelSpec({ ...base, secondLook: { below: 0.7, widthScales: [0.9], combine: 'sum' } }).secondLook).toEqual({ below: 0.7, widthScales: [0.9], combine: 'sum' });
+    const crops = { below: 0.9, widthScales: [], crops: [{ crop: 0.08, widthScale: 1.15 }], combine: 'sum' };
+    expect(parseModelSpec({ ...base, secondLook: crops }).secondLook).toEqual(crops);
+  });
+
+  describe('combineReadings', () => {
+    const r = (widthScale: number, text: string, confidence: number) => ({ widthScale, text, confidence });
+    const readings = [r(1, 'abcd', 0.5), r(0.9, 'abed', 0.7), r(1.1, 'abcd', 0.45), r(1.25, 'abcd', 0.3)];
+
+    it("'max' keeps the most confident reading, its confidence scaled by the share that agrees", () => {
+      expect(combineReadings(readings, 'max')).toEqual(r(0.9, 'abed', 0.7 / 4));
+      expect(combineReadings(readings)).toEqual(combineReadings(readings, 'max'));
+    });
+
+    it("'sum' keeps the text with the most confidence over its readings, at its most confident width", () => {
+      // abcd: 0.5 + 0.45 + 0.3 = 1.25 against abed: 0.7
+      expect(combineReadings(readings, 'sum')).toEqual(r(1, 'abcd', (0.5 * 3) / 4));
+      // one confident reading outweighs two weak ones
+      expect(combineReadings([r(1, 'x', 0.2), r(0.9, 'y', 0.9), r(1.1, 'x', 0.3)], 'sum')).toEqual(r(0.9, 'y', 0.9 / 3));
+    });
+
+    it("'sum' counts readings that differ only in case as one text and returns its most confident reading", () => {
+      const mixed = [r(1, 'aB', 0.3), r(0.9, 'xy', 0.6), r(1.1, 'Ab', 0.4)];
+      expect(combineReadings(mixed, 'sum')).toEqual(r(1.1, 'Ab', (0.4 * 2) / 3));
+      // 'max' agrees only on the exact text
+      expect(combineReadings(mixed, 'max')).toEqual(r(0.9, 'xy', 0.6 / 3));
+    });
+
+    it('ties go to the earlier reading; an empty text scores 0; a single reading is returned as is', () => {
+      expect(combineReadings([r(1, 'ab', 0.4), r(0.9, 'ba', 0.4)], 'sum').text).toBe('ab');
+      expect(combineReadings([r(1, 'ab', 0.4), r(0.9, 'ba', 0.4)], 'max').text).toBe('ab');
+      expect(combineReadings([r(1, '', 0.9), r(0.9, '', 0.8)], 'sum')).toEqual(r(1, '', 0));
+      expect(combineReadings([r(1, 'q', 0.6)], 'sum')).toEqual(r(1, 'q', 0.6));
+      expect(() => combineReadings([], 'sum')).toThrow(RangeError);
+    });
   });
 
   it('refuses broken sidecars with a ModelError naming the file', () => {
@@ -193,6 +228,9 @@ describe('parseModelSpec', () => {
       { ...base, version: 2 }, { ...base, resize: 'nearest' }, { ...base, layout: 'NCT' }, { ...base, maxWidth: 10 },
       { ...base, secondLook: null }, { ...base, secondLook: { below: 1.5, widthScales: [0.9] } }, { ...base, secondLook: { below: 0.7, widthScales: [] } },
       { ...base, secondLook: { below: 0.7, widthScales: [1] } }, { ...base, secondLook: { below: 0.7, widthScales: [0.9, 'x'] } },
+      { ...base, secondLook: { below: 0.7, widthScales: [0.9], combine: 'vote' } }, { ...base, secondLook: { below: 0.7, widthScales: [] } },
+      { ...base, secondLook: { below: 0.7, widthScales: [], crops: [] } }, { ...base, secondLook: { below: 0.7, widthScales: [], crops: [{ crop: 0.5, widthScale: 1 }] } },
+      { ...base, secondLook: { below: 0.7, widthScales: [], crops: [{ crop: 0.1 }] } }, { ...base, secondLook: { below: 0.7, widthScales: [0.9], crops: {} } },
     ];
     for (const c of cases) {
       let err: unknown;

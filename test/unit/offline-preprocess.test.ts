@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { InvalidImageError } from '../../src/core/errors.js';
 import {
+  cropRows,
   decodeToRgba,
   flattenToGray,
   preprocess,
@@ -118,6 +119,19 @@ describe('targetWidth / toModelInput', () => {
     expect(() => toModelInput({ data: new Uint8Array(100_000), width: 1, height: 100_000 }, SPEC, 1_000_000)).toThrow(InvalidImageError);
     const mid = toModelInput(gray([128], 1, 1), { ...SPEC, minWidth: 1, widthMultiple: 1 });
     expect(mid.data[0]).toBeCloseTo((128 / 255 - 0.5) / 0.5, 6);
+  });
+});
+
+describe('cropRows (a second look cropped in height)', () => {
+  it("cuts round-half-even(height * crop) rows off the top and as many off the bottom, as PIL's crop does", () => {
+    const img = gray(Array.from({ length: 3 * 10 }, (_, i) => Math.floor(i / 3)), 3, 10); // row y holds y
+    const c = cropRows(img, 0.16); // 1.6 → 2 rows each side
+    expect([c.width, c.height]).toEqual([3, 6]);
+    expect(Array.from(c.data)).toEqual(Array.from({ length: 18 }, (_, i) => 2 + Math.floor(i / 3)));
+    expect(cropRows(img, 0.25).height).toBe(6); // 2.5 → 2 rows each side (half to even)
+    expect(cropRows(img, 0.35).height).toBe(2); // 3.5 → 4 rows each side
+    expect(cropRows(img, 0.04)).toBe(img); // 0.4 → nothing to cut
+    expect(cropRows(gray([0, 0], 1, 2), 0.3)).toEqual(gray([0, 0], 1, 2)); // 0.6 → 1 each side would leave no row
   });
 });
 

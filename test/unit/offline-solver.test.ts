@@ -71,7 +71,7 @@ describe('LocalSolver: model location and options', () => {
     expect(() => new LocalSolver({ model: '' })).toThrow(InvalidOptionError);
     expect(() => new LocalSolver({ minConfidence: 2 })).toThrow(InvalidOptionError);
     expect(() => new LocalSolver({ maxInputPixels: -1 })).toThrow(InvalidOptionError);
-    for (const secondLook of [{ below: 2, widthScales: [0.9] }, { below: 0.7, widthScales: [] }, { below: 0.7, widthScales: [1] }, { below: 0.7 }, null]) {
+    for (const secondLook of [{ below: 2, widthScales: [0.9] }, { below: 0.7, widthScales: [] }, { below: 0.7, widthScales: [1] }, { below: 0.7 }, null, { below: 0.7, widthScales: [0.9], combine: 'all' }]) {
       expect(() => new LocalSolver({ secondLook } as never), JSON.stringify(secondLook)).toThrow(InvalidOptionError);
     }
     expect(new LocalSolver({ secondLook: { below: 0.7, widthScales: [0.9, 1.15] } }).name).toBe('local');
@@ -331,6 +331,7 @@ describe.skipIf(!MODEL)('LocalSolver with a model', () => {
       once: new LocalSolver({ model: MODEL, secondLook: false }),
       never: new LocalSolver({ model: MODEL, secondLook: { below: 0, widthScales: scales } }),
       always: new LocalSolver({ model: MODEL, secondLook: { below: 1, widthScales: scales } }),
+      voting: new LocalSolver({ model: MODEL, secondLook: { below: 1, widthScales: scales, combine: 'sum' } }),
     };
     const each = scales.map((s) => new LocalSolver({ model: MODEL, secondLook: { below: 1, widthScales: [s] } }));
     try {
@@ -352,8 +353,41 @@ describe.skipIf(!MODEL)('LocalSolver with a model', () => {
       const agree = r.readings!.filter((x) => x.text === best.text).length;
       expect(r).toMatchObject({ text: best.text, widthScale: best.widthScale });
       expect(r.confidence).toBeCloseTo((best.confidence * agree) / 4, 12);
+
+      // combine: 'sum' reads the same four and keeps the text with the most summed confidence
+      const v = await solvers.voting.recognize(img);
+      expect(v.readings).toEqual(r.readings);
+      const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+      const support = (text: string) => r.readings!.filter((x) => same(x.text, text)).reduce((n, x) => n + x.confidence, 0);
+      const top = Math.max(...r.readings!.map((x) => support(x.text)));
+      expect(support(v.text)).toBe(top);
+      const agreeing = r.readings!.filter((x) => same(x.text, v.text));
+      expect(v.widthScale).toBe(agreeing.reduce((a, b) => (b.confidence > a.confidence ? b : a)).widthScale);
+      expect(v.confidence).toBeCloseTo((Math.max(...agreeing.map((x) => x.confidence)) * agreeing.length) / 4, 12);
     } finally {
       await Promise.all([...Object.values(solvers), ...each].map((s) => s.close()));
+    }
+  });
+
+  it('second look with crops: each crop view reads the image cut down in height, as a solver given that cut-out reads it', async () => {
+    const png = await textPng('x7k2p', 200, 50);
+    const views = [{ crop: 0.1, widthScale: 1 }, { crop: 0.16, widthScale: 1.15 }];
+    const cropping = new LocalSolver({ model: MODEL, secondLook: { below: 1, widthScales: [], crops: views, combine: 'sum' } });
+    const single = views.map((v) => new LocalSolver({ model: MODEL, secondLook: v.widthScale === 1 ? false : { below: 1, widthScales: [v.widthScale] } }));
+    try {
+      const r = await cropping.recognize(png);
+      expect(r.readings?.map((x) => [x.widthScale, x.crop])).toEqual([[1, undefined], [1, 0.1], [1.15, 0.16]]);
+      // crop 0.1 of 50 rows: 5 off the top and 5 off the bottom; 0.16: 8 each
+      for (const [i, v] of views.entries()) {
+        const p = Math.round(50 * v.crop);
+        const cut = await sharp(png).extract({ left: 0, top: p, width: 200, height: 50 - 2 * p }).png().toBuffer();
+        const alone = await single[i]!.recognize(cut);
+        const same = v.widthScale === 1 ? alone : alone.readings![1]!;
+        expect({ text: r.readings![i + 1]!.text, confidence: r.readings![i + 1]!.confidence }).toEqual({ text: same.text, confidence: same.confidence });
+      }
+      expect(r.text.toLowerCase()).toBe('x7k2p');
+    } finally {
+      await Promise.all([cropping, ...single].map((s) => s.close()));
     }
   });
 

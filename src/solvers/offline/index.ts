@@ -3,9 +3,10 @@
  */
 export { LocalSolver, type LocalSolverOptions, type RecognizeOptions, type RecognizeResult } from './local-solver.js';
 export { ModelError, isModelError } from './errors.js';
-export { type ModelSpec, type SecondLook, defaultModelPath, findPackageRoot, loadModelSpec, parseModelSpec, sidecarPath } from './model.js';
+export { type CropView, type ModelSpec, type Reading, type SecondLook, type SecondLookCombine, combineReadings, defaultModelPath, findPackageRoot, loadModelSpec, parseModelSpec, sidecarPath } from './model.js';
 export {
   DEFAULT_MAX_INPUT_PIXELS,
+  cropRows,
   decodeToRgba,
   flattenToGray,
   resizeBilinearPil,

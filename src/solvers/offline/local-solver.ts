@@ -10,8 +10,8 @@ import { InvalidImageError, InvalidOptionError, UnsolvableError, isCaptchaSolver
 import { MAX_TASK_IMAGES, type ImageToTextTask, type Solution, type SolveOptions, type Solver } from '../../core/types.js';
 import { ctcGreedyDecode, logitsViews, type CtcResult, type LogitsView } from './decode.js';
 import { ModelError } from './errors.js';
-import { defaultModelPath, loadModelSpec, secondLookProblem, type ModelSpec, type SecondLook } from './model.js';
-import { DEFAULT_MAX_INPUT_PIXELS, decodeToRgba, flattenToGray, imageBytes, toModelInput, type GrayImage } from './preprocess.js';
+import { combineReadings, defaultModelPath, loadModelSpec, secondLookProblem, type ModelSpec, type Reading, type SecondLook } from './model.js';
+import { DEFAULT_MAX_INPUT_PIXELS, cropRows, decodeToRgba, flattenToGray, imageBytes, toModelInput, type GrayImage } from './preprocess.js';
 
 export interface LocalSolverOptions {
   /**
@@ -39,9 +39,9 @@ export interface LocalSolverOptions {
    */
   minConfidence?: number;
   /**
-   * Read unsure images again at other widths and keep the most confident reading. `true` uses the
-   * model's own setting (its sidecar's `secondLook`: the shipped model reads again at 4 other widths below
-   * confidence 0.6); `false` reads once (fastest); an object sets the threshold and the stretch factors.
+   * Read unsure images again at other widths and combine the readings. `true` uses the model's own
+   * setting (its sidecar's `secondLook`, chosen per model by `training/second_look.py`); `false` reads once
+   * (fastest); an object sets the threshold, the stretch factors and how the readings are combined.
    * @default true
    */
   secondLook?: boolean | SecondLook;
@@ -58,14 +58,17 @@ export interface RecognizeResult {
   confidence: number;
   /** Wall time of the call in ms (decode, resize, inference, decode). */
   elapsedMs: number;
-  /** The horizontal stretch of the reading returned: 1, unless a second look at another width was more confident. */
+  /** The horizontal stretch of the reading returned: 1, unless the second look kept a reading at another width. */
   widthScale: number;
+  /** Present when the second look kept a reading of the image cropped in height (`secondLook.crops`). */
+  crop?: number;
   /**
    * Every reading, when the first was unsure and the image was read again (the `secondLook`): the first at
-   * `widthScale` 1, then one per stretch factor. The answer is the most confident of them, and its
-   * `confidence` is scaled by the share of readings that agree with it (readings that disagree mean doubt).
+   * `widthScale` 1, then one per stretch factor, then one per crop view. The answer is the one `secondLook.combine` picks (the most
+   * confident, or the text with the most confidence summed over its readings), and its `confidence` is
+   * scaled by the share of readings that agree with it (readings that disagree mean doubt).
    */
-  readings?: Array<{ widthScale: number; text: string; confidence: number }>;
+  readings?: Reading[];
 }
 
 export interface RecognizeOptions extends SolveOptions {
@@ -172,7 +175,7 @@ export class LocalSolver implements Solver {
       throw new InvalidOptionError(`new LocalSolver: \`minConfidence\` must be within 0–1, got ${String(minConfidence)}`, { provider: PROVIDER });
     }
     if (typeof secondLook !== 'boolean' && secondLookProblem(secondLook)) {
-      throw new InvalidOptionError('new LocalSolver: `secondLook` must be true, false or { below: 0–1, widthScales: [1–8 numbers in 0.25–4, not 1] }', {
+      throw new InvalidOptionError('new LocalSolver: `secondLook` must be true, false or { below: 0–1, widthScales: [0–8 numbers in 0.25–4, not 1], crops?: [0–8 { crop: 0–0.3, widthScale }], combine?: \'max\' | \'sum\' } with at least one extra reading', {
         hint: 'Omit it to use the model\'s own setting',
         provider: PROVIDER,
       });
@@ -302,26 +305,29 @@ export class LocalSolver implements Solver {
     deadline.note(`decoded ${gray.width}x${gray.height}`);
     const { spec } = await deadline.race(this.ensureLoaded());
     const ruledOut = charset === undefined ? undefined : classesOutside(spec, charset, hints.caseSensitive);
-    const read = (widthScale: number) => this.readAt(gray, widthScale, spec, deadline, ruledOut, hints);
+    const read = (widthScale: number, crop = 0) => this.readAt(gray, widthScale, crop, spec, deadline, ruledOut, hints);
     const first = await read(1);
     const look = this.secondLook === true ? spec.secondLook : this.secondLook || undefined;
     if (!look || first.confidence >= look.below) return { text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1 };
-    const readings = [{ widthScale: 1, text: first.text, confidence: first.confidence }];
+    const readings: Reading[] = [{ widthScale: 1, text: first.text, confidence: first.confidence }];
     for (const widthScale of look.widthScales) {
       const again = await read(widthScale);
       readings.push({ widthScale, text: again.text, confidence: again.confidence });
     }
-    const best = readings.reduce((a, b) => (b.confidence > a.confidence ? b : a));
-    const agree = readings.filter((r) => r.text === best.text).length;
-    const confidence = best.text ? (best.confidence * agree) / readings.length : 0;
-    deadline.note(`second look (confidence ${first.confidence.toFixed(3)} < ${look.below}): kept "${best.text}" read at x${best.widthScale}, ${agree} of ${readings.length} readings agree`);
-    return { text: best.text, confidence, elapsedMs: Date.now() - started, widthScale: best.widthScale, readings };
+    for (const { crop, widthScale } of look.crops ?? []) {
+      const again = await read(widthScale, crop);
+      readings.push({ widthScale, crop, text: again.text, confidence: again.confidence });
+    }
+    const combine = look.combine ?? 'max';
+    const best = combineReadings(readings, combine);
+    deadline.note(`second look (confidence ${first.confidence.toFixed(3)} < ${look.below}, ${combine}): kept "${best.text}" read at x${best.widthScale}${best.crop ? ` cropped ${best.crop}` : ''}, confidence ${best.confidence.toFixed(3)} from ${readings.length} readings`);
+    return { text: best.text, confidence: best.confidence, elapsedMs: Date.now() - started, widthScale: best.widthScale, ...(best.crop ? { crop: best.crop } : {}), readings };
   }
 
-  /** One reading of `gray` stretched `widthScale` times in width: resize, infer (queued), decode. */
-  private async readAt(gray: GrayImage, widthScale: number, spec: ModelSpec, deadline: Deadline, ruledOut: number[] | undefined, hints: ReadHints): Promise<CtcResult> {
-    const input = toModelInput(gray, spec, this.maxInputPixels, widthScale);
-    deadline.note(`resized to ${input.contentWidth}x${input.height}${widthScale === 1 ? '' : ` (x${widthScale})`}, padded to ${input.width}`);
+  /** One reading of `gray` (its rows cropped by `crop`) stretched `widthScale` times in width: resize, infer (queued), decode. */
+  private async readAt(gray: GrayImage, widthScale: number, crop: number, spec: ModelSpec, deadline: Deadline, ruledOut: number[] | undefined, hints: ReadHints): Promise<CtcResult> {
+    const input = toModelInput(crop ? cropRows(gray, crop) : gray, spec, this.maxInputPixels, widthScale);
+    deadline.note(`resized to ${input.contentWidth}x${input.height}${widthScale === 1 ? '' : ` (x${widthScale})`}${crop ? ` cropped ${crop}` : ''}, padded to ${input.width}`);
     const run = this.queue.then(async () => {
       deadline.check();
       // the current session: if close() ran meanwhile, this loads the model again

@@ -46,7 +46,8 @@ export interface ModelSpec {
   /**
    * A second look for unsure readings, chosen for this model when it was exported (`training/second_look.py`):
    * when the confidence is below `below`, the image is read again stretched to each of `widthScales` times
-   * its width and the most confident reading wins. Absent: one look only.
+   * its width, and once per entry of `crops` with rows cut off its top and bottom, and the readings are
+   * combined as `combine` says. Absent: one look only.
    */
   secondLook?: SecondLook;
 }
@@ -55,8 +56,64 @@ export interface ModelSpec {
 export interface SecondLook {
   /** Confidence (0–1) below which the image is read again. */
   below: number;
-  /** Horizontal stretch factors of the extra readings (each > 0, not 1). */
+  /** Horizontal stretch factors of the extra readings (each in 0.25–4, not 1; may be empty when `crops` is not). */
   widthScales: number[];
+  /**
+   * Extra readings of the image cut down in height: `crop` (0–0.3) of its height off the top and as much off
+   * the bottom (rounded half to even), so the text fills more of the model's input, then stretched
+   * `widthScale` times. Read after the `widthScales`.
+   */
+  crops?: CropView[];
+  /**
+   * How the readings (the first and one per stretch factor) give the answer: `'max'`, the most confident
+   * reading; `'sum'`, the text whose readings' confidences add up to the most (a vote weighted by
+   * confidence: two fair readings that agree beat one confident outlier).
+   * @default 'max'
+   */
+  combine?: SecondLookCombine;
+}
+
+/** See `SecondLook.crops`. */
+export interface CropView {
+  crop: number;
+  widthScale: number;
+}
+
+/** See `SecondLook.combine`. */
+export type SecondLookCombine = 'max' | 'sum';
+
+/** One reading of the second look: the text read with the image stretched `widthScale` times in width. */
+export interface Reading {
+  widthScale: number;
+  /** The share of the height cut off the top and the bottom (a `secondLook.crops` view); absent: none. */
+  crop?: number;
+  text: string;
+  confidence: number;
+}
+
+/**
+ * The answer of a second look (`readings[0]` is the first reading): the reading `combine` picks, its
+ * confidence scaled by the share of readings that agree with it (readings that disagree mean doubt).
+ * `'sum'` votes on the characters: readings that differ only in case count as one text, whose most confident
+ * reading (and so its case) is returned. Ties go to the earlier reading.
+ */
+export function combineReadings(readings: readonly Reading[], combine: SecondLookCombine = 'max'): Reading {
+  if (readings.length === 0) throw new RangeError('combineReadings: no readings');
+  const same = combine === 'sum' ? (r: Reading) => r.text.toLowerCase() : (r: Reading) => r.text;
+  let best = readings[0]!;
+  if (combine === 'max') {
+    for (const r of readings) if (r.confidence > best.confidence) best = r;
+  } else {
+    const support = new Map<string, number>();
+    for (const r of readings) support.set(same(r), (support.get(same(r)) ?? 0) + r.confidence);
+    for (const r of readings) {
+      const a = support.get(same(r))!;
+      const b = support.get(same(best))!;
+      if (a > b || (a === b && r.confidence > best.confidence)) best = r;
+    }
+  }
+  const agree = readings.filter((r) => same(r) === same(best)).length;
+  return { ...best, confidence: best.text ? (best.confidence * agree) / readings.length : 0 };
 }
 
 /** What is wrong with a `secondLook` value (sidecar or option), or undefined when it is valid. */
@@ -65,9 +122,21 @@ export function secondLookProblem(value: unknown): string | undefined {
   const below = l?.['below'];
   const scales = l?.['widthScales'];
   if (typeof below !== 'number' || !(below >= 0 && below <= 1)) return 'without "below" in 0–1';
-  if (!Array.isArray(scales) || scales.length === 0 || scales.length > 8 || !scales.every((x) => typeof x === 'number' && x > 0.25 && x < 4 && x !== 1)) {
-    return 'whose "widthScales" is not a list of 1–8 numbers in 0.25–4 (other than 1)';
+  const scale = (x: unknown): boolean => typeof x === 'number' && x > 0.25 && x < 4;
+  if (!Array.isArray(scales) || scales.length > 8 || !scales.every((x) => scale(x) && x !== 1)) {
+    return 'whose "widthScales" is not a list of 0–8 numbers in 0.25–4 (other than 1)';
   }
+  const crops = l?.['crops'];
+  const cropView = (c: unknown): boolean => {
+    const v = typeof c === 'object' && c !== null ? (c as Record<string, unknown>) : {};
+    return typeof v['crop'] === 'number' && v['crop'] > 0 && v['crop'] <= 0.3 && scale(v['widthScale']);
+  };
+  if (crops !== undefined && (!Array.isArray(crops) || crops.length > 8 || !crops.every(cropView))) {
+    return 'whose "crops" is not a list of 0–8 { crop: 0–0.3, widthScale: 0.25–4 }';
+  }
+  if (scales.length + (crops?.length ?? 0) === 0) return 'with no extra reading (empty "widthScales" and no "crops")';
+  const combine = l?.['combine'];
+  if (combine !== undefined && combine !== 'max' && combine !== 'sum') return 'whose "combine" is not "max" or "sum"';
   return undefined;
 }
 
@@ -195,7 +264,12 @@ export function parseModelSpec(raw: unknown, where = 'sidecar'): ModelSpec {
     const problem = secondLookProblem(o['secondLook']);
     if (problem) bad(`has a "secondLook" ${problem}`);
     const look = o['secondLook'] as SecondLook;
-    secondLook = { below: look.below, widthScales: look.widthScales.slice() };
+    secondLook = {
+      below: look.below,
+      widthScales: look.widthScales.slice(),
+      ...(look.crops ? { crops: look.crops.map((c) => ({ crop: c.crop, widthScale: c.widthScale })) } : {}),
+      ...(look.combine ? { combine: look.combine } : {}),
+    };
   }
   return {
     version,

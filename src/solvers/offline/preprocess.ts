@@ -212,6 +212,17 @@ export function targetWidth(width: number, height: number, spec: Pick<ModelSpec,
 }
 
 /**
+ * `gray` without `round(height * crop)` rows at the top and as many at the bottom (PIL's
+ * `crop((0, p, w, h - p))`); unchanged when that would leave no row.
+ */
+export function cropRows(gray: GrayImage, crop: number): GrayImage {
+  const p = roundHalfEven(gray.height * crop);
+  if (p <= 0 || gray.height - 2 * p < 1) return gray;
+  const height = gray.height - 2 * p;
+  return { data: gray.data.subarray(p * gray.width, (p + height) * gray.width), width: gray.width, height };
+}
+
+/**
  * Resizes, pads with white and normalises a gray image into the model's input. Refuses shapes whose
  * intermediate resize buffer (new width x old height) would exceed `maxPixels` (e.g. a 1x16M px strip).
  * `widthScale` stretches the width on top of keeping aspect (the target width is computed for a
