@@ -39,9 +39,9 @@ export interface LocalSolverOptions {
    */
   minConfidence?: number;
   /**
-   * Read unsure images again at other widths and combine the readings. `true` uses the model's own
-   * setting (its sidecar's `secondLook`, chosen per model by `training/second_look.py`); `false` reads once
-   * (fastest); an object sets the threshold, the stretch factors and how the readings are combined.
+   * Read unsure images again under other views (other widths, rows cropped) and combine the readings. `true`
+   * uses the model's own setting (its sidecar's `secondLook`, chosen per model by `training/second_look.py`);
+   * `false` reads once (fastest); an object sets the threshold, the views and how the readings are combined.
    * @default true
    */
   secondLook?: boolean | SecondLook;

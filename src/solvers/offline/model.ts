@@ -65,7 +65,7 @@ export interface SecondLook {
    */
   crops?: CropView[];
   /**
-   * How the readings (the first and one per stretch factor) give the answer: `'max'`, the most confident
+   * How the readings (the first, one per stretch factor and one per crop view) give the answer: `'max'`, the most confident
    * reading; `'sum'`, the text whose readings' confidences add up to the most (a vote weighted by
    * confidence: two fair readings that agree beat one confident outlier).
    * @default 'max'
@@ -82,7 +82,7 @@ export interface CropView {
 /** See `SecondLook.combine`. */
 export type SecondLookCombine = 'max' | 'sum';
 
-/** One reading of the second look: the text read with the image stretched `widthScale` times in width. */
+/** One reading of the second look: the text read with the image (cropped by `crop`) stretched `widthScale` times in width. */
 export interface Reading {
   widthScale: number;
   /** The share of the height cut off the top and the bottom (a `secondLook.crops` view); absent: none. */
