@@ -310,13 +310,9 @@ export class LocalSolver implements Solver {
     const look = this.secondLook === true ? spec.secondLook : this.secondLook || undefined;
     if (!look || first.confidence >= look.below) return { text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1 };
     const readings: Reading[] = [{ widthScale: 1, text: first.text, confidence: first.confidence }];
-    for (const widthScale of look.widthScales) {
-      const again = await read(widthScale);
-      readings.push({ widthScale, text: again.text, confidence: again.confidence });
-    }
-    for (const { crop, widthScale } of look.crops ?? []) {
+    for (const { widthScale, crop } of [...look.widthScales.map((widthScale) => ({ widthScale, crop: 0 })), ...(look.crops ?? [])]) {
       const again = await read(widthScale, crop);
-      readings.push({ widthScale, crop, text: again.text, confidence: again.confidence });
+      readings.push({ widthScale, ...(crop ? { crop } : {}), text: again.text, confidence: again.confidence });
     }
     const combine = look.combine ?? 'max';
     const best = combineReadings(readings, combine);
