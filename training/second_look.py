@@ -140,6 +140,7 @@ def main():
 
     def read_views(names, views):
         items = {**select, **report}
+        fresh = False
         for name in names:
             todo = [v for v in views if v not in readings.get(name, {})]
             if todo:
@@ -147,7 +148,8 @@ def main():
                 for v in todo:
                     readings.setdefault(name, {})[v] = [read(model, g, v[1], v[0]) for g in grays]
                 print(f"read {name}: {len(grays)} images under {len(todo)} views", flush=True)
-        if a.cache:
+                fresh = True
+        if a.cache and fresh:
             with open(a.cache, "wb") as fh:
                 pickle.dump({"ckpt": os.path.abspath(a.ckpt), "labels": labels, "readings": readings}, fh)
 
@@ -216,8 +218,8 @@ def main():
 
     read_views(report, [first] + views)
     print(f"{'set':40s} {'one look':>9s} {'second look':>12s} {'read again':>11s}")
+    order = [first] + views
     for name in labels:
-        order = [first] + views
         right, extra = 0, 0
         for i, lab in enumerate(labels[name]):
             text, conf = readings[name][first][i]
