@@ -228,7 +228,7 @@ describe('parseModelSpec', () => {
       { ...base, version: 2 }, { ...base, resize: 'nearest' }, { ...base, layout: 'NCT' }, { ...base, maxWidth: 10 },
       { ...base, secondLook: null }, { ...base, secondLook: { below: 1.5, widthScales: [0.9] } }, { ...base, secondLook: { below: 0.7, widthScales: [] } },
       { ...base, secondLook: { below: 0.7, widthScales: [1] } }, { ...base, secondLook: { below: 0.7, widthScales: [0.9, 'x'] } },
-      { ...base, secondLook: { below: 0.7, widthScales: [0.9], combine: 'vote' } }, { ...base, secondLook: { below: 0.7, widthScales: [] } },
+      { ...base, secondLook: { below: 0.7, widthScales: [0.9], combine: 'vote' } },
       { ...base, secondLook: { below: 0.7, widthScales: [], crops: [] } }, { ...base, secondLook: { below: 0.7, widthScales: [], crops: [{ crop: 0.5, widthScale: 1 }] } },
       { ...base, secondLook: { below: 0.7, widthScales: [], crops: [{ crop: 0.1 }] } }, { ...base, secondLook: { below: 0.7, widthScales: [0.9], crops: {} } },
     ];
