@@ -5,12 +5,17 @@ LocalSolver reads an image once; when that reading's confidence is below `below`
 under a few other views: stretched to each of `widthScales` times its width, and for each entry of `crops`
 with `crop` of its height cut off the top and the bottom (then stretched `widthScale` times). It then combines
 the readings (`combine`: "max" keeps the most confident reading, "sum" the text whose readings' confidences add
-up to the most). This script reads the selection sets under every candidate view (one image at a time, each
-padded to its own multiple of 8, as the runtime does), tries every threshold, every set of 1-5 views and both
-ways to combine, and keeps the cheapest (fewest extra inferences) of those within `--tolerance` of the best mean
-exact-match accuracy over the selection sets:
-synthetic validation images and the seed-2 hold-out images (the ones train.py chooses checkpoints on). The dev sets and the seed-1 hold-out
-images that bench:ocr scores are never used here; the script prints their accuracy for the choice made.
+up to the most). Each entry of `views` is one more reading through a filter (`filter`: "thin" or "median", see
+`filtered_input`) at `widthScale` (and `crop`, when present).
+
+This script reads the selection sets under every candidate view (one image at a time, each padded to its own
+multiple of 8, as the runtime does), tries every threshold, every set of 1-5 views and both ways to combine;
+then, to the best of those, adds 1-3 filtered views (every threshold and both ways again). It keeps the cheapest
+(fewest extra inferences) of all those looks within `--tolerance` of the best mean exact-match accuracy over the
+selection sets: synthetic validation images and the seed-2 hold-out images (the ones train.py chooses
+checkpoints on). The dev sets and the seed-1 hold-out images that bench:ocr scores are never used here; the
+script prints their accuracy for the choice made. With `--write` it also writes `views.json` (filter checks for
+the unit tests) into `--testdata`.
 
   /usr/bin/python3 training/second_look.py --ckpt training/runs/f3/best.pt [--write models/captcha-ocr.json]
 """
@@ -37,6 +42,10 @@ CROP_SCALES = (0.9, 1.0, 1.15)
 # a view: (crop, widthScale); (0, 1.0) is the first look
 VIEWS = [(0.0, sc) for sc in CANDIDATE_SCALES] + [(c, sc) for c in CANDIDATE_CROPS for sc in CROP_SCALES]
 MAX_VIEWS = 5
+# filtered views, (crop, widthScale, filter), tried as additions to the best look of VIEWS alone
+FILTERS = ("thin", "median")
+FILTER_VIEWS = [(0.0, sc, f) for f in FILTERS for sc in (0.85, 1.0, 1.15)]
+MAX_FILTER_VIEWS = 3
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 COMBINE = ("max", "sum")
 
@@ -87,11 +96,49 @@ def crop_rows(gray: Image.Image, crop: float) -> Image.Image:
     return gray if p <= 0 or h - 2 * p < 1 else gray.crop((0, p, w, h - p))
 
 
+def rank3x3(a: np.ndarray, how: str) -> np.ndarray:
+    """preprocess.ts `rank3x3`: each pixel of a uint8 image replaced by the lightest ("thin") or the median
+    ("median") of its 3x3 neighbourhood, the edges repeated outwards."""
+    h, w = a.shape
+    p = np.pad(a, 1, mode="edge")
+    stack = np.stack([p[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)])
+    return (stack.max(0) if how == "thin" else np.sort(stack, 0)[4]).astype(np.uint8)
+
+
+def filtered_input(gray: Image.Image, width: int, how: str) -> Image.Image:
+    """preprocess.ts `toModelInput(..., filter)`: resized to twice the input size, filtered (`rank3x3`), resized
+    down to the input size. At twice the size the filter is gentle and the same for every source resolution:
+    "thin" wipes thin lines and thins dark strokes, "median" removes specks and single-pixel lines."""
+    big = np.asarray(gray.resize((2 * width, 2 * HEIGHT), Image.BILINEAR))
+    return Image.fromarray(rank3x3(big, how)).resize((width, HEIGHT), Image.BILINEAR)
+
+
+def write_filter_vectors(testdata: str) -> None:
+    """`views.json` beside the trainer's test vectors: each vector image's filtered model input (uint8, before
+    normalising) under both filters at two widths, as checksums the unit tests compare preprocess.ts against."""
+    vectors = json.load(open(os.path.join(testdata, "vectors.json")))["vectors"]
+    cases = []
+    for v in vectors:
+        gray = common.flatten(Image.open(os.path.join(testdata, v["file"])))
+        for how in FILTERS:
+            for sc in (0.85, 1.0):
+                a = np.asarray(filtered_input(gray, width_for(*gray.size, sc), how), np.int64).ravel()
+                cases.append({"file": v["file"], "filter": how, "widthScale": sc, "width": int(a.size // HEIGHT),
+                              "sum": int(a.sum()), "weighted": int((a * (np.arange(a.size) % 997 + 1)).sum())})
+    with open(os.path.join(testdata, "views.json"), "w") as fh:
+        json.dump({"note": "second_look.py filtered_input() of each vector image: sum and sum of value * (index % 997 + 1)",
+                   "cases": cases}, fh, indent=2)
+        fh.write("\n")
+    print(f"wrote {len(cases)} filter checks into {testdata}/views.json")
+
+
 @torch.no_grad()
-def read(model, gray: Image.Image, scale: float, crop: float = 0.0):
+def read(model, gray: Image.Image, scale: float, crop: float = 0.0, how: str = ""):
     gray = crop_rows(gray, crop) if crop else gray
     w, h = gray.size
-    a = np.asarray(gray.resize((width_for(w, h, scale), HEIGHT), Image.BILINEAR), np.float32) / 255.0
+    width = width_for(w, h, scale)
+    small = filtered_input(gray, width, how) if how else gray.resize((width, HEIGHT), Image.BILINEAR)
+    a = np.asarray(small, np.float32) / 255.0
     P = model(pad_batch([a])).softmax(-1)[0].numpy()
     best = P.argmax(-1)
     text, prev = [], -1
@@ -109,6 +156,8 @@ def main():
     ap.add_argument("--n-holdout", type=int, default=300)
     ap.add_argument("--write", default="", help="sidecar JSON to add the chosen secondLook to")
     ap.add_argument("--tolerance", type=float, default=0.0025, help="looks this close to the best count as tied")
+    ap.add_argument("--testdata", default=os.path.join(common.ROOT, "testdata"),
+                    help="with --write, where to write views.json (filter checks for the unit tests)")
     ap.add_argument("--cache", default="", help="pickle of the readings: loaded when it exists, else written (for re-runs)")
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -146,7 +195,7 @@ def main():
             if todo:
                 grays = [common.flatten(im) for im, _ in items[name]]
                 for v in todo:
-                    readings.setdefault(name, {})[v] = [read(model, g, v[1], v[0]) for g in grays]
+                    readings.setdefault(name, {})[v] = [read(model, g, *v[1:2], v[0], *v[2:]) for g in grays]
                 print(f"read {name}: {len(grays)} images under {len(todo)} views", flush=True)
                 fresh = True
         if a.cache and fresh:
@@ -154,11 +203,12 @@ def main():
                 pickle.dump({"ckpt": os.path.abspath(a.ckpt), "labels": labels, "readings": readings}, fh)
 
     first = (0.0, 1.0)
-    read_views(select, [first] + VIEWS)
-    # arrays per selection set: [view, image], view 0 the first look
+    ALL = VIEWS + FILTER_VIEWS
+    read_views(select, [first] + ALL)
+    # arrays per selection set: [view, image], view 0 the first look, then ALL's
     arr = {}
     for name in select:
-        rows = [readings[name][v] for v in [first] + VIEWS]
+        rows = [readings[name][v] for v in [first] + ALL]
         ids = {}
         tid = np.array([[ids.setdefault(t.lower(), len(ids)) for t, _ in row] for row in rows])
         conf = np.array([[c for _, c in row] for row in rows])
@@ -189,10 +239,17 @@ def main():
              for thr in THRESHOLDS for how in COMBINE]
     print(f"scoring {len(looks)} looks ...", flush=True)
     scores = {look: score(look) for look in looks}
+    plain_best = max(looks, key=scores.get)
+    # stage 2: the best look so far plus 1-3 filtered views, at every threshold and both ways to combine
+    filtered = [(thr, plain_best[1] + add, how) for k in range(1, MAX_FILTER_VIEWS + 1)
+                for add in itertools.combinations(range(len(VIEWS), len(ALL)), k) for thr in THRESHOLDS for how in COMBINE]
+    print(f"scoring {len(filtered)} looks with filtered views added to {plain_best[1]} ...", flush=True)
+    scores.update({look: score(look) for look in filtered})
+    looks += filtered
     ranked = sorted(looks, key=scores.get, reverse=True)
 
     def describe(look):
-        return f"below {look[0]}, views {[VIEWS[k] for k in look[1]]}, {look[2]}"
+        return f"below {look[0]}, views {[ALL[k] for k in look[1]]}, {look[2]}"
 
     current = None
     if a.write:
@@ -200,8 +257,9 @@ def main():
             old = json.load(fh).get("secondLook")
         if old:
             vs = [(0.0, sc) for sc in old["widthScales"]] + [(c["crop"], c["widthScale"]) for c in old.get("crops", [])]
-            if all(v in VIEWS for v in vs) and old["below"] in THRESHOLDS:
-                current = (old["below"], tuple(VIEWS.index(v) for v in vs), old.get("combine", "max"))
+            vs += [(v.get("crop", 0.0), v["widthScale"], v["filter"]) for v in old.get("views", [])]
+            if all(v in ALL for v in vs) and old["below"] in THRESHOLDS:
+                current = (old["below"], tuple(ALL.index(v) for v in vs), old.get("combine", "max"))
     print(f"one look: selection mean {score((0.0, (), 'max')):.4f}")
     if current:
         print(f"the sidecar's look now ({describe(current)}): selection mean {score(current):.4f}")
@@ -211,14 +269,16 @@ def main():
     near = [look for look in ranked if scores[look] >= scores[ranked[0]] - a.tolerance]
     best = min(near, key=lambda look: (cost(look), -scores[look]))
     print(f"{len(near)} looks within {a.tolerance} of the best; the cheapest: {cost(best):.2f} extra inferences per image")
-    views = [VIEWS[k] for k in best[1]]
-    widths = [sc for c, sc in views if c == 0]
-    crops = [{"crop": c, "widthScale": sc} for c, sc in views if c > 0]
-    print(f"\nchosen: below {best[0]}, widthScales {widths}, crops {crops}, combine {best[2]}")
+    views = [ALL[k] for k in best[1]]
+    widths = [v[1] for v in views if len(v) == 2 and v[0] == 0]
+    crops = [{"crop": v[0], "widthScale": v[1]} for v in views if len(v) == 2 and v[0] > 0]
+    fviews = [{**({"crop": v[0]} if v[0] else {}), "widthScale": v[1], "filter": v[2]} for v in views if len(v) == 3]
+    print(f"\nchosen: below {best[0]}, widthScales {widths}, crops {crops}, views {fviews}, combine {best[2]}")
 
     read_views(report, [first] + views)
     print(f"{'set':40s} {'one look':>9s} {'second look':>12s} {'read again':>11s}")
-    order = [first] + views
+    # the runtime's order: widthScales, crops, views
+    order = [first] + sorted(views, key=lambda v: (len(v) == 3, v[0] > 0))
     for name in labels:
         right, extra = 0, 0
         for i, lab in enumerate(labels[name]):
@@ -232,11 +292,13 @@ def main():
     if a.write:
         with open(a.write) as fh:
             meta = json.load(fh)
-        meta["secondLook"] = {"below": best[0], "widthScales": widths, **({"crops": crops} if crops else {}), "combine": best[2]}
+        meta["secondLook"] = {"below": best[0], "widthScales": widths, **({"crops": crops} if crops else {}),
+                              **({"views": fviews} if fviews else {}), "combine": best[2]}
         with open(a.write, "w") as fh:
             json.dump(meta, fh, indent=2)
             fh.write("\n")
         print(f"wrote secondLook into {a.write}")
+        write_filter_vectors(a.testdata)
 
 
 if __name__ == "__main__":

@@ -111,7 +111,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (look) {
       // the same model reading each image once, to show what the second look adds (and costs)
       models.push({ name: 'ours-1look', path: args.model, solver: new LocalSolver({ model: args.model, threads: args.threads, secondLook: false }) });
-      const views = [...look.widthScales.map((s) => `x${s}`), ...(look.crops ?? []).map((c) => `x${c.widthScale} cropped ${c.crop}`)];
+      const views = [...look.widthScales.map((s) => `x${s}`), ...(look.crops ?? []).map((c) => `x${c.widthScale} cropped ${c.crop}`), ...(look.views ?? []).map((v) => `x${v.widthScale}${v.crop ? ` cropped ${v.crop}` : ''} ${v.filter}`)];
       notes.push(`ours reads again (${views.join(', ')}) when its confidence is below ${look.below} and keeps the ${look.combine === 'sum' ? 'text with the most summed confidence' : 'most confident reading'} (the sidecar's secondLook); ours-1look reads once`);
     }
   } else notes.push(`our model is missing (${args.model}): only the baseline runs`);

@@ -188,6 +188,8 @@ describe('parseModelSpec', () => {
     expect(parseModelSpec({ ...base, secondLook: { below: 0.7, widthScales: [0.9], combine: 'sum' } }).secondLook).toEqual({ below: 0.7, widthScales: [0.9], combine: 'sum' });
     const crops = { below: 0.9, widthScales: [], crops: [{ crop: 0.08, widthScale: 1.15 }], combine: 'sum' };
     expect(parseModelSpec({ ...base, secondLook: crops }).secondLook).toEqual(crops);
+    const views = { below: 0.8, widthScales: [], views: [{ widthScale: 1, filter: 'thin' }, { widthScale: 1.15, crop: 0.05, filter: 'median' }], combine: 'sum' };
+    expect(parseModelSpec({ ...base, secondLook: views }).secondLook).toEqual(views);
   });
 
   describe('combineReadings', () => {
@@ -231,6 +233,9 @@ describe('parseModelSpec', () => {
       { ...base, secondLook: { below: 0.7, widthScales: [0.9], combine: 'vote' } },
       { ...base, secondLook: { below: 0.7, widthScales: [], crops: [] } }, { ...base, secondLook: { below: 0.7, widthScales: [], crops: [{ crop: 0.5, widthScale: 1 }] } },
       { ...base, secondLook: { below: 0.7, widthScales: [], crops: [{ crop: 0.1 }] } }, { ...base, secondLook: { below: 0.7, widthScales: [0.9], crops: {} } },
+      { ...base, secondLook: { below: 0.7, widthScales: [], views: [] } }, { ...base, secondLook: { below: 0.7, widthScales: [], views: [{ widthScale: 1, filter: 'blur' }] } },
+      { ...base, secondLook: { below: 0.7, widthScales: [], views: [{ widthScale: 1 }] } }, { ...base, secondLook: { below: 0.7, widthScales: [], views: [{ widthScale: 1, filter: 'thin', crop: 0.4 }] } },
+      { ...base, secondLook: { below: 0.7, widthScales: [0.9], views: {} } },
     ];
     for (const c of cases) {
       let err: unknown;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { InvalidImageError } from '../../src/core/errors.js';
@@ -6,6 +8,7 @@ import {
   decodeToRgba,
   flattenToGray,
   preprocess,
+  rank3x3,
   resizeBilinearPil,
   roundHalfEven,
   targetWidth,
@@ -132,6 +135,71 @@ describe('cropRows (a second look cropped in height)', () => {
     expect(cropRows(img, 0.35).height).toBe(2); // 3.5 → 4 rows each side
     expect(cropRows(img, 0.04)).toBe(img); // 0.4 → nothing to cut
     expect(cropRows(gray([0, 0], 1, 2), 0.3)).toEqual(gray([0, 0], 1, 2)); // 0.6 → 1 each side would leave no row
+  });
+});
+
+describe('rank3x3 and filtered views (a second look through a filter)', () => {
+  const W = 255, D = 0;
+  it("'thin' keeps the lightest of each 3x3 neighbourhood, 'median' the median: a one-pixel line vanishes under both", () => {
+    // 5x5 white with a dark one-pixel row 2 and a dark 3-row bar in a 5x7 image
+    const line = gray(Array.from({ length: 25 }, (_, i) => (Math.floor(i / 5) === 2 ? D : W)), 5, 5);
+    expect(Array.from(rank3x3(line, 'thin').data)).toEqual(Array(25).fill(W));
+    expect(Array.from(rank3x3(line, 'median').data)).toEqual(Array(25).fill(W));
+    const bar = gray(Array.from({ length: 35 }, (_, i) => (Math.floor(i / 5) >= 2 && Math.floor(i / 5) <= 4 ? D : W)), 5, 7);
+    const rows = (img: { data: Uint8Array }) => Array.from({ length: 7 }, (_, y) => img.data[y * 5 + 2]);
+    expect(rows(rank3x3(bar, 'thin'))).toEqual([W, W, W, D, W, W, W]); // thinned to its middle row
+    expect(rows(rank3x3(bar, 'median'))).toEqual([W, W, D, D, D, W, W]); // keeps its width
+  });
+
+  it('matches a plain sort of each 3x3 window on random images', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) >> 16) & 255;
+    for (const [w, h] of [[7, 5], [1, 4], [3, 1], [12, 9]] as const) {
+      const img = gray(Array.from({ length: w * h }, rand), w, h);
+      const at = (x: number, y: number) => img.data[Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))]!;
+      const win = (x: number, y: number) => [-1, 0, 1].flatMap((dy) => [-1, 0, 1].map((dx) => at(x + dx, y + dy))).sort((a, b) => a - b);
+      const want = (k: number) => Array.from({ length: w * h }, (_, i) => win(i % w, Math.floor(i / w))[k]);
+      expect(Array.from(rank3x3(img, 'median').data), `median ${w}x${h}`).toEqual(want(4));
+      expect(Array.from(rank3x3(img, 'thin').data), `thin ${w}x${h}`).toEqual(want(8));
+    }
+  });
+
+  it('repeats the edge pixels outwards (numpy pad mode "edge"), not a clipped window', () => {
+    // dark (0,0) and (0,1) in a white 3x3: with the edges repeated, (0,0)'s window holds 6 dark of 9
+    const img = gray([D, D, W, W, W, W, W, W, W], 3, 3);
+    expect(rank3x3(img, 'median').data[0]).toBe(D);
+    expect(rank3x3(gray([D, W, W, W, W, W, W, W, W], 3, 3), 'median').data[0]).toBe(W); // 4 of 9
+    expect(rank3x3(gray([7], 1, 1), 'thin')).toEqual(gray([7], 1, 1));
+  });
+
+  it("toModelInput(..., filter) gives the trainer's filtered_input() for the test vectors (training/testdata/views.json)", async () => {
+    const dir = join(__dirname, '..', '..', 'training', 'testdata');
+    const { cases } = JSON.parse(readFileSync(join(dir, 'views.json'), 'utf8')) as {
+      cases: { file: string; filter: 'thin' | 'median'; widthScale: number; width: number; sum: number; weighted: number }[];
+    };
+    expect(cases.length).toBeGreaterThanOrEqual(4);
+    for (const c of cases) {
+      const g = flattenToGray(await decodeToRgba(readFileSync(join(dir, c.file))));
+      const input = toModelInput(g, SPEC, undefined, c.widthScale, c.filter);
+      expect(input.contentWidth, `${c.file} ${c.filter} x${c.widthScale}`).toBe(c.width);
+      let sum = 0, weighted = 0, i = 0;
+      for (let y = 0; y < input.height; y++) {
+        for (let x = 0; x < input.contentWidth; x++, i++) {
+          const v = Math.round((input.data[y * input.width + x]! * SPEC.std + SPEC.mean) * 255);
+          sum += v;
+          weighted += v * ((i % 997) + 1);
+        }
+      }
+      expect({ sum, weighted }, `${c.file} ${c.filter} x${c.widthScale}`).toEqual({ sum: c.sum, weighted: c.weighted });
+      // the filter changes what the model sees
+      expect(Array.from(input.data)).not.toEqual(Array.from(toModelInput(g, SPEC, undefined, c.widthScale).data));
+    }
+  });
+
+  it('counts the doubled resize against maxPixels', () => {
+    const img = gray(Array(100 * 50).fill(W), 100, 50); // 64 px wide at height 32: 128 x 50 px before the filter
+    expect(() => toModelInput(img, SPEC, 64 * 50, 1)).not.toThrow();
+    expect(() => toModelInput(img, SPEC, 64 * 50, 1, 'thin')).toThrow(InvalidImageError);
   });
 });
 

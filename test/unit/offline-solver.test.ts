@@ -391,6 +391,34 @@ describe.skipIf(!MODEL)('LocalSolver with a model', () => {
     }
   });
 
+  it('second look with filter views: each reads the image through its filter, after the widths and the crops', async () => {
+    const png = await textPng('x7k2p', 200, 50);
+    const look = { below: 1, widthScales: [0.9], crops: [{ crop: 0.1, widthScale: 1 }], views: [{ widthScale: 1, filter: 'thin' as const }, { widthScale: 1.15, filter: 'median' as const }], combine: 'sum' as const };
+    const filtering = new LocalSolver({ model: MODEL, secondLook: look });
+    try {
+      const r = await filtering.recognize(png);
+      expect(r.readings?.map((x) => [x.widthScale, x.crop, x.filter])).toEqual([[1, undefined, undefined], [0.9, undefined, undefined], [1, 0.1, undefined], [1, undefined, 'thin'], [1.15, undefined, 'median']]);
+      expect(r.text.toLowerCase()).toBe('x7k2p');
+      // 'thin' wipes a one-pixel line: the filtered view reads through a line that the plain view stumbles on
+      for (const x of r.readings!) expect(x.confidence).toBeGreaterThan(0);
+    } finally {
+      await filtering.close();
+    }
+  });
+
+  it('skips a filter view whose doubled resize would exceed maxInputPixels, and still answers', async () => {
+    const png = await textPng('x7k2p', 200, 50); // 10000 px; read at 128 x 32 from 128 x 50, filtered from 256 x 50
+    const look = { below: 1, widthScales: [0.9], views: [{ widthScale: 1, filter: 'thin' as const }], combine: 'sum' as const };
+    const tight = new LocalSolver({ model: MODEL, maxInputPixels: 12_000, secondLook: look });
+    try {
+      const r = await tight.recognize(png);
+      expect(r.readings?.map((x) => [x.widthScale, x.filter])).toEqual([[1, undefined], [0.9, undefined]]);
+      expect(r.text.toLowerCase()).toBe('x7k2p');
+    } finally {
+      await tight.close();
+    }
+  });
+
   it('runs 20 concurrent solves on one session, all answering as sequential calls do', async () => {
     const words = ['ab12', 'x7k2p', 'mn34', 'q9rs', 'tu56'];
     const images = await Promise.all(words.map((w) => textPng(w)));

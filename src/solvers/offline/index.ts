@@ -3,10 +3,11 @@
  */
 export { LocalSolver, type LocalSolverOptions, type RecognizeOptions, type RecognizeResult } from './local-solver.js';
 export { ModelError, isModelError } from './errors.js';
-export { type CropView, type ModelSpec, type Reading, type SecondLook, type SecondLookCombine, combineReadings, defaultModelPath, findPackageRoot, loadModelSpec, parseModelSpec, sidecarPath } from './model.js';
+export { type CropView, type FilterView, type ModelSpec, type Reading, type SecondLook, type SecondLookCombine, combineReadings, defaultModelPath, findPackageRoot, loadModelSpec, parseModelSpec, sidecarPath } from './model.js';
 export {
   DEFAULT_MAX_INPUT_PIXELS,
   cropRows,
+  rank3x3,
   decodeToRgba,
   flattenToGray,
   resizeBilinearPil,
@@ -17,5 +18,6 @@ export {
   type GrayImage,
   type ModelInput,
   type RawRgba,
+  type ViewFilter,
 } from './preprocess.js';
 export { ctcGreedyDecode, logitsViews, type CtcResult, type LogitsView } from './decode.js';

@@ -11,7 +11,7 @@ import { MAX_TASK_IMAGES, type ImageToTextTask, type Solution, type SolveOptions
 import { ctcGreedyDecode, logitsViews, type CtcResult, type LogitsView } from './decode.js';
 import { ModelError } from './errors.js';
 import { combineReadings, defaultModelPath, loadModelSpec, secondLookProblem, type ModelSpec, type Reading, type SecondLook } from './model.js';
-import { DEFAULT_MAX_INPUT_PIXELS, cropRows, decodeToRgba, flattenToGray, imageBytes, toModelInput, type GrayImage } from './preprocess.js';
+import { DEFAULT_MAX_INPUT_PIXELS, cropRows, decodeToRgba, flattenToGray, imageBytes, toModelInput, type GrayImage, type ViewFilter } from './preprocess.js';
 
 export interface LocalSolverOptions {
   /**
@@ -39,7 +39,7 @@ export interface LocalSolverOptions {
    */
   minConfidence?: number;
   /**
-   * Read unsure images again under other views (other widths, rows cropped) and combine the readings. `true`
+   * Read unsure images again under other views (other widths, rows cropped, filtered) and combine the readings. `true`
    * uses the model's own setting (its sidecar's `secondLook`, chosen per model by `training/second_look.py`);
    * `false` reads once (fastest); an object sets the threshold, the views and how the readings are combined.
    * @default true
@@ -62,9 +62,11 @@ export interface RecognizeResult {
   widthScale: number;
   /** Present when the second look kept a reading of the image cropped in height (`secondLook.crops`). */
   crop?: number;
+  /** Present when the second look kept a reading through a filter (`secondLook.views`). */
+  filter?: ViewFilter;
   /**
    * Every reading, when the first was unsure and the image was read again (the `secondLook`): the first at
-   * `widthScale` 1, then one per stretch factor, then one per crop view. The answer is the one `secondLook.combine` picks (the most
+   * `widthScale` 1, then one per stretch factor, one per crop view and one per filter view. The answer is the one `secondLook.combine` picks (the most
    * confident, or the text with the most confidence summed over its readings), and its `confidence` is
    * scaled by the share of readings that agree with it (readings that disagree mean doubt).
    */
@@ -175,7 +177,7 @@ export class LocalSolver implements Solver {
       throw new InvalidOptionError(`new LocalSolver: \`minConfidence\` must be within 0–1, got ${String(minConfidence)}`, { provider: PROVIDER });
     }
     if (typeof secondLook !== 'boolean' && secondLookProblem(secondLook)) {
-      throw new InvalidOptionError('new LocalSolver: `secondLook` must be true, false or { below: 0–1, widthScales: [0–8 numbers in 0.25–4, not 1], crops?: [0–8 { crop: 0–0.3, widthScale }], combine?: \'max\' | \'sum\' } with at least one extra reading', {
+      throw new InvalidOptionError('new LocalSolver: `secondLook` must be true, false or { below: 0–1, widthScales: [0–8 numbers in 0.25–4, not 1], crops?: [0–8 { crop: 0–0.3, widthScale }], views?: [0–8 { widthScale, filter: \'thin\' | \'median\', crop? }], combine?: \'max\' | \'sum\' } with at least one extra reading', {
         hint: 'Omit it to use the model\'s own setting',
         provider: PROVIDER,
       });
@@ -305,25 +307,34 @@ export class LocalSolver implements Solver {
     deadline.note(`decoded ${gray.width}x${gray.height}`);
     const { spec } = await deadline.race(this.ensureLoaded());
     const ruledOut = charset === undefined ? undefined : classesOutside(spec, charset, hints.caseSensitive);
-    const read = (widthScale: number, crop = 0) => this.readAt(gray, widthScale, crop, spec, deadline, ruledOut, hints);
+    const read = (widthScale: number, crop = 0, filter?: ViewFilter) => this.readAt(gray, widthScale, crop, filter, spec, deadline, ruledOut, hints);
     const first = await read(1);
     const look = this.secondLook === true ? spec.secondLook : this.secondLook || undefined;
     if (!look || first.confidence >= look.below) return { text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1 };
     const readings: Reading[] = [{ widthScale: 1, text: first.text, confidence: first.confidence }];
-    for (const { widthScale, crop } of [...look.widthScales.map((widthScale) => ({ widthScale, crop: 0 })), ...(look.crops ?? [])]) {
-      const again = await read(widthScale, crop);
-      readings.push({ widthScale, ...(crop ? { crop } : {}), text: again.text, confidence: again.confidence });
+    const views: { widthScale: number; crop?: number; filter?: ViewFilter }[] = [...look.widthScales.map((widthScale) => ({ widthScale })), ...(look.crops ?? []), ...(look.views ?? [])];
+    for (const { widthScale, crop = 0, filter } of views) {
+      let again: CtcResult;
+      try {
+        again = await read(widthScale, crop, filter);
+      } catch (error) {
+        // a filter view first resizes to twice the input size: a shape too extreme for that goes without the view
+        if (!filter || !isInvalidImageError(error)) throw error;
+        deadline.note(`skipped the ${filter} view at x${widthScale}: ${error.message}`);
+        continue;
+      }
+      readings.push({ widthScale, ...(crop ? { crop } : {}), ...(filter ? { filter } : {}), text: again.text, confidence: again.confidence });
     }
     const combine = look.combine ?? 'max';
     const best = combineReadings(readings, combine);
-    deadline.note(`second look (confidence ${first.confidence.toFixed(3)} < ${look.below}, ${combine}): kept "${best.text}" read at x${best.widthScale}${best.crop ? ` cropped ${best.crop}` : ''}, confidence ${best.confidence.toFixed(3)} from ${readings.length} readings`);
-    return { text: best.text, confidence: best.confidence, elapsedMs: Date.now() - started, widthScale: best.widthScale, ...(best.crop ? { crop: best.crop } : {}), readings };
+    deadline.note(`second look (confidence ${first.confidence.toFixed(3)} < ${look.below}, ${combine}): kept "${best.text}" read at x${best.widthScale}${best.crop ? ` cropped ${best.crop}` : ''}${best.filter ? ` filtered (${best.filter})` : ''}, confidence ${best.confidence.toFixed(3)} from ${readings.length} readings`);
+    return { text: best.text, confidence: best.confidence, elapsedMs: Date.now() - started, widthScale: best.widthScale, ...(best.crop ? { crop: best.crop } : {}), ...(best.filter ? { filter: best.filter } : {}), readings };
   }
 
-  /** One reading of `gray` (its rows cropped by `crop`) stretched `widthScale` times in width: resize, infer (queued), decode. */
-  private async readAt(gray: GrayImage, widthScale: number, crop: number, spec: ModelSpec, deadline: Deadline, ruledOut: number[] | undefined, hints: ReadHints): Promise<CtcResult> {
-    const input = toModelInput(crop ? cropRows(gray, crop) : gray, spec, this.maxInputPixels, widthScale);
-    deadline.note(`resized to ${input.contentWidth}x${input.height}${widthScale === 1 ? '' : ` (x${widthScale})`}${crop ? ` cropped ${crop}` : ''}, padded to ${input.width}`);
+  /** One reading of `gray` (its rows cropped by `crop`) stretched `widthScale` times in width (through `filter`): resize, infer (queued), decode. */
+  private async readAt(gray: GrayImage, widthScale: number, crop: number, filter: ViewFilter | undefined, spec: ModelSpec, deadline: Deadline, ruledOut: number[] | undefined, hints: ReadHints): Promise<CtcResult> {
+    const input = toModelInput(crop ? cropRows(gray, crop) : gray, spec, this.maxInputPixels, widthScale, filter);
+    deadline.note(`resized to ${input.contentWidth}x${input.height}${widthScale === 1 ? '' : ` (x${widthScale})`}${crop ? ` cropped ${crop}` : ''}${filter ? ` filtered (${filter})` : ''}, padded to ${input.width}`);
     const run = this.queue.then(async () => {
       deadline.check();
       // the current session: if close() ran meanwhile, this loads the model again

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, parse as parsePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelError } from './errors.js';
+import type { ViewFilter } from './preprocess.js';
 
 /** The package whose root holds `models/`. */
 const PACKAGE_NAME = 'image-captcha-solver';
@@ -46,8 +47,8 @@ export interface ModelSpec {
   /**
    * A second look for unsure readings, chosen for this model when it was exported (`training/second_look.py`):
    * when the confidence is below `below`, the image is read again stretched to each of `widthScales` times
-   * its width, and once per entry of `crops` with rows cut off its top and bottom, and the readings are
-   * combined as `combine` says. Absent: one look only.
+   * its width, once per entry of `crops` with rows cut off its top and bottom, and once per entry of `views`
+   * through a filter, and the readings are combined as `combine` says. Absent: one look only.
    */
   secondLook?: SecondLook;
 }
@@ -64,8 +65,10 @@ export interface SecondLook {
    * `widthScale` times. Read after the `widthScales`.
    */
   crops?: CropView[];
+  /** Extra readings through a filter (`FilterView`). Read after the `crops`. */
+  views?: FilterView[];
   /**
-   * How the readings (the first, one per stretch factor and one per crop view) give the answer: `'max'`, the most confident
+   * How the readings (the first, then one per stretch factor, crop view and filter view) give the answer: `'max'`, the most confident
    * reading; `'sum'`, the text whose readings' confidences add up to the most (a vote weighted by
    * confidence: two fair readings that agree beat one confident outlier).
    * @default 'max'
@@ -79,6 +82,17 @@ export interface CropView {
   widthScale: number;
 }
 
+/**
+ * See `SecondLook.views`: the image (cut down by `crop` as a `CropView` is, when given) resized to twice the
+ * model's input size at `widthScale`, filtered (`ViewFilter`: `'thin'` or `'median'` over 3x3 pixels) and
+ * resized down to the input size.
+ */
+export interface FilterView {
+  widthScale: number;
+  crop?: number;
+  filter: ViewFilter;
+}
+
 /** See `SecondLook.combine`. */
 export type SecondLookCombine = 'max' | 'sum';
 
@@ -87,6 +101,8 @@ export interface Reading {
   widthScale: number;
   /** The share of the height cut off the top and the bottom (a `secondLook.crops` view); absent: none. */
   crop?: number;
+  /** The filter of a `secondLook.views` view; absent: none. */
+  filter?: ViewFilter;
   text: string;
   confidence: number;
 }
@@ -134,7 +150,16 @@ export function secondLookProblem(value: unknown): string | undefined {
   if (crops !== undefined && (!Array.isArray(crops) || crops.length > 8 || !crops.every(cropView))) {
     return 'whose "crops" is not a list of 0–8 { crop: 0–0.3, widthScale: 0.25–4 }';
   }
-  if (scales.length + (crops?.length ?? 0) === 0) return 'with no extra reading (empty "widthScales" and no "crops")';
+  const views = l?.['views'];
+  const filterView = (f: unknown): boolean => {
+    const v = typeof f === 'object' && f !== null ? (f as Record<string, unknown>) : {};
+    const crop = v['crop'];
+    return (crop === undefined || (typeof crop === 'number' && crop >= 0 && crop <= 0.3)) && scale(v['widthScale']) && (v['filter'] === 'thin' || v['filter'] === 'median');
+  };
+  if (views !== undefined && (!Array.isArray(views) || views.length > 8 || !views.every(filterView))) {
+    return 'whose "views" is not a list of 0–8 { widthScale: 0.25–4, filter: "thin" | "median", crop?: 0–0.3 }';
+  }
+  if (scales.length + (crops?.length ?? 0) + (views?.length ?? 0) === 0) return 'with no extra reading (empty "widthScales", no "crops" and no "views")';
   const combine = l?.['combine'];
   if (combine !== undefined && combine !== 'max' && combine !== 'sum') return 'whose "combine" is not "max" or "sum"';
   return undefined;
@@ -268,6 +293,7 @@ export function parseModelSpec(raw: unknown, where = 'sidecar'): ModelSpec {
       below: look.below,
       widthScales: look.widthScales.slice(),
       ...(look.crops ? { crops: look.crops.map((c) => ({ crop: c.crop, widthScale: c.widthScale })) } : {}),
+      ...(look.views ? { views: look.views.map((v) => ({ widthScale: v.widthScale, ...(v.crop ? { crop: v.crop } : {}), filter: v.filter })) } : {}),
       ...(look.combine ? { combine: look.combine } : {}),
     };
   }

@@ -223,23 +223,93 @@ export function cropRows(gray: GrayImage, crop: number): GrayImage {
 }
 
 /**
+ * A filter for one view of the second look (`SecondLook.views`), applied at twice the model's input size:
+ * `'thin'` replaces each pixel by the lightest of its 3x3 neighbourhood (dark strokes get thinner, thin noise
+ * lines vanish); `'median'` by the median (specks and single-pixel lines vanish, strokes keep their width).
+ */
+export type ViewFilter = 'thin' | 'median';
+
+/**
+ * Each pixel replaced by the lightest (`'thin'`, a grayscale dilation of the light background) or the median
+ * (`'median'`) of its 3x3 neighbourhood, the edge pixels repeated outwards (numpy's `pad(mode="edge")`).
+ */
+export function rank3x3(src: GrayImage, filter: ViewFilter): GrayImage {
+  const { width: w, height: h, data } = src;
+  const out = new Uint8Array(w * h);
+  if (filter === 'thin') {
+    // the max is separable: across each row, then down each column
+    const across = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      const r = y * w;
+      for (let x = 0; x < w; x++) {
+        const a = data[r + Math.max(0, x - 1)]!, b = data[r + x]!, c = data[r + Math.min(w - 1, x + 1)]!;
+        across[r + x] = a > b ? (a > c ? a : c) : b > c ? b : c;
+      }
+    }
+    for (let y = 0; y < h; y++) {
+      const up = Math.max(0, y - 1) * w, r = y * w, down = Math.min(h - 1, y + 1) * w;
+      for (let x = 0; x < w; x++) {
+        const a = across[up + x]!, b = across[r + x]!, c = across[down + x]!;
+        out[r + x] = a > b ? (a > c ? a : c) : b > c ? b : c;
+      }
+    }
+    return { data: out, width: w, height: h };
+  }
+  for (let y = 0; y < h; y++) {
+    const r0 = Math.max(0, y - 1) * w, r1 = y * w, r2 = Math.min(h - 1, y + 1) * w;
+    for (let x = 0; x < w; x++) {
+      const c0 = Math.max(0, x - 1), c2 = Math.min(w - 1, x + 1);
+      let p0 = data[r0 + c0]!, p1 = data[r0 + x]!, p2 = data[r0 + c2]!;
+      let p3 = data[r1 + c0]!, p4 = data[r1 + x]!, p5 = data[r1 + c2]!;
+      let p6 = data[r2 + c0]!, p7 = data[r2 + x]!, p8 = data[r2 + c2]!;
+      let t: number;
+      // the median of 9 in 19 compare-exchanges (the network of N. Devillard's opt_med9)
+      if (p1 > p2) { t = p1; p1 = p2; p2 = t; }
+      if (p4 > p5) { t = p4; p4 = p5; p5 = t; }
+      if (p7 > p8) { t = p7; p7 = p8; p8 = t; }
+      if (p0 > p1) { t = p0; p0 = p1; p1 = t; }
+      if (p3 > p4) { t = p3; p3 = p4; p4 = t; }
+      if (p6 > p7) { t = p6; p6 = p7; p7 = t; }
+      if (p1 > p2) { t = p1; p1 = p2; p2 = t; }
+      if (p4 > p5) { t = p4; p4 = p5; p5 = t; }
+      if (p7 > p8) { t = p7; p7 = p8; p8 = t; }
+      if (p0 > p3) { t = p0; p0 = p3; p3 = t; }
+      if (p5 > p8) { t = p5; p5 = p8; p8 = t; }
+      if (p4 > p7) { t = p4; p4 = p7; p7 = t; }
+      if (p3 > p6) { t = p3; p3 = p6; p6 = t; }
+      if (p1 > p4) { t = p1; p1 = p4; p4 = t; }
+      if (p2 > p5) { t = p2; p2 = p5; p5 = t; }
+      if (p4 > p7) { t = p4; p4 = p7; p7 = t; }
+      if (p4 > p2) { t = p4; p4 = p2; p2 = t; }
+      if (p6 > p4) { t = p6; p6 = p4; p4 = t; }
+      if (p4 > p2) { t = p4; p4 = p2; p2 = t; }
+      out[r1 + x] = p4;
+    }
+  }
+  return { data: out, width: w, height: h };
+}
+
+/**
  * Resizes, pads with white and normalises a gray image into the model's input. Refuses shapes whose
  * intermediate resize buffer (new width x old height) would exceed `maxPixels` (e.g. a 1x16M px strip).
  * `widthScale` stretches the width on top of keeping aspect (the target width is computed for a
- * `width * widthScale` wide image; 1 = plain).
+ * `width * widthScale` wide image; 1 = plain). With a `filter`, the image is resized to twice the input
+ * size, filtered (`rank3x3`) and resized down to it (`training/second_look.py`'s `filtered_input`).
  */
 export function toModelInput(
   gray: GrayImage,
   spec: Pick<ModelSpec, 'height' | 'minWidth' | 'maxWidth' | 'widthMultiple' | 'mean' | 'std'>,
   maxPixels = DEFAULT_MAX_INPUT_PIXELS,
   widthScale = 1,
+  filter?: ViewFilter,
 ): ModelInput {
   const w = targetWidth(gray.width * widthScale, gray.height, spec);
   const h = spec.height;
-  if (w * gray.height > maxPixels) {
-    throw invalid(`the image shape ${gray.width}x${gray.height} px is too extreme to resize to ${w}x${h}`, 'Crop the captcha element before solving');
+  const first = filter ? 2 * w : w;
+  if (first * gray.height > maxPixels) {
+    throw invalid(`the image shape ${gray.width}x${gray.height} px is too extreme to resize to ${first}x${filter ? 2 * h : h}`, 'Crop the captcha element before solving');
   }
-  const resized = resizeBilinearPil(gray, w, h);
+  const resized = filter ? resizeBilinearPil(rank3x3(resizeBilinearPil(gray, 2 * w, 2 * h), filter), w, h) : resizeBilinearPil(gray, w, h);
   const m = spec.widthMultiple;
   const padded = Math.ceil(w / m) * m;
   const data = new Float32Array(padded * h);
