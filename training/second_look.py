@@ -195,7 +195,7 @@ def main():
             if todo:
                 grays = [common.flatten(im) for im, _ in items[name]]
                 for v in todo:
-                    readings.setdefault(name, {})[v] = [read(model, g, *v[1:2], v[0], *v[2:]) for g in grays]
+                    readings.setdefault(name, {})[v] = [read(model, g, v[1], v[0], *v[2:]) for g in grays]
                 print(f"read {name}: {len(grays)} images under {len(todo)} views", flush=True)
                 fresh = True
         if a.cache and fresh:
