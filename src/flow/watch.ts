@@ -11,6 +11,9 @@ import type { Step } from '../core/types.js';
 const CLOSED_MESSAGES =
   /Target (page, context or browser )?(has been )?closed|Target closed|Session closed|Execution context was destroyed|frame (was|got) detached|Navigating frame was detached|Cannot find context|Frame was detached|detached Frame|Page (has been )?closed|Protocol error.*(closed|detached)|Execution context is not available|Attempted to use detached/i;
 
+/** How long a detached frame waits for its page's 'close' before it is reported as detached on its own. */
+const DETACH_SETTLE_MS = 50;
+
 export interface SeenDialog {
   type: string;
   message: string;
@@ -43,7 +46,11 @@ export class PageWatch {
     this.offs.push(driver.on('close', () => this.fail('the page was closed')));
     this.offs.push(
       driver.on('framedetached', (f) => {
-        if (this.frame && f === this.frame) this.fail(`the frame holding the captcha was detached (${f.url() || 'iframe'})`);
+        if (!this.frame || f !== this.frame) return;
+        // a closing page detaches its frames, and Puppeteer may say so before 'close': name the cause that holds
+        const url = f.url() || 'iframe';
+        const timer = setTimeout(() => this.fail(this.driver.isClosed() ? 'the page was closed' : `the frame holding the captcha was detached (${url})`), DETACH_SETTLE_MS);
+        this.offs.push(() => clearTimeout(timer));
       }),
     );
     this.offs.push(

@@ -1,0 +1,78 @@
+/**
+ * PageWatch names why a solve lost its page: a closing page detaches its frames too, and Puppeteer may report
+ * the main frame detached before the page's 'close'; the call must still say the page was closed.
+ */
+import { describe, expect, it } from 'vitest';
+import type { FrameDriver, PageDriver, PageEvents } from '../../src/browser/driver.js';
+import { Deadline } from '../../src/core/deadline.js';
+import { PageClosedError } from '../../src/core/errors.js';
+import { PageWatch } from '../../src/flow/watch.js';
+
+/** Only what PageWatch uses: events, isClosed() and a frame's url(). */
+function fakePage() {
+  const listeners = new Map<string, Set<(...args: unknown[]) => void>>();
+  let closed = false;
+  const frame = { url: () => 'http://127.0.0.1/login', isDetached: () => false } as unknown as FrameDriver;
+  const driver = {
+    isClosed: () => closed,
+    on<E extends keyof PageEvents>(event: E, listener: PageEvents[E]) {
+      const set = listeners.get(event) ?? new Set();
+      listeners.set(event, set);
+      set.add(listener as (...args: unknown[]) => void);
+      return () => set.delete(listener as (...args: unknown[]) => void);
+    },
+  } as unknown as PageDriver;
+  const emit = (event: string, ...args: unknown[]) => {
+    for (const l of listeners.get(event) ?? []) l(...args);
+  };
+  return { driver, frame, emit, close: () => (closed = true), listeners };
+}
+
+const failureOf = async (watch: PageWatch) => watch.run('solve', new Promise(() => {})).catch((e: unknown) => e);
+
+describe('PageWatch', () => {
+  it("the captcha frame detached, then the page's 'close': the page was closed", async () => {
+    const p = fakePage();
+    const watch = new PageWatch(p.driver, p.frame, new Deadline());
+    const failed = failureOf(watch);
+    p.emit('framedetached', p.frame);
+    p.close();
+    p.emit('close');
+    const err = await failed;
+    expect(err).toBeInstanceOf(PageClosedError);
+    expect((err as Error).message).toMatch(/the page was closed \(during solve\)/);
+    watch.dispose();
+  });
+
+  it('the page already closed when the detach settles: the page was closed, even without a close event', async () => {
+    const p = fakePage();
+    const watch = new PageWatch(p.driver, p.frame, new Deadline());
+    const failed = failureOf(watch);
+    p.emit('framedetached', p.frame);
+    p.close();
+    expect((await failed as Error).message).toMatch(/the page was closed/);
+    watch.dispose();
+  });
+
+  it('only the frame detached (the page stays open): the frame holding the captcha was detached, naming its URL', async () => {
+    const p = fakePage();
+    const watch = new PageWatch(p.driver, p.frame, new Deadline());
+    const failed = failureOf(watch);
+    p.emit('framedetached', { url: () => 'x' } as unknown as FrameDriver); // another frame: ignored
+    p.emit('framedetached', p.frame);
+    const err = await failed;
+    expect(err).toBeInstanceOf(PageClosedError);
+    expect((err as Error).message).toMatch(/the frame holding the captcha was detached \(http:\/\/127\.0\.0\.1\/login\)/);
+    watch.dispose();
+  });
+
+  it('dispose() cancels a pending detach report and unsubscribes', async () => {
+    const p = fakePage();
+    const watch = new PageWatch(p.driver, p.frame, new Deadline());
+    p.emit('framedetached', p.frame);
+    watch.dispose();
+    await new Promise((r) => setTimeout(r, 120));
+    expect(watch.failure).toBeUndefined();
+    expect([...p.listeners.values()].every((s) => s.size === 0)).toBe(true);
+  });
+});
