@@ -93,7 +93,9 @@ describe('puppeteer-extra plugin', () => {
     const { results, errors } = await withImageCaptcha(frame!).solveImageCaptchas();
     expect(errors).toEqual([]);
     expect(results.map((r) => r.solved)).toEqual([true]);
-    expect(site.okSubmissions(info.path)).toBe(1);
+    // seen once under CI load: solved, yet no accepted submission; say what the flow concluded and what the server saw
+    const seen = { verified: results[0]?.verified, answers: results[0]?.answers, timings: results[0]?.timings, submissions: site.server.stats().submissions };
+    expect(site.okSubmissions(info.path), JSON.stringify(seen)).toBe(1);
   });
 
   it('call options win over plugin options: a failing solver given to the call is used, its error reported', { timeout: 60_000 }, async () => {
