@@ -28,13 +28,17 @@ function fakePage() {
   return { driver, frame, emit, close: () => (closed = true), listeners };
 }
 
-const failureOf = async (watch: PageWatch) => watch.run('solve', new Promise(() => {})).catch((e: unknown) => e);
+/** A watch on a fake page, and what a step that never settles ends with. */
+function watching() {
+  const p = fakePage();
+  const watch = new PageWatch(p.driver, p.frame, new Deadline());
+  const failed = watch.run('solve', new Promise(() => {})).catch((e: unknown) => e);
+  return { p, watch, failed };
+}
 
 describe('PageWatch', () => {
   it("the captcha frame detached, then the page's 'close': the page was closed", async () => {
-    const p = fakePage();
-    const watch = new PageWatch(p.driver, p.frame, new Deadline());
-    const failed = failureOf(watch);
+    const { p, watch, failed } = watching();
     p.emit('framedetached', p.frame);
     p.close();
     p.emit('close');
@@ -45,9 +49,7 @@ describe('PageWatch', () => {
   });
 
   it('the page already closed when the detach settles: the page was closed, even without a close event', async () => {
-    const p = fakePage();
-    const watch = new PageWatch(p.driver, p.frame, new Deadline());
-    const failed = failureOf(watch);
+    const { p, watch, failed } = watching();
     p.emit('framedetached', p.frame);
     p.close();
     expect((await failed as Error).message).toMatch(/the page was closed/);
@@ -55,9 +57,7 @@ describe('PageWatch', () => {
   });
 
   it('only the frame detached (the page stays open): the frame holding the captcha was detached, naming its URL', async () => {
-    const p = fakePage();
-    const watch = new PageWatch(p.driver, p.frame, new Deadline());
-    const failed = failureOf(watch);
+    const { p, watch, failed } = watching();
     p.emit('framedetached', { url: () => 'x' } as unknown as FrameDriver); // another frame: ignored
     p.emit('framedetached', p.frame);
     const err = await failed;
