@@ -399,7 +399,7 @@ describe.skipIf(!MODEL)('LocalSolver with a model', () => {
       const r = await filtering.recognize(png);
       expect(r.readings?.map((x) => [x.widthScale, x.crop, x.filter])).toEqual([[1, undefined, undefined], [0.9, undefined, undefined], [1, 0.1, undefined], [1, undefined, 'thin'], [1.15, undefined, 'median']]);
       expect(r.text.toLowerCase()).toBe('x7k2p');
-      // 'thin' wipes a one-pixel line: the filtered view reads through a line that the plain view stumbles on
+      // every view, filtered or not, read some text (an empty reading has confidence 0)
       for (const x of r.readings!) expect(x.confidence).toBeGreaterThan(0);
     } finally {
       await filtering.close();
