@@ -110,7 +110,7 @@ async function withStep<T>(where: string, page: PageLike, options: StepOptions |
     deadline.check();
     return await deadline.race(fn({ driver, deadline, watch, frame }));
   } catch (err) {
-    throw watch.map(err, watch.step);
+    throw await watch.settle(err, watch.step);
   } finally {
     watch.dispose();
     deadline.dispose();

@@ -284,7 +284,7 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
       return { ...rest, attempt, submit: how, outcome, src: lastImage?.src, log: [...deadline.log] };
     }
   } catch (err) {
-    const mapped = watch.map(err, watch.step);
+    const mapped = await watch.settle(err, watch.step);
     if (mapped instanceof CaptchaSolverError) {
       if (mapped.log.length === 0) mapped.log = [...deadline.log];
       if (lastImage && !mapped.image) mapped.image = { body: lastImage.body, mime: lastImage.mime };

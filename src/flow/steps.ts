@@ -120,7 +120,7 @@ export async function verify(
     if (ctx.watch?.failure) throw ctx.watch.failure;
     if (ctx.driver.isClosed() || frame.isDetached()) {
       // An iframe that removes itself after success, or a closed page: both end the flow.
-      if (ctx.watch) throw ctx.watch.map(new Error('Target closed'), 'verify');
+      if (ctx.watch) throw await ctx.watch.settle(new Error('Target closed'), 'verify');
       return done('unknown', 'the page or frame went away');
     }
     const dialog = ctx.watch?.dialogs.find((d) => d.at >= submittedAt);

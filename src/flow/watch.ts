@@ -114,8 +114,26 @@ export class PageWatch {
     try {
       return await this.deadline.race(Promise.race([promise, this.failed]));
     } catch (err) {
-      throw this.map(err, step);
+      throw await this.settle(err, step);
     }
+  }
+
+  /**
+   * map(), once a detached captcha frame has had its chance to be explained by the page's 'close'
+   * (Puppeteer may reject a call on a closing page between the two events): waits at most DETACH_SETTLE_MS.
+   */
+  async settle(err: unknown, step: Step): Promise<unknown> {
+    if (!this.failure && this.frame?.isDetached() && !this.driver.isClosed()) {
+      let done!: () => void;
+      const settled = new Promise<void>((resolve) => (done = resolve));
+      const off = this.driver.on('close', done);
+      const timer = setTimeout(done, DETACH_SETTLE_MS);
+      this.failed.catch(done);
+      await settled;
+      off();
+      clearTimeout(timer);
+    }
+    return this.map(err, step);
   }
 
   /** Turns a framework error caused by a closed page/detached frame into PageClosedError. */

@@ -8,11 +8,12 @@ import { Deadline } from '../../src/core/deadline.js';
 import { PageClosedError } from '../../src/core/errors.js';
 import { PageWatch } from '../../src/flow/watch.js';
 
-/** Only what PageWatch uses: events, isClosed() and a frame's url(). */
+/** Only what PageWatch uses: events, isClosed() and a frame's url() and isDetached(). */
 function fakePage() {
   const listeners = new Map<string, Set<(...args: unknown[]) => void>>();
   let closed = false;
-  const frame = { url: () => 'http://127.0.0.1/login', isDetached: () => false } as unknown as FrameDriver;
+  let detached = false;
+  const frame = { url: () => 'http://127.0.0.1/login', isDetached: () => detached } as unknown as FrameDriver;
   const driver = {
     isClosed: () => closed,
     on<E extends keyof PageEvents>(event: E, listener: PageEvents[E]) {
@@ -25,7 +26,7 @@ function fakePage() {
   const emit = (event: string, ...args: unknown[]) => {
     for (const l of listeners.get(event) ?? []) l(...args);
   };
-  return { driver, frame, emit, close: () => (closed = true), listeners };
+  return { driver, frame, emit, close: () => (closed = true), detach: () => (detached = true), listeners };
 }
 
 /** A watch on a fake page, and what a step that never settles ends with. */
@@ -63,6 +64,34 @@ describe('PageWatch', () => {
     const err = await failed;
     expect(err).toBeInstanceOf(PageClosedError);
     expect((err as Error).message).toMatch(/the frame holding the captcha was detached \(http:\/\/127\.0\.0\.1\/login\)/);
+    watch.dispose();
+  });
+
+  it("a step rejected between the frame's detach and the page's 'close': the page was closed", async () => {
+    const p = fakePage();
+    const watch = new PageWatch(p.driver, p.frame, new Deadline());
+    p.detach(); // no 'framedetached' event yet: the rejection comes first, as Puppeteer may order it
+    const failed = watch.run('act', Promise.reject(new Error('Protocol error (Runtime.callFunctionOn): Target closed'))).catch((e: unknown) => e);
+    setTimeout(() => {
+      p.close();
+      p.emit('close');
+    }, 10);
+    const err = await failed;
+    expect(err).toBeInstanceOf(PageClosedError);
+    expect((err as Error).message).toMatch(/the page was closed \(during act\)/);
+    watch.dispose();
+  });
+
+  it('a step rejected after only the frame detached (the page stays open): the frame was detached, within the settle time', async () => {
+    const p = fakePage();
+    const watch = new PageWatch(p.driver, p.frame, new Deadline());
+    p.detach();
+    const start = Date.now();
+    const err = await watch.run('capture', Promise.reject(new Error('Execution context was destroyed'))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PageClosedError);
+    expect((err as Error).message).toMatch(/the frame holding the captcha was detached \(during capture\)/);
+    expect(Date.now() - start).toBeLessThan(1000);
+    expect([...p.listeners.get('close')!].length).toBe(1); // settle() removed its own listener
     watch.dispose();
   });
 
