@@ -177,6 +177,11 @@ export interface CaptchaResult {
   solved: boolean;
   /** True when the page showed evidence of success (navigation away from the captcha, success selector/predicate). */
   verified: boolean;
+  /**
+   * What the verify step concluded and why, for logs: `success: …`, `unknown: …` (no proof either way, or the
+   * submit led to an HTTP error page), or `typed, not verified` with `submit: false` / `verify: false`.
+   */
+  verification: string;
   /** Images tried. */
   attempts: number;
   /** The captcha element's selector. */

@@ -25,6 +25,10 @@ export interface ProbeResult {
   mutations: number;
   /** ms since the last mutation. */
   quietMs: number;
+  /** The HTTP status the current document was served with (0 when the browser does not say). */
+  httpStatus: number;
+  /** The document is the browser's own error page (network error, connection dropped). */
+  errorPage: boolean;
 }
 
 const ERROR_SELECTORS =
@@ -120,6 +124,8 @@ export function probeAfterSubmit(args: BaselineArgs & { errorSelectors: string; 
     ariaInvalid: input?.getAttribute('aria-invalid') === 'true' && !base?.ariaInvalid,
     mutations: base?.mutations ?? 0,
     quietMs: base ? Date.now() - base.lastMutation : 0,
+    httpStatus: (performance.getEntriesByType('navigation')[0] as (PerformanceEntry & { responseStatus?: number }) | undefined)?.responseStatus ?? 0,
+    errorPage: location.protocol === 'chrome-error:',
   };
   // On a new document (after a navigation) there is no baseline: every message counts.
   const known = new Set(base?.errors ?? []);

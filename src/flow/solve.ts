@@ -221,17 +221,18 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
 
       // ---- verify ----
       if (o.verify === false || o.submit === false) {
-        const result = makeResult(text, true, false);
+        const result = makeResult(text, true, false, 'typed, not verified');
         await dbg.write(`attempt-${attempt}.json`, artifact(result, how, 'not verified'));
         progress('done', 'typed, not verified');
         return result;
       }
       progress('verify', how);
       const verdict = await timed('verify', () => verify(ctx, located, text, attempt, o, submittedAt));
-      await dbg.write(`attempt-${attempt}.json`, artifact(makeResult(text, verdict.outcome !== 'failure', verdict.outcome === 'success'), how, `${verdict.outcome}: ${verdict.reason}`));
+      const verification = `${verdict.outcome}: ${verdict.reason}`;
+      await dbg.write(`attempt-${attempt}.json`, artifact(makeResult(text, verdict.outcome !== 'failure', verdict.outcome === 'success', verification), how, verification));
       if (verdict.outcome !== 'failure') {
-        progress('done', `${verdict.outcome}: ${verdict.reason}`);
-        return makeResult(text, true, verdict.outcome === 'success');
+        progress('done', verification);
+        return makeResult(text, true, verdict.outcome === 'success', verification);
       }
       // ---- wrong answer ----
       if (solver.reportIncorrect) {
@@ -260,13 +261,14 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
       { answers: [...answers], log: [...deadline.log], provider: lastSolution?.provider },
     );
 
-    function makeResult(text: string, solved: boolean, verified: boolean): CaptchaResult {
+    function makeResult(text: string, solved: boolean, verified: boolean, verification: string): CaptchaResult {
       timings.total = deadline.elapsed();
       const img = lastImage!;
       return {
         text,
         solved,
         verified,
+        verification,
         attempts: attempt,
         selector: lastLocated!.selector,
         frameUrl: lastLocated!.frameUrl,

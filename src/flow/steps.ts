@@ -149,6 +149,9 @@ export async function verify(
           newDocAt ??= Date.now();
           // A predicate is the judge: ask it as soon as the new document is there.
           if (typeof mode === 'function') return await predicate(ctx, c, answer, attempt, mode, true, done);
+          // A server or network error after the submit says nothing about the answer: never call it a success.
+          if (probe.errorPage) return done('unknown', `the submit led to the browser's error page (${frame.url()}): the site did not answer`);
+          if (probe.httpStatus >= 500) return done('unknown', `the submit led to an HTTP ${probe.httpStatus} page (${frame.url()}): the site failed`);
           if (probe.errorText) return done('failure', `navigated; error shown: ${probe.errorText.slice(0, 80)}`, true);
           if (probe.successText && mode === 'auto') return done('success', `navigated; success shown: ${probe.successText.slice(0, 80)}`);
           const again = await guarded(ctx, 'verify', frame.evaluate(scanFrame, { tag: 'v', minConfidence: opts.minConfidence ?? 0.4 })).catch(() => undefined);
@@ -156,6 +159,7 @@ export async function verify(
           // on the new page (a second captcha) does not.
           const back = again?.candidates.find((x) => x.input && (x.selector === c.selector || (!!c.input && x.input.selector === c.input.selector)));
           if (back) return done('failure', `the form came back after navigation (${back.selector})`, true);
+          if (probe.httpStatus >= 400) return done('unknown', `the submit led to an HTTP ${probe.httpStatus} page (${frame.url()})`);
           // Give late-injected forms and messages a moment before calling it a success.
           if (mode === 'auto' && Date.now() - newDocAt >= NEW_DOCUMENT_GRACE_MS) return done('success', `navigated to ${frame.url()} and no captcha is left`);
         }

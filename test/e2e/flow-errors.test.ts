@@ -1,6 +1,7 @@
 /**
  * Typed errors of the page flow, over BOTH adapters: no captcha, page closed / frame detached / navigation
- * mid-solve, timeout, abort, wrong answers exhausted, bad arguments. Each must settle, never hang.
+ * mid-solve, timeout, abort, wrong answers exhausted, bad arguments; and a site that fails the submit (HTTP
+ * 4xx/5xx, dropped connection), which must not be called a success. Each must settle, never hang.
  */
 import { describe, expect, it } from 'vitest';
 import { createFixtureSolver } from '../../fixtures/site/index.js';
@@ -157,6 +158,25 @@ for (const adapter of ADAPTERS) {
         await hp.close();
       }
     }, 45_000);
+
+    for (const [knob, what] of [['503', 'an HTTP 503 page'], ['403', 'an HTTP 403 page'], ['1', "the browser's own error page (connection dropped)"]] as const) {
+      it(`the submit leads to ${what}: not called a success (solved, verified: false), the reason in result.verification`, async () => {
+        env.server.reset();
+        const hp = await env.browser.newPage();
+        try {
+          await hp.goto(`${env.server.url}/login?submitFails=${knob}`);
+          const events: string[] = [];
+          const result = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), timeout: 30_000, onProgress: (e) => events.push(`${e.step}: ${e.detail ?? ''}`) });
+          expect(result.solved).toBe(true);
+          expect(result.verified, events.join('\n')).toBe(false);
+          expect(events.at(-1)).toBe(`done: ${result.verification}`);
+          expect(result.verification).toMatch(knob === '1' ? /^unknown: the submit led to the browser's error page \(chrome-error:/ : new RegExp(`^unknown: the submit led to an HTTP ${knob} page \\(http`));
+          expect(env.server.stats().submissions).toHaveLength(0); // the site failed before it read the answer
+        } finally {
+          await hp.close();
+        }
+      }, 45_000);
+    }
 
     it('reports a wrong answer to the solver (reportIncorrect) before retrying', async () => {
       env.server.reset();

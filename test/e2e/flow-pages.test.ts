@@ -88,7 +88,8 @@ for (const adapter of ADAPTERS) {
           const r: CaptchaResult = await solveImageCaptcha(hp.page, { solver, timeout: 30_000 });
 
           expect(r.solved).toBe(true);
-          expect(r.verified).toBe(true);
+          expect(r.verified, r.verification).toBe(true);
+          expect(r.verification).toMatch(/^success: /);
           expect(r.attempts).toBe(1);
           expect(r.provider).toBe('fixture');
           expect(r.answers).toHaveLength(1);
