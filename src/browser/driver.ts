@@ -32,6 +32,16 @@ export interface ResponseInfo {
   body(): Promise<Buffer>;
 }
 
+/** A request made by the page: the same `raw` object when it starts and when it settles. */
+export interface RequestInfo {
+  /** The native request object. */
+  readonly raw: object;
+  /** `xhr`, `fetch`, `document`, `image`, … as the framework reports it. */
+  readonly resourceType: string;
+  /** The native frame that made it, where known. */
+  readonly frame?: unknown;
+}
+
 /** A JS dialog (`alert`, `confirm`, `prompt`, `beforeunload`). */
 export interface DialogInfo {
   type: string;
@@ -69,6 +79,10 @@ export interface PageEvents {
   framedetached: (frame: FrameDriver) => void;
   framenavigated: (frame: FrameDriver) => void;
   response: (response: ResponseInfo) => void;
+  /** A request started. */
+  request: (request: RequestInfo) => void;
+  /** A request settled: finished or failed. */
+  requestdone: (request: RequestInfo) => void;
   dialog: (dialog: DialogInfo) => void;
 }
 

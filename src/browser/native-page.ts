@@ -4,7 +4,7 @@
  * (its frame wrapper, its response view, how it opens a CDP session).
  */
 import { readResourceContent, type CdpSessionLike } from './cdp.js';
-import type { DialogInfo, FrameDriver, Framework, PageDriver, PageEvents, ResponseInfo } from './driver.js';
+import type { DialogInfo, FrameDriver, Framework, PageDriver, PageEvents, RequestInfo, ResponseInfo } from './driver.js';
 
 /** The part of a native Page (either framework) this class uses. */
 export interface NativePage<F> {
@@ -16,6 +16,12 @@ export interface NativePage<F> {
   on(event: any, listener: (arg: any) => void): unknown;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   off(event: any, listener: (arg: any) => void): unknown;
+}
+
+/** A native Request, the same in both frameworks for what is read here. */
+interface NativeRequest {
+  resourceType(): string;
+  frame(): unknown;
 }
 
 /** A native Dialog, the same in both frameworks. */
@@ -70,8 +76,12 @@ export abstract class NativePageDriver<P extends NativePage<F>, F extends object
     if (!view) return () => {};
     const deliver = listener as (arg?: unknown) => void;
     const l = (arg: unknown) => deliver(view(arg));
-    this.raw.on(event, l);
-    return () => void this.raw.off(event, l);
+    // 'requestdone' is either framework's 'requestfinished' or 'requestfailed'
+    const names = event === 'requestdone' ? ['requestfinished', 'requestfailed'] : [event];
+    for (const name of names) this.raw.on(name, l);
+    return () => {
+      for (const name of names) this.raw.off(name, l);
+    };
   }
 
   /** How each event's native argument is passed on (close passes nothing). */
@@ -84,6 +94,9 @@ export abstract class NativePageDriver<P extends NativePage<F>, F extends object
         return (f) => this.frame(f as F);
       case 'response':
         return (r) => this.responseInfo(r);
+      case 'request':
+      case 'requestdone':
+        return (r) => toRequestInfo(r as NativeRequest);
       case 'dialog':
         return (d) => toDialogInfo(d as NativeDialog);
       default:
@@ -105,6 +118,20 @@ export abstract class NativePageDriver<P extends NativePage<F>, F extends object
       return undefined;
     }
   }
+}
+
+function toRequestInfo(r: NativeRequest): RequestInfo {
+  return {
+    raw: r,
+    resourceType: r.resourceType(),
+    get frame() {
+      try {
+        return r.frame() ?? undefined;
+      } catch {
+        return undefined; // Playwright: service-worker requests have no frame
+      }
+    },
+  };
 }
 
 function toDialogInfo(d: NativeDialog): DialogInfo {

@@ -177,7 +177,8 @@ export async function verify(
           if (!probe.imagePresent || !probe.imageVisible) {
             if (!probe.inputPresent || probe.inputValue === '' ) {
               const inputGone = !probe.inputPresent;
-              if (inputGone && mode === 'auto') return done('success', 'the captcha and its input went away');
+              // ...unless the page still waits for the answer to its request (a spinner in the form's place)
+              if (inputGone && mode === 'auto' && !ctx.watch?.awaitingResponse()) return done('success', 'the captcha and its input went away');
               if (!inputGone) return done('failure', 'the captcha was replaced and the input cleared', true);
             }
           }

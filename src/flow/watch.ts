@@ -1,15 +1,20 @@
 /**
  * Watches the page for the whole call: a closed page, a detached frame or a navigation before the submit
  * rejects the current step with PageClosedError (never a hang). Also records and dismisses JS dialogs,
- * and counts navigations after the submit for the verify step.
+ * and, after the submit, counts navigations and the captcha frame's pending XHR/fetch requests for the verify step.
  */
-import type { DialogInfo, FrameDriver, PageDriver } from '../browser/driver.js';
+import type { DialogInfo, FrameDriver, PageDriver, RequestInfo } from '../browser/driver.js';
 import type { Deadline } from '../core/deadline.js';
 import { CaptchaSolverError, PageClosedError } from '../core/errors.js';
 import type { Step } from '../core/types.js';
 
 const CLOSED_MESSAGES =
   /Target (page, context or browser )?(has been )?closed|Target closed|Session closed|Execution context was destroyed|frame (was|got) detached|Navigating frame was detached|Cannot find context|Frame was detached|detached Frame|Page (has been )?closed|Protocol error.*(closed|detached)|Execution context is not available|Attempted to use detached/i;
+
+/** Requests that mean "the page is waiting for its answer": a form sent by script. */
+const ANSWER_REQUESTS = new Set(['xhr', 'fetch']);
+/** Only requests sent this soon after the submit count as the answer's: later ones are polling, analytics, … */
+const ANSWER_REQUEST_WINDOW_MS = 2_000;
 
 /** How long a detached frame waits for its page's 'close' before it is reported as detached on its own. */
 const DETACH_SETTLE_MS = 50;
@@ -27,6 +32,10 @@ export class PageWatch {
   navigations = 0;
   readonly dialogs: SeenDialog[] = [];
   private allowNavigation = false;
+  /** XHR/fetch requests of the captcha frame started since `expectNavigation()` and not settled yet. */
+  private readonly pending = new Set<object>();
+  private lastRequestAt = 0;
+  private submittedAt = 0;
   private rejectFailure!: (err: PageClosedError) => void;
   private readonly failed: Promise<never>;
   private readonly offs: Array<() => void> = [];
@@ -61,6 +70,23 @@ export class PageWatch {
           return;
         }
         void this.checkDocument(f);
+      }),
+    );
+    const ours = (r: RequestInfo): boolean => {
+      if (!ANSWER_REQUESTS.has(r.resourceType) || !this.frame) return false;
+      const f = r.frame;
+      return f !== undefined && f !== null && this.driver.frame(f as object) === this.frame;
+    };
+    this.offs.push(
+      driver.on('request', (r) => {
+        if (!this.allowNavigation || Date.now() - this.submittedAt > ANSWER_REQUEST_WINDOW_MS || !ours(r)) return;
+        this.pending.add(r.raw);
+        this.lastRequestAt = Date.now();
+      }),
+    );
+    this.offs.push(
+      driver.on('requestdone', (r) => {
+        if (this.pending.delete(r.raw)) this.lastRequestAt = Date.now();
       }),
     );
     this.offs.push(
@@ -98,10 +124,24 @@ export class PageWatch {
     this.rejectFailure(this.failure);
   }
 
-  /** From now on navigations of the captcha frame are expected (after submit). */
+  /**
+   * From now on navigations of the captcha frame are expected (after submit), and the XHR/fetch requests it sends
+   * within ANSWER_REQUEST_WINDOW_MS are counted.
+   */
   expectNavigation(on = true): void {
     this.allowNavigation = on;
+    this.pending.clear();
+    this.lastRequestAt = 0;
+    this.submittedAt = Date.now();
     if (on) this.navigations = 0;
+  }
+
+  /**
+   * Whether the captcha frame is still waiting for an answer to a request it sent since the submit (or got one
+   * less than `graceMs` ago, so the page has not rendered it yet).
+   */
+  awaitingResponse(graceMs = 150): boolean {
+    return this.pending.size > 0 || (this.lastRequestAt > 0 && Date.now() - this.lastRequestAt < graceMs);
   }
 
   /** Races a step against the deadline and the page going away; maps framework "closed" errors. */

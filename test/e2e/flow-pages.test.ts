@@ -69,7 +69,7 @@ for (const adapter of ADAPTERS) {
     // vitest needs the list at collection time: the fixture site's page list is static, read it once.
     const paths = [
       '/login', '/iframe', '/iframe-cross', '/two-captchas', '/data-url', '/ruoyi', '/svg', '/canvas', '/canvas-client',
-      '/css-background', '/react', '/xhr', '/lazy', '/queue', '/phpbb', '/cf7', '/botdetect', '/django', '/conditional', '/decoys', '/demo', '/blob',
+      '/css-background', '/react', '/xhr', '/lazy', '/queue', '/phpbb', '/cf7', '/botdetect', '/django', '/conditional', '/decoys', '/demo', '/blob', '/spinner',
     ];
 
     it('covers every page the fixture site has', () => {

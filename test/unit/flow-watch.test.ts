@@ -2,20 +2,23 @@
  * PageWatch names why a solve lost its page: a closing page detaches its frames too, and Puppeteer may report
  * the main frame detached before the page's 'close'; the call must still say the page was closed.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { FrameDriver, PageDriver, PageEvents } from '../../src/browser/driver.js';
 import { Deadline } from '../../src/core/deadline.js';
 import { PageClosedError } from '../../src/core/errors.js';
 import { PageWatch } from '../../src/flow/watch.js';
 
-/** Only what PageWatch uses: events, isClosed() and a frame's url() and isDetached(). */
+/** Only what PageWatch uses: events, isClosed(), frame(raw), and a frame's url() and isDetached(). */
 function fakePage() {
   const listeners = new Map<string, Set<(...args: unknown[]) => void>>();
   let closed = false;
   let detached = false;
-  const frame = { url: () => 'http://127.0.0.1/login', isDetached: () => detached } as unknown as FrameDriver;
+  const nativeFrame = { name: 'login' };
+  const frame = { raw: nativeFrame, url: () => 'http://127.0.0.1/login', isDetached: () => detached } as unknown as FrameDriver;
+  const other = { raw: {}, url: () => 'http://127.0.0.1/ads' } as unknown as FrameDriver;
   const driver = {
     isClosed: () => closed,
+    frame: (raw: object) => (raw === nativeFrame ? frame : other),
     on<E extends keyof PageEvents>(event: E, listener: PageEvents[E]) {
       const set = listeners.get(event) ?? new Set();
       listeners.set(event, set);
@@ -26,7 +29,7 @@ function fakePage() {
   const emit = (event: string, ...args: unknown[]) => {
     for (const l of listeners.get(event) ?? []) l(...args);
   };
-  return { driver, frame, emit, close: () => (closed = true), detach: () => (detached = true), listeners };
+  return { driver, frame, nativeFrame, emit, close: () => (closed = true), detach: () => (detached = true), listeners };
 }
 
 /** A watch on a fake page, and what a step that never settles ends with. */
@@ -103,5 +106,45 @@ describe('PageWatch', () => {
     await new Promise((r) => setTimeout(r, 120));
     expect(watch.failure).toBeUndefined();
     expect([...p.listeners.values()].every((s) => s.size === 0)).toBe(true);
+  });
+
+  it("counts the captcha frame's XHR/fetch requests sent after the submit until they settle, then a short grace", async () => {
+    const p = fakePage();
+    const watch = new PageWatch(p.driver, p.frame, new Deadline());
+    const req = (resourceType: string, frame: object = p.nativeFrame) => ({ raw: {}, resourceType, frame });
+    const early = req('fetch');
+    p.emit('request', early); // before the submit: not the answer's request
+    expect(watch.awaitingResponse()).toBe(false);
+    watch.expectNavigation(true);
+    p.emit('request', req('image'));
+    p.emit('request', req('xhr', {})); // another frame's
+    expect(watch.awaitingResponse()).toBe(false);
+    const login = req('fetch');
+    p.emit('request', login);
+    p.emit('requestdone', early);
+    expect(watch.awaitingResponse()).toBe(true);
+    p.emit('requestdone', login);
+    expect(watch.awaitingResponse(50)).toBe(true); // settled just now: the page has not rendered the answer yet
+    await new Promise((r) => setTimeout(r, 80));
+    expect(watch.awaitingResponse(50)).toBe(false);
+    watch.dispose();
+  });
+
+  it('a request sent more than 2 s after the submit (polling, analytics) is not the answer', () => {
+    vi.useFakeTimers({ now: 1_000_000, toFake: ['Date'] });
+    try {
+      const p = fakePage();
+      const watch = new PageWatch(p.driver, p.frame, new Deadline());
+      watch.expectNavigation(true);
+      vi.setSystemTime(1_000_000 + 2_500);
+      p.emit('request', { raw: {}, resourceType: 'fetch', frame: p.nativeFrame });
+      expect(watch.awaitingResponse()).toBe(false);
+      watch.expectNavigation(true); // the next attempt's submit opens a new window
+      p.emit('request', { raw: {}, resourceType: 'fetch', frame: p.nativeFrame });
+      expect(watch.awaitingResponse()).toBe(true);
+      watch.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
