@@ -5,6 +5,8 @@
 export interface BaselineArgs {
   image: string;
   input?: string;
+  /** The control the submit clicks, when it clicks one. */
+  submit?: string;
 }
 
 export interface ProbeResult {
@@ -29,6 +31,11 @@ export interface ProbeResult {
   httpStatus: number;
   /** The document is the browser's own error page (network error, connection dropped). */
   errorPage: boolean;
+  /**
+   * The submit reached the page: a submit event, a key press, or a click on the submit control since the baseline
+   * (false when the click landed on something else, e.g. an invisible layer over the button). True on a new document.
+   */
+  reached: boolean;
 }
 
 const ERROR_SELECTORS =
@@ -71,9 +78,20 @@ export function takeBaseline(args: BaselineArgs & { errorSelectors: string; succ
     mutations: 0,
     lastMutation: Date.now(),
     observer: undefined as MutationObserver | undefined,
+    reached: false,
+    unlisten: () => {},
   };
   const w = window as unknown as { __icsVerify?: typeof state };
   w.__icsVerify?.observer?.disconnect();
+  w.__icsVerify?.unlisten();
+  const control = args.submit ? document.querySelector(args.submit) : null;
+  const mark = (e: Event): void => {
+    if (e.type !== 'click' || (control && e.target instanceof Node && control.contains(e.target))) state.reached = true;
+  };
+  for (const type of ['submit', 'keydown', 'click']) document.addEventListener(type, mark, true);
+  state.unlisten = () => {
+    for (const type of ['submit', 'keydown', 'click']) document.removeEventListener(type, mark, true);
+  };
   state.observer = new MutationObserver((records) => {
     state.mutations += records.length;
     state.lastMutation = Date.now();
@@ -89,7 +107,7 @@ export function probeAfterSubmit(args: BaselineArgs & { errorSelectors: string; 
   const SUCCESS_TEXT =
     /success|succeeded|thank you|thanks|welcome|logged in|signed in|verified|accepted|passed|has been (sent|submitted|received|saved|posted)|成功|спасибо|успешно|отправлено/i;
   const w = window as unknown as {
-    __icsVerify?: { src: string; ariaInvalid: boolean; lines: string[]; errors: string[]; successes: string[]; mutations: number; lastMutation: number };
+    __icsVerify?: { src: string; ariaInvalid: boolean; lines: string[]; errors: string[]; successes: string[]; mutations: number; lastMutation: number; reached: boolean };
   };
   const base = w.__icsVerify;
   const el = document.querySelector(args.image) as HTMLImageElement | null;
@@ -126,6 +144,7 @@ export function probeAfterSubmit(args: BaselineArgs & { errorSelectors: string; 
     quietMs: base ? Date.now() - base.lastMutation : 0,
     httpStatus: (performance.getEntriesByType('navigation')[0] as (PerformanceEntry & { responseStatus?: number }) | undefined)?.responseStatus ?? 0,
     errorPage: location.protocol === 'chrome-error:',
+    reached: base ? base.reached : true,
   };
   // On a new document (after a navigation) there is no baseline: every message counts.
   const known = new Set(base?.errors ?? []);
@@ -165,6 +184,24 @@ export function requestSubmitFor(handle: string): boolean {
   if (typeof form.requestSubmit === 'function') form.requestSubmit();
   else form.submit();
   return true;
+}
+
+/**
+ * Submits by script when a real click did not reach the submit control: clicks it from JS (its handlers and the
+ * form's default action run), else submits the input's form. Says what it did ('' when nothing could be done).
+ */
+export function submitByScript(args: { input?: string; submit?: string }): string {
+  const control = args.submit ? (document.querySelector(args.submit) as HTMLElement | null) : null;
+  if (control) {
+    control.click();
+    return 'clicked the submit control from script';
+  }
+  const el = args.input ? (document.querySelector(args.input) as HTMLInputElement | null) : null;
+  const form = el?.form ?? el?.closest('form');
+  if (!form) return '';
+  if (typeof form.requestSubmit === 'function') form.requestSubmit();
+  else form.submit();
+  return 'submitted the form from script (requestSubmit)';
 }
 
 /** Whether a selector matches a visible element. */

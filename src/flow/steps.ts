@@ -7,7 +7,7 @@ import type { Deadline } from '../core/deadline.js';
 import { CaptchaNotFoundError, InvalidOptionError } from '../core/errors.js';
 import { scanFrame } from '../locate/scan.js';
 import type { Located } from '../locate/index.js';
-import { ERROR_SELECTORS, SUCCESS_SELECTORS, isVisibleSelector, probeAfterSubmit, requestSubmitFor, takeBaseline, type ProbeResult } from './page-functions.js';
+import { ERROR_SELECTORS, SUCCESS_SELECTORS, isVisibleSelector, probeAfterSubmit, requestSubmitFor, submitByScript, takeBaseline, type ProbeResult } from './page-functions.js';
 import type { SolveImageCaptchaOptions, VerifyContext } from './options.js';
 import { PageWatch } from './watch.js';
 
@@ -40,9 +40,20 @@ export async function typeInto(ctx: StepContext, c: Located, text: string, opts:
 }
 
 /** Records the page state that verify compares against. Call right before submitting. */
-export async function baseline(ctx: StepContext, c: Located, opts: Pick<SolveImageCaptchaOptions, 'input'>): Promise<void> {
-  await guarded(ctx, 'act', c.frame.evaluate(takeBaseline, { image: c.handle, input: opts.input ?? c.input?.handle, errorSelectors: ERROR_SELECTORS, successSelectors: SUCCESS_SELECTORS }));
+export async function baseline(ctx: StepContext, c: Located, opts: Pick<SolveImageCaptchaOptions, 'input' | 'submit'>): Promise<void> {
+  const args = { image: c.handle, input: opts.input ?? c.input?.handle, submit: clickedControl(c, opts), errorSelectors: ERROR_SELECTORS, successSelectors: SUCCESS_SELECTORS };
+  await guarded(ctx, 'act', c.frame.evaluate(takeBaseline, args));
 }
+
+/** The control the submit step clicks (undefined when it presses Enter or submits the form itself). */
+function clickedControl(c: Located, opts: Pick<SolveImageCaptchaOptions, 'submit'>): string | undefined {
+  if (opts.submit === false || opts.submit === 'enter') return undefined;
+  if (typeof opts.submit === 'string') return opts.submit;
+  return c.submit?.method === 'enter' || c.submit?.method === 'form-submit' ? undefined : c.submit?.handle;
+}
+
+/** A real click on the submit control waits this long at most; then the control is clicked from script. */
+const CLICK_TIMEOUT_MS = 5_000;
 
 /** Submits the answer (click, Enter, or form.requestSubmit). Returns how, or undefined when `submit: false`. */
 export async function submit(ctx: StepContext, c: Located, opts: Pick<SolveImageCaptchaOptions, 'submit' | 'input'>): Promise<string | undefined> {
@@ -56,13 +67,13 @@ export async function submit(ctx: StepContext, c: Located, opts: Pick<SolveImage
     action = frame.press(inputHandle(c, opts), 'Enter', { timeout });
   } else if (typeof opts.submit === 'string') {
     how = `clicked ${opts.submit}`;
-    action = frame.click(opts.submit, { timeout });
+    action = frame.click(opts.submit, { timeout: Math.min(timeout, CLICK_TIMEOUT_MS) });
   } else if (c.submit?.method === 'form-submit') {
     how = 'submitted the form (requestSubmit)';
     action = frame.evaluate(requestSubmitFor, inputHandle(c, opts));
   } else if (c.submit?.handle) {
     how = `clicked ${c.submit.selector}${c.submit.text ? ` "${c.submit.text}"` : ''}`;
-    action = frame.click(c.submit.handle, { timeout });
+    action = frame.click(c.submit.handle, { timeout: Math.min(timeout, CLICK_TIMEOUT_MS) });
   } else {
     how = 'pressed Enter';
     action = frame.press(inputHandle(c, opts), 'Enter', { timeout });
@@ -71,7 +82,17 @@ export async function submit(ctx: StepContext, c: Located, opts: Pick<SolveImage
     await guarded(ctx, 'act', action);
   } catch (err) {
     // A click that navigates can lose its execution context on the way out: that is the navigation we want.
-    if (!PageWatch.isContextLoss(err) || ctx.driver.isClosed()) throw err;
+    if (PageWatch.isContextLoss(err) && !ctx.driver.isClosed()) {
+      // fall through
+    } else if (clickedControl(c, opts) && !ctx.deadline.aborted && !ctx.watch?.failure && !ctx.driver.isClosed()) {
+      // The click could not be made (another element takes the pointer, never stable, ...): click it from script.
+      const done = await guarded(ctx, 'act', frame.evaluate(submitByScript, { input: opts.input ?? c.input?.handle, submit: clickedControl(c, opts) }));
+      if (!done) throw err;
+      ctx.deadline.note(`act: ${how} failed (${(err as Error).message?.split('\n')[0]?.slice(0, 100)}); ${done}`);
+      return `${how} (from script)`;
+    } else {
+      throw err;
+    }
   }
   ctx.deadline.note(`act: ${how}`);
   return how;
@@ -88,6 +109,9 @@ export interface VerifyResult {
   newImage: boolean;
 }
 
+/** How long after the submit a page that saw no click on its control, no key and no submit event is resubmitted. */
+const UNREACHED_MS = 1_000;
+
 /** After a navigation with no message either way, how long to wait for a late captcha before calling it a success. */
 const NEW_DOCUMENT_GRACE_MS = 600;
 
@@ -99,7 +123,7 @@ export async function verify(
   c: Located,
   answer: string,
   attempt: number,
-  opts: Pick<SolveImageCaptchaOptions, 'verify' | 'verifyTimeout' | 'input' | 'minConfidence'>,
+  opts: Pick<SolveImageCaptchaOptions, 'verify' | 'verifyTimeout' | 'input' | 'minConfidence' | 'submit'>,
   submittedAt: number,
 ): Promise<VerifyResult> {
   const { deadline } = ctx;
@@ -109,6 +133,7 @@ export async function verify(
   const frame = c.frame;
   const args = { image: c.handle, input: opts.input ?? c.input?.handle, errorSelectors: ERROR_SELECTORS, successSelectors: SUCCESS_SELECTORS };
   let navigated = false;
+  let resubmitted = false;
   let newDocAt: number | undefined;
   let last: ProbeResult | undefined;
   let delay = 25;
@@ -140,6 +165,18 @@ export async function verify(
     } catch (err) {
       if (!PageWatch.isContextLoss(err) || ctx.driver.isClosed() || frame.isDetached()) throw err;
       navigated = true; // the document is being replaced
+    }
+    const unreached = probe && !probe.newDocument && !probe.reached && probe.mutations === 0 && !navigated && !ctx.watch?.sentRequests();
+    if (unreached && !resubmitted && Date.now() - start >= UNREACHED_MS) {
+      // The click landed on something else (an invisible layer over the button) and the page did nothing: no event,
+      // no DOM change, no request. Nothing was sent, so submitting from script cannot submit twice.
+      resubmitted = true;
+      const how = await guarded(ctx, 'verify', frame.evaluate(submitByScript, { input: args.input, submit: clickedControl(c, opts) }));
+      deadline.note(`verify: the submit did not reach the page (no click on the control, no submit event); ${how || 'nothing to submit from script'}`);
+      if (how) {
+        await deadline.wait(delay);
+        continue;
+      }
     }
     if (probe) {
       last = probe;

@@ -144,6 +144,11 @@ export class PageWatch {
     return this.pending.size > 0 || (this.lastRequestAt > 0 && Date.now() - this.lastRequestAt < graceMs);
   }
 
+  /** Whether the captcha frame sent any XHR/fetch request since the submit. */
+  sentRequests(): boolean {
+    return this.lastRequestAt > 0;
+  }
+
   /** Races a step against the deadline and the page going away; maps framework "closed" errors. */
   async run<T>(step: Step, promise: Promise<T>): Promise<T> {
     this.step = step;

@@ -178,6 +178,21 @@ for (const adapter of ADAPTERS) {
       }, 45_000);
     }
 
+    it('an invisible layer over the submit button swallows the click: the form is submitted by script, and accepted', async () => {
+      env.server.reset();
+      const hp = await env.browser.newPage();
+      try {
+        await hp.goto(`${env.server.url}/login?coverSubmit=1`);
+        const started = Date.now();
+        const result = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), timeout: 30_000 });
+        expect([result.solved, result.verified, result.attempts], result.verification).toEqual([true, true, 1]);
+        expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['ok']);
+        expect(Date.now() - started).toBeLessThan(15_000);
+      } finally {
+        await hp.close();
+      }
+    }, 45_000);
+
     it('reports a wrong answer to the solver (reportIncorrect) before retrying', async () => {
       env.server.reset();
       const hp = await env.browser.newPage();
