@@ -60,7 +60,7 @@ export class CaptchaSolverError extends Error {
   }
 
   constructor(message: string, options: CaptchaSolverErrorOptions = {}) {
-    const full = options.hint ? `${message}. ${options.hint}` : message;
+    const full = options.hint ? `${message}${/[.!?]$/.test(message) ? '' : '.'} ${options.hint}` : message;
     super(redactText(full), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = options.code ?? 'ICS_ERR';

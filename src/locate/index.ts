@@ -88,6 +88,14 @@ function scrollIntoView(handle: string): void {
  * Finds captchas; resolves once the best one is loaded (or, with `all`, once the scan is stable),
  * throws CaptchaNotFoundError after `waitMs`.
  */
+/** How long a broken captcha image is given to be replaced (an onerror retry) before locate gives up. */
+const BROKEN_GRACE_MS = 1_500;
+
+/** A URL for a message: data: URLs cut short. */
+function shortUrl(src: string): string {
+  return src.length > 120 ? `${src.slice(0, 100)}…` : src;
+}
+
 export async function locate(driver: PageDriver, params: LocateParams): Promise<Located[]> {
   const { deadline } = params;
   const start = Date.now();
@@ -106,17 +114,21 @@ export async function locate(driver: PageDriver, params: LocateParams): Promise<
     }
     if (best && best.lazy && !best.loaded) await best.frame.evaluate(scrollIntoView, best.handle).catch(() => {});
     if (Date.now() - start >= params.waitMs) break;
+    // a broken image stays broken unless the page sets a new src: give its onerror handler a moment, not the whole wait
+    if (best?.broken && Date.now() - start >= Math.min(BROKEN_GRACE_MS, params.waitMs)) break;
     await deadline.wait(Math.min(delay, Math.max(1, params.waitMs - (Date.now() - start))));
     delay = Math.min(delay * 2, 250);
   }
   const what = params.selector ? `nothing matching ${JSON.stringify(params.selector)}${last.selectorMatched ? ' finished loading' : ''}` : 'no image captcha';
   const pending = last.found[0];
   const near = last.rejected.length ? ` Near misses: ${last.rejected.slice(0, 5).join('; ')}` : '';
-  deadline.note(`locate: ${what} after ${params.waitMs}ms`);
+  deadline.note(`locate: ${what} after ${Date.now() - start}ms`);
   throw new CaptchaNotFoundError(
-    `solveImageCaptcha: ${what} found (searched ${last.searched.length} frame${last.searched.length === 1 ? '' : 's'}: ${last.searched.slice(0, 5).join(', ')}${pending && !pending.loaded ? `; ${pending.selector} never finished loading` : ''}).${near}`,
+    `solveImageCaptcha: ${what} found (searched ${last.searched.length} frame${last.searched.length === 1 ? '' : 's'}: ${last.searched.slice(0, 5).join(', ')}${pending && !pending.loaded ? `; ${pending.selector} ${pending.broken ? `failed to load (${shortUrl(pending.src)}): the site did not serve the image` : 'never finished loading'}` : ''}).${near}`,
     {
-      hint: params.selector
+      hint: pending?.broken
+        ? 'The captcha image is broken (an error response or not an image): click its refresh control or reload the page, then call again'
+        : params.selector
         ? 'Check the selector (it must match the image, canvas, svg or a container of it)'
         : last.rejected.some((r) => r.endsWith('not visible'))
           ? 'A captcha-like element is hidden: fill the fields that reveal it (e.g. the username) first, or pass its selector'

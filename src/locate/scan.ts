@@ -297,6 +297,7 @@ export function scanFrame(args: ScanArgs): ScanResult {
     naturalHeight: number;
     loaded: boolean;
     lazy: boolean;
+    broken?: boolean;
   }
   const cands: Cand[] = [];
   let selectorMatched = false;
@@ -311,7 +312,9 @@ export function scanFrame(args: ScanArgs): ScanResult {
     const tag = el.tagName.toLowerCase();
     if (tag === 'img') {
       const img = el as HTMLImageElement;
-      return { el, kind: 'img', src: img.currentSrc || img.src, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, loaded: img.complete && img.naturalWidth > 0, lazy: img.loading === 'lazy' };
+      const src = img.currentSrc || img.src;
+      const loaded = img.complete && img.naturalWidth > 0;
+      return { el, kind: 'img', src, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, loaded, lazy: img.loading === 'lazy', broken: !loaded && img.complete && !!src };
     }
     if (tag === 'input' && (el as HTMLInputElement).type === 'image') {
       const img = el as HTMLInputElement;
@@ -479,6 +482,7 @@ export function scanFrame(args: ScanArgs): ScanResult {
       naturalHeight: c.naturalHeight,
       loaded: c.loaded,
       lazy: c.lazy,
+      ...(c.broken ? { broken: true } : {}),
       confidence,
       score: Math.round(s * 100) / 100,
       reasons,

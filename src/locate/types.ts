@@ -40,6 +40,8 @@ export interface RawCandidate {
   naturalHeight: number;
   /** `complete && naturalWidth > 0` for images; true for canvas/svg. */
   loaded: boolean;
+  /** An image the browser gave up on (`complete`, no pixels: a 404, a broken or empty response). */
+  broken?: boolean;
   lazy: boolean;
   confidence: number;
   score: number;

@@ -35,6 +35,25 @@ for (const adapter of ADAPTERS) {
       }
     }, 30_000);
 
+    it('a broken captcha image (404): CaptchaNotFoundError within seconds, saying it failed to load', async () => {
+      env.server.reset();
+      const hp = await env.browser.newPage();
+      try {
+        await hp.goto(`${env.server.url}/logout`);
+        await hp.page.evaluate((url: string) => {
+          document.body.innerHTML = `<form method="post" action="/login"><img id="captcha_image" src="${url}/captcha/securimage?id=gone" alt="CAPTCHA Image" width="215" height="80">
+<label for="captcha_code">Enter the code above:</label><input id="captcha_code" name="captcha_code" maxlength="6" autocomplete="off"><input type="submit" value="Log in"></form>`;
+        }, env.server.url);
+        const started = Date.now();
+        const err = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), timeout: 30_000 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(CaptchaNotFoundError);
+        expect((err as Error).message).toMatch(/#captcha_image failed to load \(http:\/\/127\.0\.0\.1:\d+\/captcha\/securimage\?id=gone\): the site did not serve the image\)\. The captcha image is broken/);
+        expect(Date.now() - started).toBeLessThan(8_000); // not the whole locateTimeout (10 s)
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
     it('a selector that matches nothing: CaptchaNotFoundError quoting it', async () => {
       env.server.reset();
       const hp = await env.browser.newPage();
