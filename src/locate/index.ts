@@ -101,6 +101,8 @@ export async function locate(driver: PageDriver, params: LocateParams): Promise<
   const start = Date.now();
   let last: Awaited<ReturnType<typeof scanAll>> | undefined;
   let delay = 50;
+  let brokenSince = start;
+  let refreshedBroken = false;
   for (;;) {
     params.check?.();
     last = await deadline.race(scanAll(driver, params));
@@ -114,8 +116,16 @@ export async function locate(driver: PageDriver, params: LocateParams): Promise<
     }
     if (best && best.lazy && !best.loaded) await best.frame.evaluate(scrollIntoView, best.handle).catch(() => {});
     if (Date.now() - start >= params.waitMs) break;
-    // a broken image stays broken unless the page sets a new src: give its onerror handler a moment, not the whole wait
-    if (best?.broken && Date.now() - start >= Math.min(BROKEN_GRACE_MS, params.waitMs)) break;
+    // a broken image stays broken unless the page sets a new src: give its onerror handler a moment, then click the
+    // captcha's own refresh control once (a flaky image server), then give up without waiting out the whole wait
+    if (best?.broken && Date.now() - brokenSince >= Math.min(BROKEN_GRACE_MS, params.waitMs)) {
+      const control = best.refresh?.handle ?? (best.refresh?.method === 'click-image' ? best.handle : undefined);
+      if (refreshedBroken || !control) break;
+      refreshedBroken = true;
+      brokenSince = Date.now();
+      await deadline.race(best.frame.click(control, { timeout: deadline.budget(3_000) })).catch(() => {});
+      deadline.note(`locate: ${best.selector} failed to load; clicked its refresh control ${best.refresh?.selector ?? best.selector}`);
+    }
     await deadline.wait(Math.min(delay, Math.max(1, params.waitMs - (Date.now() - start))));
     delay = Math.min(delay * 2, 250);
   }
@@ -127,7 +137,7 @@ export async function locate(driver: PageDriver, params: LocateParams): Promise<
     `solveImageCaptcha: ${what} found (searched ${last.searched.length} frame${last.searched.length === 1 ? '' : 's'}: ${last.searched.slice(0, 5).join(', ')}${pending && !pending.loaded ? `; ${pending.selector} ${pending.broken ? `failed to load (${shortUrl(pending.src)}): the site did not serve the image` : 'never finished loading'}` : ''}).${near}`,
     {
       hint: pending?.broken
-        ? 'The captcha image is broken (an error response or not an image): click its refresh control or reload the page, then call again'
+        ? `The captcha image is broken (an error response or not an image)${refreshedBroken ? ', also after a click on its refresh control' : ''}: reload the page, then call again`
         : params.selector
         ? 'Check the selector (it must match the image, canvas, svg or a container of it)'
         : last.rejected.some((r) => r.endsWith('not visible'))

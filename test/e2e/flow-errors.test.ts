@@ -54,6 +54,20 @@ for (const adapter of ADAPTERS) {
       }
     }, 30_000);
 
+    it("a captcha image that fails once (500): its refresh control is clicked, the new image solved", async () => {
+      env.server.reset();
+      const hp = await env.browser.newPage();
+      try {
+        await hp.goto(`${env.server.url}/login?imageFailsFirst=1`);
+        const result = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), timeout: 30_000 });
+        expect([result.solved, result.verified, result.attempts], result.verification).toEqual([true, true, 1]);
+        expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['ok']);
+        expect(env.server.stats().captchas.map((c) => c.imageRequests)).toEqual([2]); // the 500, then the refreshed image
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
     it('a selector that matches nothing: CaptchaNotFoundError quoting it', async () => {
       env.server.reset();
       const hp = await env.browser.newPage();
