@@ -150,6 +150,13 @@ export class CaptchaNotFoundError extends CaptchaSolverError {
   }
 }
 
+/** The answer was typed but could not be submitted: the submit control is disabled. */
+export class SubmitError extends CaptchaSolverError {
+  constructor(message: string, options: CaptchaSolverErrorOptions = {}) {
+    super(message, { code: 'ICS_ERR_SUBMIT', step: 'act', ...options, retryable: false });
+  }
+}
+
 /** The image is empty, broken, not an image, or too big. */
 export class InvalidImageError extends CaptchaSolverError {
   constructor(message: string, options: CaptchaSolverErrorOptions = {}) {
@@ -181,3 +188,4 @@ export const isCaptchaNotFoundError = guard<CaptchaNotFoundError>('CaptchaNotFou
 export const isInvalidImageError = guard<InvalidImageError>('InvalidImageError');
 export const isWrongAnswerError = guard<WrongAnswerError>('WrongAnswerError');
 export const isPageClosedError = guard<PageClosedError>('PageClosedError');
+export const isSubmitError = guard<SubmitError>('SubmitError');

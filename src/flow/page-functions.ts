@@ -188,20 +188,22 @@ export function requestSubmitFor(handle: string): boolean {
 
 /**
  * Submits by script when a real click did not reach the submit control: clicks it from JS (its handlers and the
- * form's default action run), else submits the input's form. Says what it did ('' when nothing could be done).
+ * form's default action run), else submits the input's form. Says what it did ('' when nothing could be done);
+ * `disabled` when the control is disabled (a click, real or not, does nothing then).
  */
-export function submitByScript(args: { input?: string; submit?: string }): string {
+export function submitByScript(args: { input?: string; submit?: string }): { how: string; disabled?: boolean } {
   const control = args.submit ? (document.querySelector(args.submit) as HTMLElement | null) : null;
   if (control) {
+    if ((control as HTMLButtonElement).disabled || control.getAttribute('aria-disabled') === 'true') return { how: '', disabled: true };
     control.click();
-    return 'clicked the submit control from script';
+    return { how: 'clicked the submit control from script' };
   }
   const el = args.input ? (document.querySelector(args.input) as HTMLInputElement | null) : null;
   const form = el?.form ?? el?.closest('form');
-  if (!form) return '';
+  if (!form) return { how: '' };
   if (typeof form.requestSubmit === 'function') form.requestSubmit();
   else form.submit();
-  return 'submitted the form from script (requestSubmit)';
+  return { how: 'submitted the form from script (requestSubmit)' };
 }
 
 /** Whether a selector matches a visible element. */

@@ -4,7 +4,7 @@
  */
 import type { FrameDriver, PageDriver } from '../browser/driver.js';
 import type { Deadline } from '../core/deadline.js';
-import { CaptchaNotFoundError, InvalidOptionError } from '../core/errors.js';
+import { CaptchaNotFoundError, InvalidOptionError, SubmitError } from '../core/errors.js';
 import { scanFrame } from '../locate/scan.js';
 import type { Located } from '../locate/index.js';
 import { ERROR_SELECTORS, SUCCESS_SELECTORS, isVisibleSelector, probeAfterSubmit, requestSubmitFor, submitByScript, takeBaseline, type ProbeResult } from './page-functions.js';
@@ -52,6 +52,14 @@ function clickedControl(c: Located, opts: Pick<SolveImageCaptchaOptions, 'submit
   return c.submit?.method === 'enter' || c.submit?.method === 'form-submit' ? undefined : c.submit?.handle;
 }
 
+/** The submit control stayed disabled after the answer was typed. */
+function disabledControl(c: Located, opts: Pick<SolveImageCaptchaOptions, 'submit'>): SubmitError {
+  const what = typeof opts.submit === 'string' ? opts.submit : (c.submit?.selector ?? 'the submit control');
+  return new SubmitError(`solveImageCaptcha: the answer was typed, but ${what} is disabled, so it could not be submitted (in ${c.frameUrl})`, {
+    hint: 'The page may want other fields first (a checkbox, a username): fill them before the call, or pass `submit: false` and submit yourself',
+  });
+}
+
 /** A real click on the submit control waits this long at most; then the control is clicked from script. */
 const CLICK_TIMEOUT_MS = 5_000;
 
@@ -87,8 +95,9 @@ export async function submit(ctx: StepContext, c: Located, opts: Pick<SolveImage
     } else if (clickedControl(c, opts) && !ctx.deadline.aborted && !ctx.watch?.failure && !ctx.driver.isClosed()) {
       // The click could not be made (another element takes the pointer, never stable, ...): click it from script.
       const done = await guarded(ctx, 'act', frame.evaluate(submitByScript, { input: opts.input ?? c.input?.handle, submit: clickedControl(c, opts) }));
-      if (!done) throw err;
-      ctx.deadline.note(`act: ${how} failed (${(err as Error).message?.split('\n')[0]?.slice(0, 100)}); ${done}`);
+      if (done.disabled) throw disabledControl(c, opts);
+      if (!done.how) throw err;
+      ctx.deadline.note(`act: ${how} failed (${(err as Error).message?.split('\n')[0]?.slice(0, 100)}); ${done.how}`);
       return `${how} (from script)`;
     } else {
       throw err;
@@ -171,7 +180,8 @@ export async function verify(
       // The click landed on something else (an invisible layer over the button) and the page did nothing: no event,
       // no DOM change, no request. Nothing was sent, so submitting from script cannot submit twice.
       resubmitted = true;
-      const how = await guarded(ctx, 'verify', frame.evaluate(submitByScript, { input: args.input, submit: clickedControl(c, opts) }));
+      const { how, disabled } = await guarded(ctx, 'verify', frame.evaluate(submitByScript, { input: args.input, submit: clickedControl(c, opts) }));
+      if (disabled) throw disabledControl(c, opts);
       deadline.note(`verify: the submit did not reach the page (no click on the control, no submit event); ${how || 'nothing to submit from script'}`);
       if (how) {
         await deadline.wait(delay);

@@ -10,6 +10,7 @@ import {
   CaptchaNotFoundError,
   InvalidOptionError,
   PageClosedError,
+  SubmitError,
   TimeoutError,
   WrongAnswerError,
   isCaptchaSolverError,
@@ -221,6 +222,26 @@ for (const adapter of ADAPTERS) {
         expect([result.solved, result.verified, result.attempts], result.verification).toEqual([true, true, 1]);
         expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['ok']);
         expect(Date.now() - started).toBeLessThan(15_000);
+      } finally {
+        await hp.close();
+      }
+    }, 45_000);
+
+    it('a submit control that stays disabled: SubmitError naming it, nothing sent', async () => {
+      env.server.reset();
+      const hp = await env.browser.newPage();
+      try {
+        await hp.goto(`${env.server.url}/login`);
+        await hp.page.evaluate(() => {
+          (document.getElementById('login-submit') as HTMLInputElement).disabled = true; // as if a terms box were unticked
+        });
+        const started = Date.now();
+        const err = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), timeout: 30_000 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(SubmitError);
+        expect((err as SubmitError).code).toBe('ICS_ERR_SUBMIT');
+        expect((err as Error).message).toMatch(/the answer was typed, but #login-submit is disabled/);
+        expect(env.server.stats().submissions).toHaveLength(0);
+        expect(Date.now() - started).toBeLessThan(12_000);
       } finally {
         await hp.close();
       }

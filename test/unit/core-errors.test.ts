@@ -11,6 +11,7 @@ import {
   ProviderError,
   ProviderUnavailableError,
   RateLimitError,
+  SubmitError,
   TimeoutError,
   UnsolvableError,
   WrongAnswerError,
@@ -20,6 +21,7 @@ import {
   isInvalidImageError,
   isPageClosedError,
   isRateLimitError,
+  isSubmitError,
   isTimeoutError,
   isWrongAnswerError,
 } from '../../src/core/errors.js';
@@ -40,6 +42,7 @@ describe('core errors', () => {
       [new CaptchaNotFoundError('x'), 'CaptchaNotFoundError', 'ICS_ERR_CAPTCHA_NOT_FOUND', false],
       [new InvalidImageError('x'), 'InvalidImageError', 'ICS_ERR_INVALID_IMAGE', false],
       [new TimeoutError('x'), 'TimeoutError', 'ICS_ERR_TIMEOUT', false],
+      [new SubmitError('x'), 'SubmitError', 'ICS_ERR_SUBMIT', false],
     ];
     for (const [err, name, code, retryable] of cases) {
       expect(err.name).toBe(name);
@@ -116,6 +119,8 @@ describe('core errors', () => {
     expect(isWrongAnswerError(new WrongAnswerError('w'))).toBe(true);
     expect(isPageClosedError(new PageClosedError('p'))).toBe(true);
     expect(isPageClosedError(new Error('p'))).toBe(false);
+    expect(isSubmitError(new SubmitError('s'))).toBe(true);
+    expect(isSubmitError(new PageClosedError('s'))).toBe(false);
   });
 
   it('redacts registered keys and key-like fields from message and description', () => {
