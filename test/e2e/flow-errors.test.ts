@@ -15,12 +15,24 @@ import {
   WrongAnswerError,
   isCaptchaSolverError,
 } from '../../src/core/errors.js';
-import { ADAPTERS } from '../support/browsers.js';
+import { ADAPTERS, type HarnessPage } from '../support/browsers.js';
 import { useFixtureBrowser } from '../support/e2e.js';
 
 for (const adapter of ADAPTERS) {
   describe(`flow errors over ${adapter}`, () => {
     const env = useFixtureBrowser(adapter);
+
+    /** A fresh site state and a page at `path` (a fixture URL, knobs included), closed after `fn`. */
+    async function onPage(path: string, fn: (hp: HarnessPage) => Promise<void>): Promise<void> {
+      env.server.reset();
+      const hp = await env.browser.newPage();
+      try {
+        await hp.goto(`${env.server.url}${path}`);
+        await fn(hp);
+      } finally {
+        await hp.close();
+      }
+    }
 
     it('no captcha on the page: CaptchaNotFoundError naming what was searched', async () => {
       const hp = await env.browser.newPage();
@@ -37,10 +49,7 @@ for (const adapter of ADAPTERS) {
     }, 30_000);
 
     it('a broken captcha image (404): CaptchaNotFoundError within seconds, saying it failed to load', async () => {
-      env.server.reset();
-      const hp = await env.browser.newPage();
-      try {
-        await hp.goto(`${env.server.url}/logout`);
+      await onPage('/logout', async (hp) => {
         await hp.page.evaluate((url: string) => {
           document.body.innerHTML = `<form method="post" action="/login"><img id="captcha_image" src="${url}/captcha/securimage?id=gone" alt="CAPTCHA Image" width="215" height="80">
 <label for="captcha_code">Enter the code above:</label><input id="captcha_code" name="captcha_code" maxlength="6" autocomplete="off"><input type="submit" value="Log in"></form>`;
@@ -50,23 +59,16 @@ for (const adapter of ADAPTERS) {
         expect(err).toBeInstanceOf(CaptchaNotFoundError);
         expect((err as Error).message).toMatch(/#captcha_image failed to load \(http:\/\/127\.0\.0\.1:\d+\/captcha\/securimage\?id=gone\): the site did not serve the image\)\. The captcha image is broken/);
         expect(Date.now() - started).toBeLessThan(8_000); // not the whole locateTimeout (10 s)
-      } finally {
-        await hp.close();
-      }
+      });
     }, 30_000);
 
-    it("a captcha image that fails once (500): its refresh control is clicked, the new image solved", async () => {
-      env.server.reset();
-      const hp = await env.browser.newPage();
-      try {
-        await hp.goto(`${env.server.url}/login?imageFailsFirst=1`);
+    it('a captcha image that fails once (500): its refresh control is clicked, the new image solved', async () => {
+      await onPage('/login?imageFailsFirst=1', async (hp) => {
         const result = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), timeout: 30_000 });
         expect([result.solved, result.verified, result.attempts], result.verification).toEqual([true, true, 1]);
         expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['ok']);
         expect(env.server.stats().captchas.map((c) => c.imageRequests)).toEqual([2]); // the 500, then the refreshed image
-      } finally {
-        await hp.close();
-      }
+      });
     }, 30_000);
 
     it('a selector that matches nothing: CaptchaNotFoundError quoting it', async () => {
@@ -195,10 +197,7 @@ for (const adapter of ADAPTERS) {
 
     for (const [knob, what] of [['503', 'an HTTP 503 page'], ['403', 'an HTTP 403 page'], ['1', "the browser's own error page (connection dropped)"]] as const) {
       it(`the submit leads to ${what}: not called a success (solved, verified: false), the reason in result.verification`, async () => {
-        env.server.reset();
-        const hp = await env.browser.newPage();
-        try {
-          await hp.goto(`${env.server.url}/login?submitFails=${knob}`);
+        await onPage(`/login?submitFails=${knob}`, async (hp) => {
           const events: string[] = [];
           const result = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), timeout: 30_000, onProgress: (e) => events.push(`${e.step}: ${e.detail ?? ''}`) });
           expect(result.solved).toBe(true);
@@ -206,32 +205,22 @@ for (const adapter of ADAPTERS) {
           expect(events.at(-1)).toBe(`done: ${result.verification}`);
           expect(result.verification).toMatch(knob === '1' ? /^unknown: the submit led to the browser's error page \(chrome-error:/ : new RegExp(`^unknown: the submit led to an HTTP ${knob} page \\(http`));
           expect(env.server.stats().submissions).toHaveLength(0); // the site failed before it read the answer
-        } finally {
-          await hp.close();
-        }
+        });
       }, 45_000);
     }
 
     it('an invisible layer over the submit button swallows the click: the form is submitted by script, and accepted', async () => {
-      env.server.reset();
-      const hp = await env.browser.newPage();
-      try {
-        await hp.goto(`${env.server.url}/login?coverSubmit=1`);
+      await onPage('/login?coverSubmit=1', async (hp) => {
         const started = Date.now();
         const result = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), timeout: 30_000 });
         expect([result.solved, result.verified, result.attempts], result.verification).toEqual([true, true, 1]);
         expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['ok']);
         expect(Date.now() - started).toBeLessThan(15_000);
-      } finally {
-        await hp.close();
-      }
+      });
     }, 45_000);
 
     it('a submit control that stays disabled: SubmitError naming it, nothing sent', async () => {
-      env.server.reset();
-      const hp = await env.browser.newPage();
-      try {
-        await hp.goto(`${env.server.url}/login`);
+      await onPage('/login', async (hp) => {
         await hp.page.evaluate(() => {
           (document.getElementById('login-submit') as HTMLInputElement).disabled = true; // as if a terms box were unticked
         });
@@ -242,9 +231,7 @@ for (const adapter of ADAPTERS) {
         expect((err as Error).message).toMatch(/the answer was typed, but #login-submit is disabled/);
         expect(env.server.stats().submissions).toHaveLength(0);
         expect(Date.now() - started).toBeLessThan(12_000);
-      } finally {
-        await hp.close();
-      }
+      });
     }, 45_000);
 
     it('reports a wrong answer to the solver (reportIncorrect) before retrying', async () => {
