@@ -90,17 +90,16 @@ export async function submit(ctx: StepContext, c: Located, opts: Pick<SolveImage
     await guarded(ctx, 'act', action);
   } catch (err) {
     // A click that navigates can lose its execution context on the way out: that is the navigation we want.
-    if (PageWatch.isContextLoss(err) && !ctx.driver.isClosed()) {
-      // fall through
-    } else if (clickedControl(c, opts) && !ctx.deadline.aborted && !ctx.watch?.failure && !ctx.driver.isClosed()) {
+    const navigating = PageWatch.isContextLoss(err) && !ctx.driver.isClosed();
+    const control = clickedControl(c, opts);
+    if (!navigating) {
       // The click could not be made (another element takes the pointer, never stable, ...): click it from script.
-      const done = await guarded(ctx, 'act', frame.evaluate(submitByScript, { input: opts.input ?? c.input?.handle, submit: clickedControl(c, opts) }));
+      if (!control || ctx.deadline.aborted || ctx.watch?.failure || ctx.driver.isClosed()) throw err;
+      const done = await guarded(ctx, 'act', frame.evaluate(submitByScript, { input: opts.input ?? c.input?.handle, submit: control }));
       if (done.disabled) throw disabledControl(c, opts);
       if (!done.how) throw err;
       ctx.deadline.note(`act: ${how} failed (${(err as Error).message?.split('\n')[0]?.slice(0, 100)}); ${done.how}`);
       return `${how} (from script)`;
-    } else {
-      throw err;
     }
   }
   ctx.deadline.note(`act: ${how}`);

@@ -84,10 +84,6 @@ function scrollIntoView(handle: string): void {
   document.querySelector(handle)?.scrollIntoView({ block: 'center', inline: 'nearest' });
 }
 
-/**
- * Finds captchas; resolves once the best one is loaded (or, with `all`, once the scan is stable),
- * throws CaptchaNotFoundError after `waitMs`.
- */
 /** How long a broken captcha image is given to be replaced (an onerror retry) before locate gives up. */
 const BROKEN_GRACE_MS = 1_500;
 
@@ -96,6 +92,10 @@ function shortUrl(src: string): string {
   return src.length > 120 ? `${src.slice(0, 100)}…` : src;
 }
 
+/**
+ * Finds captchas; resolves once the best one is loaded (or, with `all`, once the scan is stable),
+ * throws CaptchaNotFoundError after `waitMs`, or sooner for a broken image (after one click on its refresh control).
+ */
 export async function locate(driver: PageDriver, params: LocateParams): Promise<Located[]> {
   const { deadline } = params;
   const start = Date.now();
