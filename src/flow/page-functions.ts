@@ -176,19 +176,10 @@ const SUCCESS_SELECTORS = '.success, .alert-success, .text-success, .valid-feedb
 
 export { ERROR_SELECTORS, SUCCESS_SELECTORS };
 
-/** Submits the input's form without a submitter (when Enter would hit a refresh button). */
-export function requestSubmitFor(handle: string): boolean {
-  const el = document.querySelector(handle) as HTMLInputElement | null;
-  const form = el?.form ?? el?.closest('form');
-  if (!form) return false;
-  if (typeof form.requestSubmit === 'function') form.requestSubmit();
-  else form.submit();
-  return true;
-}
-
 /**
- * Submits by script when a real click did not reach the submit control: clicks it from JS (its handlers and the
- * form's default action run), else submits the input's form. Says what it did ('' when nothing could be done);
+ * Submits by script: clicks the submit control from JS when given (its handlers and the form's default action
+ * run; used when a real click did not reach it), else submits the input's form without a submitter (also the
+ * `form-submit` method, for when Enter would hit a refresh button). Says what it did ('' when nothing could be done);
  * `disabled` when the control is disabled (a click, real or not, does nothing then).
  */
 export function submitByScript(args: { input?: string; submit?: string }): { how: string; disabled?: boolean } {

@@ -7,7 +7,7 @@ import type { Deadline } from '../core/deadline.js';
 import { CaptchaNotFoundError, InvalidOptionError, SubmitError } from '../core/errors.js';
 import { scanFrame } from '../locate/scan.js';
 import type { Located } from '../locate/index.js';
-import { ERROR_SELECTORS, SUCCESS_SELECTORS, isVisibleSelector, probeAfterSubmit, requestSubmitFor, submitByScript, takeBaseline, type ProbeResult } from './page-functions.js';
+import { ERROR_SELECTORS, SUCCESS_SELECTORS, isVisibleSelector, probeAfterSubmit, submitByScript, takeBaseline, type ProbeResult } from './page-functions.js';
 import type { SolveImageCaptchaOptions, VerifyContext } from './options.js';
 import { PageWatch } from './watch.js';
 
@@ -78,7 +78,7 @@ export async function submit(ctx: StepContext, c: Located, opts: Pick<SolveImage
     action = frame.click(opts.submit, { timeout: Math.min(timeout, CLICK_TIMEOUT_MS) });
   } else if (c.submit?.method === 'form-submit') {
     how = 'submitted the form (requestSubmit)';
-    action = frame.evaluate(requestSubmitFor, inputHandle(c, opts));
+    action = frame.evaluate(submitByScript, { input: inputHandle(c, opts) });
   } else if (c.submit?.handle) {
     how = `clicked ${c.submit.selector}${c.submit.text ? ` "${c.submit.text}"` : ''}`;
     action = frame.click(c.submit.handle, { timeout: Math.min(timeout, CLICK_TIMEOUT_MS) });
