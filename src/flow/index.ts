@@ -174,9 +174,12 @@ export async function typeAnswer(page: PageLike, captcha: CaptchaCandidate, text
 export async function submitAnswer(page: PageLike, captcha: CaptchaCandidate, options: StepOptions & Pick<SolveImageCaptchaOptions, 'submit' | 'input'> = {}): Promise<void> {
   return withStep('submitAnswer', page, options, async (ctx) => {
     const c = fromPublic(ctx.driver, captcha);
+    if (ctx.watch) ctx.watch.frame = c.frame;
     await baseline(ctx, c, options);
     ctx.watch?.expectNavigation(true);
     await submit(ctx, c, options);
+    // verifyAnswer, called next, must see the requests this submit sent (a form swapped for a spinner)
+    ctx.watch?.handOff();
   });
 }
 
@@ -190,8 +193,13 @@ export async function verifyAnswer(
   options: StepOptions & Pick<SolveImageCaptchaOptions, 'verify' | 'verifyTimeout' | 'input' | 'minConfidence'> & { answer?: string } = {},
 ): Promise<{ outcome: Outcome; reason: string }> {
   return withStep('verifyAnswer', page, options, async (ctx) => {
-    ctx.watch?.expectNavigation(true);
-    const r = await verify(ctx, fromPublic(ctx.driver, captcha), options.answer ?? '', 1, options, 0);
+    const c = fromPublic(ctx.driver, captcha);
+    if (ctx.watch) {
+      ctx.watch.frame = c.frame;
+      ctx.watch.expectNavigation(true);
+      ctx.watch.takeOver();
+    }
+    const r = await verify(ctx, c, options.answer ?? '', 1, options, 0);
     return { outcome: r.outcome, reason: r.reason };
   });
 }

@@ -32,10 +32,8 @@ export class PageWatch {
   navigations = 0;
   readonly dialogs: SeenDialog[] = [];
   private allowNavigation = false;
-  /** XHR/fetch requests of the captcha frame started since `expectNavigation()` and not settled yet. */
-  private readonly pending = new Set<object>();
-  private lastRequestAt = 0;
-  private submittedAt = 0;
+  /** The captcha frame's XHR/fetch requests since `expectNavigation()`. */
+  private trail: RequestTrail;
   private rejectFailure!: (err: PageClosedError) => void;
   private readonly failed: Promise<never>;
   private readonly offs: Array<() => void> = [];
@@ -72,23 +70,7 @@ export class PageWatch {
         void this.checkDocument(f);
       }),
     );
-    const ours = (r: RequestInfo): boolean => {
-      if (!ANSWER_REQUESTS.has(r.resourceType) || !this.frame) return false;
-      const f = r.frame;
-      return f !== undefined && f !== null && this.driver.frame(f as object) === this.frame;
-    };
-    this.offs.push(
-      driver.on('request', (r) => {
-        if (!this.allowNavigation || Date.now() - this.submittedAt > ANSWER_REQUEST_WINDOW_MS || !ours(r)) return;
-        this.pending.add(r.raw);
-        this.lastRequestAt = Date.now();
-      }),
-    );
-    this.offs.push(
-      driver.on('requestdone', (r) => {
-        if (this.pending.delete(r.raw)) this.lastRequestAt = Date.now();
-      }),
-    );
+    this.trail = new RequestTrail(driver, frame);
     this.offs.push(
       driver.on('dialog', (d: DialogInfo) => {
         if (d.type !== 'beforeunload') this.dialogs.push({ type: d.type, message: d.message, at: Date.now() });
@@ -130,10 +112,14 @@ export class PageWatch {
    */
   expectNavigation(on = true): void {
     this.allowNavigation = on;
-    this.pending.clear();
-    this.lastRequestAt = 0;
-    this.submittedAt = Date.now();
-    if (on) this.navigations = 0;
+    if (this.trail.frame !== this.frame) {
+      this.trail.dispose();
+      this.trail = new RequestTrail(this.driver, this.frame);
+    }
+    if (on) {
+      this.trail.start();
+      this.navigations = 0;
+    } else this.trail.stop();
   }
 
   /**
@@ -141,12 +127,42 @@ export class PageWatch {
    * less than `graceMs` ago, so the page has not rendered it yet).
    */
   awaitingResponse(graceMs = 150): boolean {
-    return this.pending.size > 0 || (this.lastRequestAt > 0 && Date.now() - this.lastRequestAt < graceMs);
+    return this.trail.awaiting(graceMs);
   }
 
   /** Whether the captcha frame sent any XHR/fetch request since the submit. */
   sentRequests(): boolean {
-    return this.lastRequestAt > 0;
+    return this.trail.sent();
+  }
+
+  /**
+   * The step API's hand-over: `submitAnswer` keeps counting its submit's requests after its call returns
+   * (for HANDOFF_MS at most), and the `verifyAnswer` that follows on the same page and frame takes them over.
+   */
+  handOff(): void {
+    if (!this.allowNavigation) return;
+    const trail = this.trail;
+    handedOff.get(this.driver)?.dispose();
+    handedOff.set(this.driver, trail);
+    trail.expire(HANDOFF_MS, () => {
+      if (handedOff.get(this.driver) === trail) handedOff.delete(this.driver);
+    });
+    // this watch's dispose() must leave it running: give the watch a fresh (idle) one
+    this.trail = new RequestTrail(this.driver, this.frame);
+  }
+
+  /** Takes over the requests a `submitAnswer` on this page and frame handed off (see handOff); call after expectNavigation. */
+  takeOver(): void {
+    const trail = handedOff.get(this.driver);
+    if (!trail) return;
+    handedOff.delete(this.driver);
+    if (trail.frame !== this.frame) {
+      trail.dispose();
+      return;
+    }
+    trail.expire(0);
+    this.trail.dispose();
+    this.trail = trail;
   }
 
   /** Races a step against the deadline and the page going away; maps framework "closed" errors. */
@@ -208,6 +224,82 @@ export class PageWatch {
   }
 
   dispose(): void {
+    for (const off of this.offs.splice(0)) off();
+    this.trail.dispose();
+  }
+}
+
+/** How long a handed-off request trail waits for its `verifyAnswer`. */
+const HANDOFF_MS = 60_000;
+
+/** Per page: the request trail of the last `submitAnswer`, until a `verifyAnswer` takes it over. */
+const handedOff = new WeakMap<PageDriver, RequestTrail>();
+
+/** Counts the XHR/fetch requests a frame sends within ANSWER_REQUEST_WINDOW_MS of `start()`, and which of them are pending. */
+class RequestTrail {
+  private readonly pending = new Set<object>();
+  private lastRequestAt = 0;
+  private startedAt = 0;
+  private counting = false;
+  private readonly offs: Array<() => void>;
+  private timer?: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly driver: PageDriver,
+    readonly frame: FrameDriver | undefined,
+  ) {
+    const ours = (r: RequestInfo): boolean => {
+      if (!ANSWER_REQUESTS.has(r.resourceType) || !frame) return false;
+      const f = r.frame;
+      return f !== undefined && f !== null && driver.frame(f as object) === frame;
+    };
+    this.offs = [
+      driver.on('request', (r) => {
+        if (!this.counting || Date.now() - this.startedAt > ANSWER_REQUEST_WINDOW_MS || !ours(r)) return;
+        this.pending.add(r.raw);
+        this.lastRequestAt = Date.now();
+      }),
+      driver.on('requestdone', (r) => {
+        if (this.pending.delete(r.raw)) this.lastRequestAt = Date.now();
+      }),
+    ];
+  }
+
+  start(): void {
+    this.counting = true;
+    this.pending.clear();
+    this.lastRequestAt = 0;
+    this.startedAt = Date.now();
+  }
+
+  stop(): void {
+    this.counting = false;
+    this.pending.clear();
+    this.lastRequestAt = 0;
+  }
+
+  awaiting(graceMs: number): boolean {
+    return this.pending.size > 0 || (this.lastRequestAt > 0 && Date.now() - this.lastRequestAt < graceMs);
+  }
+
+  sent(): boolean {
+    return this.lastRequestAt > 0;
+  }
+
+  /** Disposes itself after `ms` (0: never), then calls `onExpire`. */
+  expire(ms: number, onExpire?: () => void): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (ms <= 0) return;
+    this.timer = setTimeout(() => {
+      this.dispose();
+      onExpire?.();
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
     for (const off of this.offs.splice(0)) off();
   }
 }

@@ -187,6 +187,25 @@ for (const adapter of ADAPTERS) {
       }
     }, 45_000);
 
+    it('the step API: verifyAnswer counts the request submitAnswer sent (a form swapped for a spinner is not a success)', async () => {
+      env.server.reset();
+      const hp = await env.browser.newPage();
+      try {
+        attachImageRecorder(hp.page);
+        await hp.goto(`${env.server.url}/spinner`);
+        const c = await locateCaptcha(hp.page);
+        expect(c.selector).toBe('#spin-captcha');
+        await typeAnswer(hp.page, c, 'zzzzz');
+        await submitAnswer(hp.page, c);
+        // the page swaps the form for a spinner while its login fetch (sent during submitAnswer) is pending
+        const v = await verifyAnswer(hp.page, c);
+        expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['wrong']);
+        expect(v.outcome, v.reason).toBe('failure');
+      } finally {
+        await hp.close();
+      }
+    }, 45_000);
+
     it('debug artifacts per attempt (image, region shot, JSON with outcome; no API key) and progress events', async () => {
       env.server.reset();
       const dir = await mkdtemp(join(tmpdir(), 'ics-debug-'));

@@ -147,4 +147,59 @@ describe('PageWatch', () => {
       vi.useRealTimers();
     }
   });
+
+  it("the step API's hand-over: verifyAnswer's watch takes over the requests submitAnswer's watch counted", () => {
+    const p = fakePage();
+    const request = { raw: {}, resourceType: 'xhr', frame: p.nativeFrame };
+    const submitting = new PageWatch(p.driver, p.frame, new Deadline());
+    submitting.expectNavigation(true);
+    p.emit('request', request);
+    submitting.handOff();
+    submitting.dispose(); // submitAnswer returns: its watch goes, the counting does not
+    const verifying = new PageWatch(p.driver, p.frame, new Deadline());
+    verifying.expectNavigation(true);
+    expect(verifying.awaitingResponse()).toBe(false);
+    verifying.takeOver();
+    expect(verifying.awaitingResponse()).toBe(true);
+    p.emit('requestdone', request);
+    expect(verifying.awaitingResponse(0)).toBe(false);
+    expect(verifying.sentRequests()).toBe(true);
+    verifying.dispose();
+    expect(p.listeners.get('request')?.size ?? 0).toBe(0);
+    expect(p.listeners.get('requestdone')?.size ?? 0).toBe(0);
+    // taken once: a second verify on the page starts from nothing
+    const again = new PageWatch(p.driver, p.frame, new Deadline());
+    again.expectNavigation(true);
+    again.takeOver();
+    expect(again.sentRequests()).toBe(false);
+    again.dispose();
+  });
+
+  it('a hand-over nobody takes stops listening after a minute; one for another frame is dropped', () => {
+    vi.useFakeTimers();
+    try {
+      const p = fakePage();
+      const submitting = new PageWatch(p.driver, p.frame, new Deadline());
+      submitting.expectNavigation(true);
+      submitting.handOff();
+      submitting.dispose();
+      expect(p.listeners.get('request')?.size).toBe(1);
+      vi.advanceTimersByTime(60_000);
+      expect(p.listeners.get('request')?.size).toBe(0);
+
+      const other = new PageWatch(p.driver, p.frame, new Deadline());
+      other.expectNavigation(true);
+      p.emit('request', { raw: {}, resourceType: 'fetch', frame: p.nativeFrame });
+      other.handOff();
+      other.dispose();
+      const elsewhere = new PageWatch(p.driver, undefined, new Deadline());
+      elsewhere.expectNavigation(true);
+      elsewhere.takeOver();
+      expect(elsewhere.sentRequests()).toBe(false);
+      elsewhere.dispose();
+      expect(p.listeners.get('request')?.size).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
