@@ -187,24 +187,33 @@ for (const adapter of ADAPTERS) {
       }
     }, 45_000);
 
-    it('the step API: verifyAnswer counts the request submitAnswer sent (a form swapped for a spinner is not a success)', async () => {
-      env.server.reset();
-      const hp = await env.browser.newPage();
-      try {
-        attachImageRecorder(hp.page);
-        await hp.goto(`${env.server.url}/spinner`);
-        const c = await locateCaptcha(hp.page);
-        expect(c.selector).toBe('#spin-captcha');
-        await typeAnswer(hp.page, c, 'zzzzz');
-        await submitAnswer(hp.page, c);
-        // the page swaps the form for a spinner while its login fetch (sent during submitAnswer) is pending
-        const v = await verifyAnswer(hp.page, c);
-        expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['wrong']);
-        expect(v.outcome, v.reason).toBe('failure');
-      } finally {
-        await hp.close();
+    it('the step API: verifyAnswer counts the request submitAnswer sent (a form swapped for a spinner is not a success), and a form post', async () => {
+      // /spinner swaps the form for a spinner while its login fetch (sent during submitAnswer) is pending;
+      // /login posts the form and renders the page again with an error
+      for (const path of ['/spinner', '/login']) {
+        env.server.reset();
+        const hp = await env.browser.newPage();
+        try {
+          attachImageRecorder(hp.page);
+          await hp.goto(`${env.server.url}${path}`);
+          const c = await locateCaptcha(hp.page);
+          expect(c.selector).toBe(env.server.page(path).selectors.image);
+          await typeAnswer(hp.page, c, 'zzzzz');
+          await submitAnswer(hp.page, c);
+          const wrong = await verifyAnswer(hp.page, c);
+          expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['wrong']);
+          expect(wrong.outcome, `${path}: ${wrong.reason}`).toBe('failure');
+          const c2 = await locateCaptcha(hp.page);
+          await typeAnswer(hp.page, c2, env.server.latestAnswer(path)!);
+          await submitAnswer(hp.page, c2);
+          const right = await verifyAnswer(hp.page, c2);
+          expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['wrong', 'ok']);
+          expect(right.outcome, `${path}: ${right.reason}`).toBe('success');
+        } finally {
+          await hp.close();
+        }
       }
-    }, 45_000);
+    }, 60_000);
 
     it('debug artifacts per attempt (image, region shot, JSON with outcome; no API key) and progress events', async () => {
       env.server.reset();
