@@ -5,6 +5,8 @@
  * the native objects; frames are walked at call time.
  */
 
+import type { PageFunction } from './in-page.js';
+
 /** Which automation library a page comes from. */
 export type Framework = 'playwright' | 'puppeteer';
 
@@ -63,7 +65,7 @@ export interface FrameDriver {
   isDetached(): boolean;
   parent(): FrameDriver | undefined;
   /** Runs a self-contained function in the frame. */
-  evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+  evaluate<A, R>(fn: PageFunction<A, R>, arg: A): Promise<R>;
   /** PNG screenshot of the first element matching `selector` (animations off where supported). */
   screenshot(selector: string, options: ActionOptions): Promise<Buffer>;
   /** Clears the input and types `text` with real keyboard events. */

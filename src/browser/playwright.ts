@@ -5,6 +5,7 @@
 import type { Page, Frame, Response, CDPSession } from 'playwright-core';
 import type { ActionOptions, FrameDriver, PageDriver, ResponseInfo } from './driver.js';
 import { NativePageDriver } from './native-page.js';
+import type { PageFunction } from './in-page.js';
 import { pageFunction } from './serialize.js';
 
 class PlaywrightFrame implements FrameDriver {
@@ -23,7 +24,7 @@ class PlaywrightFrame implements FrameDriver {
     return p ? this.page.frame(p) : undefined;
   }
 
-  evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
+  evaluate<A, R>(fn: PageFunction<A, R>, arg: A): Promise<R> {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return this.raw.evaluate(pageFunction(fn) as any, arg) as Promise<R>;
   }

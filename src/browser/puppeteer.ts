@@ -5,6 +5,7 @@
 import type { Page, Frame, HTTPResponse, CDPSession, ElementHandle } from 'puppeteer-core';
 import type { ActionOptions, FrameDriver, PageDriver, ResponseInfo } from './driver.js';
 import { NativePageDriver } from './native-page.js';
+import type { PageFunction } from './in-page.js';
 import { pageFunction } from './serialize.js';
 
 const NO_ANIMATIONS_ID = '__ics_no_animations';
@@ -25,13 +26,14 @@ class PuppeteerFrame implements FrameDriver {
     return p ? this.page.frame(p) : undefined;
   }
 
-  evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
+  evaluate<A, R>(fn: PageFunction<A, R>, arg: A): Promise<R> {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return this.raw.evaluate(pageFunction(fn) as any, arg) as Promise<R>;
   }
 
   private async element(selector: string): Promise<ElementHandle<Element>> {
-    const handle = await this.raw.$(selector);
+    // `pierce/` also searches open shadow roots (Playwright's selectors do that by default)
+    const handle = (await this.raw.$(selector)) ?? (await this.raw.$(`pierce/${selector}`).catch(() => null));
     if (!handle) throw new Error(`no element matches ${selector}`);
     return handle;
   }

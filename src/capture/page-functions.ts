@@ -1,6 +1,8 @@
 /**
- * Self-contained functions run in the page by the capture step (passed whole to `evaluate`).
+ * Self-contained functions run in the page by the capture step (passed whole to `evaluate`, which hands
+ * them the shadow-DOM-aware `dom` helpers).
  */
+import type { InPageDom } from '../browser/in-page.js';
 
 export interface ImageState {
   exists: boolean;
@@ -15,8 +17,8 @@ export interface ImageState {
 }
 
 /** What the element shows right now. */
-export function readImageState(handle: string): ImageState {
-  const el = document.querySelector(handle);
+export function readImageState(handle: string, dom: InPageDom): ImageState {
+  const el = dom.find(handle);
   if (!el) return { exists: false, tag: '', src: '', naturalWidth: 0, naturalHeight: 0, width: 0, height: 0, complete: false, background: '' };
   const r = el.getBoundingClientRect();
   const tag = el.tagName.toLowerCase();
@@ -50,8 +52,8 @@ export async function readBlobUrl(src: string): Promise<string | null> {
 }
 
 /** Canvas read-out at natural size (an img drawn onto a canvas, or a canvas itself). null when tainted. */
-export function readCanvas(handle: string): string | null {
-  const el = document.querySelector(handle);
+export function readCanvas(handle: string, dom: InPageDom): string | null {
+  const el = dom.find(handle);
   if (!el) return null;
   try {
     if (el.tagName === 'CANVAS') return (el as HTMLCanvasElement).toDataURL('image/png');
@@ -70,8 +72,8 @@ export function readCanvas(handle: string): string | null {
 }
 
 /** Inline SVG serialised as a standalone document with explicit size and inlined computed paint. */
-export function serializeSvg(handle: string): string | null {
-  const el = document.querySelector(handle);
+export function serializeSvg(handle: string, dom: InPageDom): string | null {
+  const el = dom.find(handle);
   if (!el || el.tagName.toLowerCase() !== 'svg') return null;
   const r = el.getBoundingClientRect();
   const clone = el.cloneNode(true) as SVGSVGElement;

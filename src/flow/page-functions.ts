@@ -1,6 +1,8 @@
 /**
- * Self-contained functions run in the page by the act/verify steps (passed whole to `evaluate`).
+ * Self-contained functions run in the page by the act/verify steps (passed whole to `evaluate`, which hands
+ * them the shadow-DOM-aware `dom` helpers).
  */
+import type { InPageDom } from '../browser/in-page.js';
 
 export interface BaselineArgs {
   image: string;
@@ -42,35 +44,22 @@ const ERROR_SELECTORS =
   '.errorlist, .wpcf7-not-valid-tip, .text-danger, #errorMsg, #span_warn, .invalid-feedback, .error, .errors, .alert-danger, .alert-error, [role=alert], .el-message--error, .el-message, .toast, .help-block, .field-error, .err, .message-error, .notice-error, .flash, .form-error, .captcha-error';
 
 /** Records what the page looks like before the submit (in `window.__icsVerify`). */
-export function takeBaseline(args: BaselineArgs & { errorSelectors: string; successSelectors: string }): void {
-  const el = document.querySelector(args.image) as HTMLImageElement | null;
-  const look = (e: Element | null): string => {
-    if (!e) return '';
-    if (e.tagName === 'CANVAS') {
-      try {
-        return (e as HTMLCanvasElement).toDataURL();
-      } catch {
-        return 'tainted';
-      }
-    }
-    if (e.tagName.toLowerCase() === 'svg') return e.innerHTML;
-    const img = e as HTMLImageElement;
-    return img.currentSrc || img.src || getComputedStyle(e).backgroundImage || '';
-  };
-  const text = (document.body?.innerText ?? '').slice(0, 50_000);
+export function takeBaseline(args: BaselineArgs & { errorSelectors: string; successSelectors: string }, dom: InPageDom): void {
+  const el = dom.find(args.image);
+  const text = dom.text().slice(0, 50_000);
   const errors: string[] = [];
-  for (const e of Array.from(document.querySelectorAll(args.errorSelectors)).slice(0, 200)) {
+  for (const e of dom.findAll(args.errorSelectors).slice(0, 200)) {
     const t = ((e as HTMLElement).innerText ?? '').trim();
     if (t) errors.push(t);
   }
   const successes: string[] = [];
-  for (const e of Array.from(document.querySelectorAll(args.successSelectors)).slice(0, 200)) {
+  for (const e of dom.findAll(args.successSelectors).slice(0, 200)) {
     const t = ((e as HTMLElement).innerText ?? '').trim();
     if (t) successes.push(t);
   }
-  const input = args.input ? document.querySelector(args.input) : null;
+  const input = args.input ? dom.find(args.input) : null;
   const state = {
-    src: look(el),
+    src: dom.shows(el),
     ariaInvalid: input?.getAttribute('aria-invalid') === 'true',
     successes,
     lines: text.split('\n').map((l) => l.trim()).filter(Boolean),
@@ -84,24 +73,27 @@ export function takeBaseline(args: BaselineArgs & { errorSelectors: string; succ
   const w = window as unknown as { __icsVerify?: typeof state };
   w.__icsVerify?.observer?.disconnect();
   w.__icsVerify?.unlisten();
-  const control = args.submit ? document.querySelector(args.submit) : null;
+  const control = args.submit ? dom.find(args.submit) : null;
   const mark = (e: Event): void => {
-    if (e.type !== 'click' || (control && e.target instanceof Node && control.contains(e.target))) state.reached = true;
+    // composedPath: a click inside a shadow root reaches the document retargeted to the host
+    if (e.type !== 'click' || (control && e.composedPath().some((n) => n instanceof Node && control.contains(n)))) state.reached = true;
   };
-  for (const type of ['submit', 'keydown', 'click']) document.addEventListener(type, mark, true);
+  // 'submit' does not leave a shadow root: listen on each open one too
+  const roots: Array<Document | ShadowRoot> = [document, ...dom.shadowRoots()];
+  for (const r of roots) for (const type of ['submit', 'keydown', 'click']) r.addEventListener(type, mark, true);
   state.unlisten = () => {
-    for (const type of ['submit', 'keydown', 'click']) document.removeEventListener(type, mark, true);
+    for (const r of roots) for (const type of ['submit', 'keydown', 'click']) r.removeEventListener(type, mark, true);
   };
   state.observer = new MutationObserver((records) => {
     state.mutations += records.length;
     state.lastMutation = Date.now();
   });
-  state.observer.observe(document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+  for (const r of roots) state.observer.observe(r === document ? document.documentElement : r, { subtree: true, childList: true, attributes: true, characterData: true });
   w.__icsVerify = state;
 }
 
 /** Compares the page with the baseline. */
-export function probeAfterSubmit(args: BaselineArgs & { errorSelectors: string; successSelectors: string }): ProbeResult {
+export function probeAfterSubmit(args: BaselineArgs & { errorSelectors: string; successSelectors: string }, dom: InPageDom): ProbeResult {
   const ERROR_TEXT =
     /incorrect|invalid|wrong|not (correct|match|valid)|does ?n[o']t match|mismatch|failed|try again|expired|错误|不正确|失败|неверн|ошибк|не совпада/i;
   const SUCCESS_TEXT =
@@ -110,21 +102,8 @@ export function probeAfterSubmit(args: BaselineArgs & { errorSelectors: string; 
     __icsVerify?: { src: string; ariaInvalid: boolean; lines: string[]; errors: string[]; successes: string[]; mutations: number; lastMutation: number; reached: boolean };
   };
   const base = w.__icsVerify;
-  const el = document.querySelector(args.image) as HTMLImageElement | null;
-  const look = (e: Element | null): string => {
-    if (!e) return '';
-    if (e.tagName === 'CANVAS') {
-      try {
-        return (e as HTMLCanvasElement).toDataURL();
-      } catch {
-        return 'tainted';
-      }
-    }
-    if (e.tagName.toLowerCase() === 'svg') return e.innerHTML;
-    const img = e as HTMLImageElement;
-    return img.currentSrc || img.src || getComputedStyle(e).backgroundImage || '';
-  };
-  const input = args.input ? (document.querySelector(args.input) as HTMLInputElement | null) : null;
+  const el = dom.find(args.image);
+  const input = args.input ? (dom.find(args.input) as HTMLInputElement | null) : null;
   const visible = (e: Element): boolean => {
     const r = e.getBoundingClientRect();
     if (r.width < 1 || r.height < 1) return false;
@@ -136,7 +115,7 @@ export function probeAfterSubmit(args: BaselineArgs & { errorSelectors: string; 
     readyState: document.readyState,
     imagePresent: !!el,
     imageVisible: !!el && visible(el),
-    srcChanged: !!el && !!base && look(el) !== base.src,
+    srcChanged: !!el && !!base && dom.shows(el) !== base.src,
     inputPresent: !!input,
     inputValue: input?.value ?? '',
     ariaInvalid: input?.getAttribute('aria-invalid') === 'true' && !base?.ariaInvalid,
@@ -148,7 +127,7 @@ export function probeAfterSubmit(args: BaselineArgs & { errorSelectors: string; 
   };
   // On a new document (after a navigation) there is no baseline: every message counts.
   const known = new Set(base?.errors ?? []);
-  for (const e of Array.from(document.querySelectorAll(args.errorSelectors)).slice(0, 200)) {
+  for (const e of dom.findAll(args.errorSelectors).slice(0, 200)) {
     const t = ((e as HTMLElement).innerText ?? '').trim();
     if (!t || known.has(t) || !visible(e)) continue;
     if (SUCCESS_TEXT.test(t) && !ERROR_TEXT.test(t)) continue;
@@ -156,14 +135,14 @@ export function probeAfterSubmit(args: BaselineArgs & { errorSelectors: string; 
     break;
   }
   const knownOk = new Set(base?.successes ?? []);
-  for (const e of Array.from(document.querySelectorAll(args.successSelectors)).slice(0, 200)) {
+  for (const e of dom.findAll(args.successSelectors).slice(0, 200)) {
     const t = ((e as HTMLElement).innerText ?? '').trim();
     if (!t || knownOk.has(t) || !visible(e) || ERROR_TEXT.test(t)) continue;
     res.successText = t.slice(0, 200);
     break;
   }
   const lines = new Set(base?.lines ?? []);
-  const now = (document.body?.innerText ?? '').slice(0, 50_000).split('\n').map((l) => l.trim()).filter(Boolean);
+  const now = dom.text().slice(0, 50_000).split('\n').map((l) => l.trim()).filter(Boolean);
   for (const line of now) {
     if (lines.has(line) || line.length > 300) continue;
     if (!res.errorText && ERROR_TEXT.test(line)) res.errorText = line.slice(0, 200);
@@ -182,15 +161,15 @@ export { ERROR_SELECTORS, SUCCESS_SELECTORS };
  * `form-submit` method, for when Enter would hit a refresh button). Says what it did ('' when nothing could be done);
  * `disabled` when the control is disabled (a click, real or not, does nothing then).
  */
-export function submitByScript(args: { input?: string; submit?: string }): { how: string; disabled?: boolean } {
-  const control = args.submit ? (document.querySelector(args.submit) as HTMLElement | null) : null;
+export function submitByScript(args: { input?: string; submit?: string }, dom: InPageDom): { how: string; disabled?: boolean } {
+  const control = args.submit ? (dom.find(args.submit) as HTMLElement | null) : null;
   if (control) {
     if ((control as HTMLButtonElement).disabled || control.getAttribute('aria-disabled') === 'true') return { how: '', disabled: true };
     control.click();
     return { how: 'clicked the submit control from script' };
   }
-  const el = args.input ? (document.querySelector(args.input) as HTMLInputElement | null) : null;
-  const form = el?.form ?? el?.closest('form');
+  const el = args.input ? (dom.find(args.input) as HTMLInputElement | null) : null;
+  const form = el ? (el.form ?? (dom.closest(el, 'form') as HTMLFormElement | null)) : null;
   if (!form) return { how: '' };
   if (typeof form.requestSubmit === 'function') form.requestSubmit();
   else form.submit();
@@ -198,10 +177,10 @@ export function submitByScript(args: { input?: string; submit?: string }): { how
 }
 
 /** Whether a selector matches a visible element. */
-export function isVisibleSelector(selector: string): boolean {
+export function isVisibleSelector(selector: string, dom: InPageDom): boolean {
   let el: Element | null = null;
   try {
-    el = document.querySelector(selector);
+    el = dom.find(selector);
   } catch {
     return false;
   }

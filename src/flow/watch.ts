@@ -89,7 +89,7 @@ export class PageWatch {
       return;
     }
     try {
-      const same = await f.evaluate((h: string) => !!document.querySelector(h), handle);
+      const same = await f.evaluate((h: string, dom) => !!dom.find(h), handle);
       if (!same && !this.allowNavigation) this.fail(`the page navigated away mid-solve (to ${f.url()})`);
     } catch {
       if (!this.allowNavigation) this.fail(`the page navigated away mid-solve (to ${f.url()})`);

@@ -5,6 +5,7 @@
 import type { FrameDriver, PageDriver } from '../browser/driver.js';
 import type { Deadline } from '../core/deadline.js';
 import { CaptchaNotFoundError } from '../core/errors.js';
+import type { InPageDom } from '../browser/in-page.js';
 import { scanFrame } from './scan.js';
 import type { RawCandidate, ScanResult } from './types.js';
 
@@ -80,8 +81,8 @@ async function scanAll(driver: PageDriver, params: LocateParams): Promise<{ foun
 }
 
 /** Scrolls a lazy image into view so the browser loads it. */
-function scrollIntoView(handle: string): void {
-  document.querySelector(handle)?.scrollIntoView({ block: 'center', inline: 'nearest' });
+function scrollIntoView(handle: string, dom: InPageDom): void {
+  dom.find(handle)?.scrollIntoView({ block: 'center', inline: 'nearest' });
 }
 
 /** How long a broken captcha image is given to be replaced (an onerror retry) before locate gives up. */

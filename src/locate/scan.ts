@@ -1,14 +1,16 @@
 /**
  * The in-page scanner. `scanFrame` is passed to `evaluate` as a whole, so it must stay self-contained:
- * no imports, no outer variables, no helpers defined outside its body.
+ * no imports, no outer variables, no helpers defined outside its body but the `dom` helpers `evaluate` hands it,
+ * with which it searches open shadow roots too and walks up across shadow boundaries.
  *
  * It ranks captcha candidates (img, canvas, inline svg, CSS background, input type=image) with the
  * signals and traps of shared/PATTERNS.md, pairs each with its answer input, submit control and refresh
  * control, and marks every element it reports with a `data-ics` token so later steps find it again.
  */
+import type { InPageDom } from '../browser/in-page.js';
 import type { ScanArgs, ScanResult } from './types.js';
 
-export function scanFrame(args: ScanArgs): ScanResult {
+export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
   const ATTR = 'data-ics';
   const STRONG =
     /captcha|captch|kaptcha|seccode|securimage|vcode|checkcode|verify_?code|verify-code|verifycode|vercode|verimg|yzm|randcode|authcode|botdetect|confirm_id|image_captcha|image-captcha|wpcf7_captcha|get=image|special:captcha|验证码|驗證碼|校验码/i;
@@ -60,7 +62,7 @@ export function scanFrame(args: ScanArgs): ScanResult {
   }
 
   function describe(el: Element): string {
-    if (el.id && document.querySelectorAll(`#${CSS.escape(el.id)}`).length === 1) return `#${CSS.escape(el.id)}`;
+    if (el.id && dom.findAll(`#${CSS.escape(el.id)}`).length === 1) return `#${CSS.escape(el.id)}`;
     const parts: string[] = [];
     let cur: Element | null = el;
     for (let depth = 0; cur && depth < 5; depth++) {
@@ -80,7 +82,7 @@ export function scanFrame(args: ScanArgs): ScanResult {
       }
       parts.unshift(part);
       try {
-        if (document.querySelectorAll(parts.join(' > ')).length === 1) break; // short and still unique
+        if (dom.findAll(parts.join(' > ')).length === 1) break; // short and still unique
       } catch {
         // odd characters in a class name: keep climbing
       }
@@ -95,7 +97,7 @@ export function scanFrame(args: ScanArgs): ScanResult {
     if (r.width < 2 || r.height < 2) return false;
     if (r.right + scrollX <= 0 || r.bottom + scrollY <= 0 || r.left + scrollX >= docW + 2000) return false;
     let cur: Element | null = el;
-    for (let i = 0; cur && i < 12; i++, cur = cur.parentElement) {
+    for (let i = 0; cur && i < 12; i++, cur = dom.parent(cur)) {
       const st = getComputedStyle(cur);
       if (st.display === 'none' || st.visibility === 'hidden' || st.visibility === 'collapse') return false;
       if (parseFloat(st.opacity) < 0.05) return false;
@@ -113,9 +115,9 @@ export function scanFrame(args: ScanArgs): ScanResult {
 
   function hops(a: Element, b: Element): number {
     const up: Element[] = [];
-    for (let cur: Element | null = a; cur; cur = cur.parentElement) up.push(cur);
+    for (let cur: Element | null = a; cur; cur = dom.parent(cur)) up.push(cur);
     let n = 0;
-    for (let cur: Element | null = b; cur; cur = cur.parentElement, n++) {
+    for (let cur: Element | null = b; cur; cur = dom.parent(cur), n++) {
       const i = up.indexOf(cur);
       if (i >= 0) return i + n;
     }
@@ -124,20 +126,21 @@ export function scanFrame(args: ScanArgs): ScanResult {
 
   function labelText(input: HTMLInputElement): string {
     const parts: string[] = [];
+    const root = input.getRootNode() as Document | ShadowRoot; // labels and ids live in the input's own tree
     if (input.id) {
-      const l = document.querySelector(`label[for="${CSS.escape(input.id)}"]`);
+      const l = root.querySelector(`label[for="${CSS.escape(input.id)}"]`);
       if (l) parts.push(visibleText(l));
     }
     const wrap = input.closest('label');
     if (wrap) parts.push(visibleText(wrap));
     const by = input.getAttribute('aria-labelledby');
-    if (by) for (const id of by.split(/\s+/)) parts.push(visibleText(document.getElementById(id) ?? document.createElement('i')));
+    if (by) for (const id of by.split(/\s+/)) parts.push(visibleText(root.querySelector(`#${CSS.escape(id)}`) ?? document.createElement('i')));
     return parts.join(' ');
   }
 
   // ---- answer inputs ----
   const textInputs: HTMLInputElement[] = [];
-  for (const el of Array.from(document.querySelectorAll('input, textarea')).slice(0, 400)) {
+  for (const el of dom.findAll('input, textarea').slice(0, 400)) {
     const input = el as HTMLInputElement;
     const type = (input.getAttribute('type') ?? 'text').toLowerCase();
     if (el.tagName === 'INPUT' && !['text', 'tel', 'number', 'search', ''].includes(type)) continue;
@@ -175,14 +178,15 @@ export function scanFrame(args: ScanArgs): ScanResult {
     if (h <= 8) s += 3 - h * 0.35;
     else s -= 2;
     const fi = input.form;
-    const fm = img.closest('form');
+    const fm = dom.closest(img, 'form');
     if (fi && fm) s += fi === fm ? 1 : -3;
     s -= pixelDistance(input, img) / 400;
     // SMS/e-mail OTP decoy: a "send code" button right next to the input (same form or box, close by).
     let decoy = false;
-    const box = input.form ?? input.parentElement?.parentElement;
+    const up = dom.parent(input);
+    const box = input.form ?? (up && dom.parent(up));
     if (box) {
-      for (const b of Array.from(box.querySelectorAll('button, a, input[type=button], span[onclick]')).slice(0, 60)) {
+      for (const b of dom.findAll('button, a, input[type=button], span[onclick]', box).slice(0, 60)) {
         if (SMS_BUTTON.test(`${visibleText(b)} ${(b as HTMLInputElement).value ?? ''}`) && !REFRESH.test(visibleText(b)) && nearestInput(b) === input) {
           decoy = true;
           s -= 4;
@@ -209,9 +213,9 @@ export function scanFrame(args: ScanArgs): ScanResult {
   function findRefresh(img: Element): { el?: Element; method: 'click' | 'click-image'; reasons: string[] } | undefined {
     let container: Element | null = img;
     let best: { el: Element; d: number } | undefined;
-    for (let i = 0; i < 3 && container?.parentElement; i++) {
-      container = container.parentElement;
-      for (const el of Array.from(container.querySelectorAll('a, button, input[type=submit], input[type=button], input[type=image], img, span, small, i, [onclick], [role=button]'))) {
+    for (let i = 0; i < 3 && container && dom.parent(container); i++) {
+      container = dom.parent(container)!;
+      for (const el of dom.findAll('a, button, input[type=submit], input[type=button], input[type=image], img, span, small, i, [onclick], [role=button]', container)) {
         if (el === img || el.contains(img)) continue;
         const text = `${attrText(el)} ${el.tagName === 'IMG' ? '' : visibleText(el)}`;
         if (!REFRESH.test(text) || AUDIO.test(text)) continue;
@@ -222,9 +226,9 @@ export function scanFrame(args: ScanArgs): ScanResult {
       if (best) break;
     }
     if (best) return { el: best.el, method: 'click', reasons: ['refresh words on a control next to the image'] };
-    const link = img.closest('a');
+    const link = dom.closest(img, 'a');
     const href = link?.getAttribute('href') ?? '';
-    if (img.hasAttribute('onclick') || getComputedStyle(img).cursor === 'pointer' || (link && (href === '#' || href.startsWith('javascript:'))) || img.parentElement?.hasAttribute('onclick')) {
+    if (img.hasAttribute('onclick') || getComputedStyle(img).cursor === 'pointer' || (link && (href === '#' || href.startsWith('javascript:'))) || dom.parent(img)?.hasAttribute('onclick')) {
       return { method: 'click-image', reasons: ['the image is clickable (onclick / cursor:pointer)'] };
     }
     return undefined;
@@ -240,20 +244,21 @@ export function scanFrame(args: ScanArgs): ScanResult {
 
   function findSubmit(input: Element | undefined, img: Element): { el?: Element; method: 'click' | 'enter' | 'form-submit'; reasons: string[]; text?: string } {
     const anchor = input ?? img;
-    const form = (input as HTMLInputElement | undefined)?.form ?? img.closest('form');
+    const form = (input as HTMLInputElement | undefined)?.form ?? (dom.closest(img, 'form') as HTMLFormElement | null);
     let scope: Element | null = form;
     if (!scope) {
       scope = anchor;
-      for (let i = 0; i < 6 && scope.parentElement; i++) {
-        scope = scope.parentElement;
-        if (scope.querySelector('button, input[type=submit], input[type=button], [role=button], a')) {
-          if (Array.from(scope.querySelectorAll('button, input[type=submit], input[type=button], [role=button], a')).some((b) => PRIMARY.test(`${visibleText(b)} ${(b as HTMLInputElement).value ?? ''}`) || isSubmitType(b))) break;
+      for (let i = 0; i < 6 && dom.parent(scope); i++) {
+        scope = dom.parent(scope)!;
+        const buttons = dom.findAll('button, input[type=submit], input[type=button], [role=button], a', scope);
+        if (buttons.length) {
+          if (buttons.some((b) => PRIMARY.test(`${visibleText(b)} ${(b as HTMLInputElement).value ?? ''}`) || isSubmitType(b))) break;
         }
       }
     }
     let best: { el: Element; s: number; text: string } | undefined;
     let eligible = 0;
-    for (const el of Array.from(scope!.querySelectorAll('button, input[type=submit], input[type=button], input[type=image], [role=button], a')).slice(0, 80)) {
+    for (const el of dom.findAll('button, input[type=submit], input[type=button], input[type=image], [role=button], a', scope!).slice(0, 80)) {
       if (el === img || el.contains(img) || el === input) continue;
       const text = `${visibleText(el)} ${el.tagName === 'INPUT' ? (el as HTMLInputElement).value : ''} ${el.getAttribute('title') ?? ''} ${el.getAttribute('aria-label') ?? ''}`.trim();
       const all = `${text} ${el.id} ${cls(el)} ${el.getAttribute('name') ?? ''} ${el.getAttribute('src') ?? ''}`;
@@ -341,7 +346,7 @@ export function scanFrame(args: ScanArgs): ScanResult {
   if (args.selector) {
     let el: Element | null = null;
     try {
-      el = document.querySelector(args.selector);
+      el = dom.find(args.selector);
     } catch {
       el = null;
     }
@@ -349,19 +354,19 @@ export function scanFrame(args: ScanArgs): ScanResult {
       selectorMatched = true;
       let c = asCandidate(el, false);
       if (!c) {
-        const inner = el.querySelector('img, canvas, svg, input[type=image]');
+        const inner = dom.findAll('img, canvas, svg, input[type=image]', el)[0];
         c = inner ? asCandidate(inner, false) : undefined;
       }
       c ??= asCandidate(el, true);
       if (c) cands.push(c);
     }
   } else {
-    for (const el of Array.from(document.querySelectorAll('img, canvas, svg, input[type=image]')).slice(0, 1500)) {
+    for (const el of dom.findAll('img, canvas, svg, input[type=image]').slice(0, 1500)) {
       examined++;
       const c = asCandidate(el, false);
       if (c) cands.push(c);
     }
-    const boxes = Array.from(document.querySelectorAll('div, span, a, i, b, label, p, td, li, em, button')).slice(0, 4000);
+    const boxes = dom.findAll('div, span, a, i, b, label, p, td, li, em, button').slice(0, 4000);
     for (const el of boxes) {
       const r = el.getBoundingClientRect();
       if (r.width < 50 || r.width > 400 || r.height < 18 || r.height > 130) continue;
@@ -398,7 +403,7 @@ export function scanFrame(args: ScanArgs): ScanResult {
         if (STRONG.test(own)) reject('not visible');
         continue;
       }
-      if (c.kind === 'svg' && (el.querySelector('use') || w < 40 || h < 15 || el.closest('button, [role=button]'))) {
+      if (c.kind === 'svg' && (el.querySelector('use') || w < 40 || h < 15 || dom.closest(el, 'button, [role=button]'))) {
         reject('svg icon (has <use>, is small, or sits in a button)');
         continue;
       }
@@ -425,8 +430,8 @@ export function scanFrame(args: ScanArgs): ScanResult {
       s += 1.5;
       reasons.push(`weak token in attributes (${(WEAK.exec(own)?.[0] ?? '').toLowerCase()})`);
     }
-    let anc: Element | null = el.parentElement;
-    for (let i = 0; anc && i < 3; i++, anc = anc.parentElement) {
+    let anc: Element | null = dom.parent(el);
+    for (let i = 0; anc && i < 3; i++, anc = dom.parent(anc)) {
       if (STRONG.test(`${anc.id} ${cls(anc)}`)) {
         s += 1.5;
         hasToken = true;
@@ -448,7 +453,7 @@ export function scanFrame(args: ScanArgs): ScanResult {
       s -= 3;
       reasons.push('square-ish (icon/QR/avatar shape)');
     }
-    if (el.closest('header, nav, footer, [role=banner], [role=navigation]')) s -= 2;
+    if (dom.closest(el, 'header, nav, footer, [role=banner], [role=navigation]')) s -= 2;
     if (c.kind === 'input-image') s -= 1;
     if (c.kind === 'img' && CACHE_BUSTER.test(c.src)) {
       s += 0.5;

@@ -35,7 +35,8 @@ async function intrinsicSize(hp: HarnessPage, info: FixturePageInfo, server: Fix
   // pages that inject their captcha after load (/svg fetches it) may not have it yet: poll for up to 5 s
   for (const until = Date.now() + 5000; ; await new Promise((r) => setTimeout(r, 50))) {
     const size = await frame.evaluate((sel: string) => {
-      const el = document.querySelector(sel);
+      // the /shadow page's image is in a web component's open shadow root
+      const el = document.querySelector(sel) ?? Array.from(document.querySelectorAll('*')).map((h) => h.shadowRoot?.querySelector(sel)).find(Boolean);
       if (!el) return undefined;
       if (el instanceof HTMLImageElement) return el.naturalWidth ? { width: el.naturalWidth, height: el.naturalHeight } : undefined;
       if (el instanceof HTMLCanvasElement) return { width: el.width, height: el.height };
@@ -69,7 +70,7 @@ for (const adapter of ADAPTERS) {
     // vitest needs the list at collection time: the fixture site's page list is static, read it once.
     const paths = [
       '/login', '/iframe', '/iframe-cross', '/two-captchas', '/data-url', '/ruoyi', '/svg', '/canvas', '/canvas-client',
-      '/css-background', '/react', '/xhr', '/lazy', '/queue', '/phpbb', '/cf7', '/botdetect', '/django', '/conditional', '/decoys', '/demo', '/blob', '/spinner',
+      '/css-background', '/react', '/xhr', '/lazy', '/queue', '/phpbb', '/cf7', '/botdetect', '/django', '/conditional', '/decoys', '/demo', '/blob', '/spinner', '/shadow',
     ];
 
     it('covers every page the fixture site has', () => {
@@ -201,6 +202,23 @@ for (const adapter of ADAPTERS) {
         expect((solver.solutions[0]!.raw as { matchedBytes: boolean }).matchedBytes).toBe(true);
         const solved = env.server.stats().captchas.filter((c) => c.outcome === 'solved');
         expect(solved.map((c) => c.imageRequests)).toEqual([1]);
+      } finally {
+        await hp.close();
+      }
+    }, 45_000);
+
+    it('web components: a selector and a success selector that are inside open shadow roots', async () => {
+      env.server.reset();
+      const solver = createFixtureSolver(env.server, { wrongFirst: 1 });
+      const info = env.server.page('/shadow');
+      const hp = await open(info);
+      try {
+        const r = await solveImageCaptcha(hp.page, info.selectors.image, { solver, timeout: 30_000, verify: info.success });
+        expect([r.solved, r.verified, r.attempts]).toEqual([true, true, 2]);
+        expect(r.verification).toBe(`success: ${info.success} appeared`);
+        expect(r.selector).toBe(info.selectors.image);
+        expect((solver.solutions[0]!.raw as { matchedBytes: boolean }).matchedBytes).toBe(true);
+        expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['wrong', 'ok']);
       } finally {
         await hp.close();
       }
