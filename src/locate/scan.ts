@@ -210,12 +210,21 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
   }
 
   // ---- refresh control ----
+  const REFRESH_SCOPE_MAX = 400;
+  const controlsIn = new Map<Element, Element[]>();
   function findRefresh(img: Element): { el?: Element; method: 'click' | 'click-image'; reasons: string[] } | undefined {
     let container: Element | null = img;
     let best: { el: Element; d: number } | undefined;
     for (let i = 0; i < 3 && container && dom.parent(container); i++) {
       container = dom.parent(container)!;
-      for (const el of dom.findAll('a, button, input[type=submit], input[type=button], input[type=image], img, span, small, i, [onclick], [role=button]', container)) {
+      let controls = controlsIn.get(container);
+      if (!controls) {
+        controls = dom.findAll('a, button, input[type=submit], input[type=button], input[type=image], img, span, small, i, [onclick], [role=button]', container);
+        controlsIn.set(container, controls); // images in one list share their containers
+      }
+      // a container this busy is a page section, not the captcha's block: its controls are not "next to the image"
+      if (controls.length > REFRESH_SCOPE_MAX) break;
+      for (const el of controls) {
         if (el === img || el.contains(img)) continue;
         const text = `${attrText(el)} ${el.tagName === 'IMG' ? '' : visibleText(el)}`;
         if (!REFRESH.test(text) || AUDIO.test(text)) continue;
@@ -390,9 +399,9 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
     const h = Math.round(r.height);
     const reasons: string[] = [];
     const own = `${attrText(el)} ${c.kind === 'background' ? c.src : ''}`;
-    const label = describe(el);
+    // describe() queries the document: only for what is reported (most candidates are dropped silently)
     const reject = (why: string) => {
-      if (rejected.length < 12) rejected.push(`${label}: ${why}`);
+      if (rejected.length < 12) rejected.push(`${describe(el)}: ${why}`);
     };
     if (!args.selector) {
       if ((w < 50 || h < 18) && !(c.lazy && !c.loaded) && !(w === 0 && h === 0 && STRONG.test(own))) {
@@ -479,7 +488,7 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
     out.push({
       kind: c.kind,
       handle: mark(el, 'c'),
-      selector: args.selector && selectorMatched && cands.length === 1 && c.el.matches(args.selector) ? args.selector : label,
+      selector: args.selector && selectorMatched && cands.length === 1 && c.el.matches(args.selector) ? args.selector : describe(el),
       src: c.src,
       width: w,
       height: h,

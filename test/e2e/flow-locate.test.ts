@@ -139,6 +139,33 @@ for (const adapter of ADAPTERS) {
       }
     }, 30_000);
 
+    it('a busy page (300 captcha-sized thumbnails, 3000 paragraphs) and the same page in web components: the form\'s captcha is found', async () => {
+      // Each frame's scan has 3 s: a scan that looked at every control of a whole page section for every thumbnail took
+      // longer than that here, so the captcha was never found. Not a timing test: it checks what is found.
+      const [thumb, captcha] = await Promise.all([png(120, 40), png(150, 50, '#eee')]);
+      const cards = Array.from({ length: 300 }, (_, i) => `<div class="card"><img class="thumb" src="${thumb}" width="120" height="40" alt="item ${i}"><span>Item ${i}</span> <a href="#i${i}">details</a></div>`);
+      const text = Array.from({ length: 3000 }, (_, i) => `<p><span>paragraph ${i}</span></p>`).join('');
+      const form = `<form action="/x" method="post"><input name="user" autocomplete="username"><img id="cap" class="captcha" src="${captcha}" width="150" height="50">
+        <a href="#" class="reload">New image</a><input name="captcha_code" autocomplete="off" maxlength="6"><button type="submit">Sign in</button></form>`;
+      const plain = `<main>${cards.join('')}${text}</main>${form}`;
+      const components = `<main>${cards.map((c) => `<x-card>${c}</x-card>`).join('')}${text}</main><x-login>${form}</x-login><script>
+for (const name of ['x-card', 'x-login']) customElements.define(name, class extends HTMLElement {
+  connectedCallback() { if (!this.shadowRoot) { this.attachShadow({ mode: 'open' }).innerHTML = this.innerHTML; this.innerHTML = ''; } }
+});</script>`;
+      for (const html of [plain, components]) {
+        const hp = await env.browser.newPage();
+        try {
+          await hp.setContent(html);
+          const found = await findImageCaptchas(hp.page, { locateTimeout: 5_000 });
+          expect(found.map((c) => c.selector)).toEqual(['#cap']);
+          expect(found[0]!.input?.selector).toBe('input[name="captcha_code"]');
+          expect(found[0]!.refresh?.selector).toBe('a.reload');
+        } finally {
+          await hp.close();
+        }
+      }
+    }, 60_000);
+
     it('two forms with a captcha each: both found, solveImageCaptchas solves each', async () => {
       env.server.reset();
       const hp = await env.browser.newPage();
