@@ -27,36 +27,26 @@ export interface InPageDom {
 export type PageFunction<A, R> = (arg: A, dom: InPageDom) => R | Promise<R>;
 
 export function inPageDom(): InPageDom {
-  // One instance serves one synchronous in-page call, so the document's roots are walked once per call.
+  // One instance serves one synchronous in-page call: the document's shadow roots cannot change meanwhile.
   let documentRoots: ShadowRoot[] | undefined;
   const parent = (el: Element): Element | null => {
     if (el.parentElement) return el.parentElement;
     const p = el.parentNode;
     return p && p.nodeType === 11 && (p as ShadowRoot).host ? (p as ShadowRoot).host : null;
   };
-  const shadowRoots = (root: ParentNode = document): ShadowRoot[] => {
-    if (!documentRoots) {
-      // the one walk over every element: later calls (any root) filter its result
-      documentRoots = [];
-      const all = documentRoots;
-      const walk = (r: ParentNode): void => {
-        for (const el of Array.from(r.querySelectorAll('*'))) {
-          const sr = el.shadowRoot;
-          if (sr && all.length < 500) {
-            all.push(sr);
-            walk(sr);
-          }
-        }
-      };
-      walk(document);
+  const walk = (root: ParentNode, out: ShadowRoot[]): ShadowRoot[] => {
+    for (const el of Array.from(root.querySelectorAll('*'))) {
+      const sr = el.shadowRoot;
+      if (sr && out.length < 5000) {
+        out.push(sr);
+        walk(sr, out);
+      }
     }
-    if (root === document || documentRoots.length === 0) return documentRoots;
-    // the roots whose host lies under `root`, across shadow boundaries
-    return documentRoots.filter((sr) => {
-      for (let h: Element | null = sr.host; h; h = parent(h)) if (h === root || h.parentNode === root) return true;
-      return false;
-    });
+    return out;
   };
+  // the document's roots: one walk over every element, once per call; a subtree's: its own walk (none on a page without any)
+  const shadowRoots = (root: ParentNode = document): ShadowRoot[] =>
+    root === document ? (documentRoots ??= walk(document, [])) : documentRoots?.length === 0 ? [] : walk(root, []);
   return {
     shadowRoots,
     find(selector) {

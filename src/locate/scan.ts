@@ -370,13 +370,15 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
       if (c) cands.push(c);
     }
   } else {
-    for (const el of dom.findAll('img, canvas, svg, input[type=image]').slice(0, 1500)) {
+    // On a page with more elements than a scan examines, those with captcha words in their attributes go first.
+    const capped = (els: Element[], max: number): Element[] =>
+      els.length <= max ? els : [...new Set([...els.filter((el) => STRONG.test(attrText(el))), ...els])].slice(0, max);
+    for (const el of capped(dom.findAll('img, canvas, svg, input[type=image]'), 1500)) {
       examined++;
       const c = asCandidate(el, false);
       if (c) cands.push(c);
     }
-    const boxes = dom.findAll('div, span, a, i, b, label, p, td, li, em, button').slice(0, 4000);
-    for (const el of boxes) {
+    for (const el of capped(dom.findAll('div, span, a, i, b, label, p, td, li, em, button'), 4000)) {
       const r = el.getBoundingClientRect();
       if (r.width < 50 || r.width > 400 || r.height < 18 || r.height > 130) continue;
       examined++;
