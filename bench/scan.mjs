@@ -5,7 +5,8 @@
 // and the form in an open shadow root). Prints the median of --runs calls after one warm-up, and what was found.
 // Asserts nothing.
 //
-// Usage: node bench/scan.mjs [--runs 5] [--images 300] [--paragraphs 3000]
+// Usage: node bench/scan.mjs [--runs 5] [--images 300] [--paragraphs 3000] [--inputs 0]
+// (--inputs N: each card also gets a quantity field, like an order form)
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -19,6 +20,7 @@ const opt = (name, def) => {
 const RUNS = opt('runs', 5);
 const IMAGES = opt('images', 300);
 const PARAGRAPHS = opt('paragraphs', 3000);
+const INPUTS = opt('inputs', 0);
 
 if (!existsSync(join(root, 'dist/index.js'))) {
   console.error('bench/scan.mjs: dist/ is missing. Run `npx tsup` first');
@@ -29,7 +31,7 @@ const { chromium } = await import('playwright-core');
 
 // a 150×50 gray PNG: every thumbnail is captcha-sized, so none is dropped by geometry alone
 const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
-const card = (i) => `<div class="card"><img class="thumb" src="${PNG}" width="120" height="40" alt="item ${i}"><span>Item ${i}</span> <a href="#i${i}">details</a></div>`;
+const card = (i) => `<div class="card"><img class="thumb" src="${PNG}" width="120" height="40" alt="item ${i}"><span>Item ${i}</span> <a href="#i${i}">details</a>${i < INPUTS ? `<input name="qty${i}" size="3"> <button type="button">Send code</button>` : ''}</div>`;
 const form = `<form action="/login" method="post"><input name="user" autocomplete="username">
 <img id="captcha" class="captcha" src="${PNG}" width="150" height="50" alt="captcha"><a href="#" class="reload">New image</a>
 <input name="captcha_code" autocomplete="off" maxlength="6"><button type="submit">Sign in</button></form>`;
@@ -60,7 +62,7 @@ const median = (xs) => {
 };
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: lib.SAFE_CHROMIUM_ARGS, headless: true });
-console.log(`# bench:scan — findImageCaptchas on a page with ${IMAGES} thumbnails and ${PARAGRAPHS} paragraphs; median of ${RUNS} runs\n`);
+console.log(`# bench:scan — findImageCaptchas on a page with ${IMAGES} thumbnails (${INPUTS} with an input) and ${PARAGRAPHS} paragraphs; median of ${RUNS} runs\n`);
 console.log('| page | median ms | min ms | found | best |');
 console.log('|---|---:|---:|---:|---|');
 try {

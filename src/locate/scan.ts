@@ -105,9 +105,17 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
     return true;
   }
 
+  // The scan reads layout and never changes it (the data-ics marks style nothing), so a box read once holds.
+  const rects = new Map<Element, DOMRect>();
+  function rectOf(el: Element): DOMRect {
+    let r = rects.get(el);
+    if (!r) rects.set(el, (r = el.getBoundingClientRect()));
+    return r;
+  }
+
   function pixelDistance(a: Element, b: Element): number {
-    const ra = a.getBoundingClientRect();
-    const rb = b.getBoundingClientRect();
+    const ra = rectOf(a);
+    const rb = rectOf(b);
     const dx = Math.max(0, rb.left - ra.right, ra.left - rb.right);
     const dy = Math.max(0, rb.top - ra.bottom, ra.top - rb.bottom);
     return Math.hypot(dx, dy);
@@ -149,17 +157,32 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
     textInputs.push(input);
   }
 
-  /** The visible text input closest to `el` on screen (a send-code button belongs to that one). */
+  /** The visible text input closest to `el` on screen (a send-code button belongs to that one); once per element and scan. */
+  const nearest = new Map<Element, HTMLInputElement | undefined>();
   function nearestInput(el: Element): HTMLInputElement | undefined {
+    if (nearest.has(el)) return nearest.get(el);
     let best: { input: HTMLInputElement; d: number } | undefined;
     for (const input of textInputs) {
       const d = pixelDistance(el, input);
       if (!best || d < best.d) best = { input, d };
     }
-    return best && best.d < 250 ? best.input : undefined;
+    const found = best && best.d < 250 ? best.input : undefined;
+    nearest.set(el, found);
+    return found;
   }
 
-  function inputScore(input: HTMLInputElement, img: Element): { score: number; reasons: string[]; strong: boolean; decoy: boolean } {
+  /** What an input says about itself, whatever image it is paired with: computed once per input and scan. */
+  interface InputTraits {
+    score: number;
+    reasons: string[];
+    strong: boolean;
+    decoy: boolean;
+  }
+  const traitsOf = new Map<HTMLInputElement, InputTraits>();
+
+  function inputTraits(input: HTMLInputElement): InputTraits {
+    const known = traitsOf.get(input);
+    if (known) return known;
     const reasons: string[] = [];
     let s = 0;
     const own = `${attrText(input)} ${labelText(input)} ${input.getAttribute('autocomplete') ?? ''}`;
@@ -174,13 +197,6 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
     const ml = input.maxLength;
     if (ml >= 3 && ml <= 10) s += 0.5;
     if (input.getAttribute('spellcheck') === 'false') s += 0.3;
-    const h = hops(input, img);
-    if (h <= 8) s += 3 - h * 0.35;
-    else s -= 2;
-    const fi = input.form;
-    const fm = dom.closest(img, 'form');
-    if (fi && fm) s += fi === fm ? 1 : -3;
-    s -= pixelDistance(input, img) / 400;
     // SMS/e-mail OTP decoy: a "send code" button right next to the input (same form or box, close by).
     let decoy = false;
     const up = dom.parent(input);
@@ -195,14 +211,30 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
         }
       }
     }
-    if (reasons.length === 0 || strong) reasons.push(`${h} DOM hops from the image`);
-    return { score: s, reasons, strong: strong && !decoy, decoy };
+    const traits = { score: s, reasons, strong, decoy };
+    traitsOf.set(input, traits);
+    return traits;
+  }
+
+  function inputScore(input: HTMLInputElement, img: Element, imgForm: Element | null): { score: number; reasons: string[]; strong: boolean; decoy: boolean } {
+    const t = inputTraits(input);
+    const reasons = [...t.reasons];
+    let s = t.score;
+    const h = hops(input, img);
+    if (h <= 8) s += 3 - h * 0.35;
+    else s -= 2;
+    const fi = input.form;
+    if (fi && imgForm) s += fi === imgForm ? 1 : -3;
+    s -= pixelDistance(input, img) / 400;
+    if (reasons.length === 0 || t.strong) reasons.push(`${h} DOM hops from the image`);
+    return { score: s, reasons, strong: t.strong && !t.decoy, decoy: t.decoy };
   }
 
   function findInput(img: Element): { el: HTMLInputElement; reasons: string[]; strong: boolean } | undefined {
     let best: { el: HTMLInputElement; score: number; reasons: string[]; strong: boolean; decoy: boolean } | undefined;
+    const imgForm = dom.closest(img, 'form');
     for (const input of textInputs) {
-      const r = inputScore(input, img);
+      const r = inputScore(input, img, imgForm);
       if (!best || r.score > best.score) best = { el: input, ...r };
     }
     // An image whose best input is an SMS-code field is not paired with an answer input at all.
