@@ -171,7 +171,7 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
     return found;
   }
 
-  /** What an input says about itself, whatever image it is paired with: computed once per input and scan. */
+  /** How well an input fits as the answer input, and why (`strong`: captcha words in its attributes or label; `decoy`: an SMS-code field). */
   interface InputTraits {
     score: number;
     reasons: string[];
@@ -180,6 +180,7 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
   }
   const traitsOf = new Map<HTMLInputElement, InputTraits>();
 
+  /** What an input says about itself, whatever image it is paired with: computed once per input and scan. */
   function inputTraits(input: HTMLInputElement): InputTraits {
     const known = traitsOf.get(input);
     if (known) return known;
