@@ -50,7 +50,7 @@ function componentPage() {
   // each <x-card> moves its markup into an open shadow root; so does <x-login>
   return `${html}</main><x-login>${form}</x-login><script>
 for (const name of ['x-card', 'x-login']) customElements.define(name, class extends HTMLElement {
-  connectedCallback() { if (!this.shadowRoot) this.attachShadow({ mode: 'open' }).innerHTML = this.innerHTML, this.innerHTML = ''; }
+  connectedCallback() { if (!this.shadowRoot) { this.attachShadow({ mode: 'open' }).innerHTML = this.innerHTML; this.innerHTML = ''; } }
 });
 </script>`;
 }
