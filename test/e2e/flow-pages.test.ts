@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { createFixtureSolver, type FixtureServer, type FixturePageInfo } from '../../fixtures/site/index.js';
+import { pageFunction } from '../../src/browser/serialize.js';
 import { attachImageRecorder, solveImageCaptcha, type CaptchaResult } from '../../src/flow/index.js';
 import { ADAPTERS, type HarnessPage } from '../support/browsers.js';
 import { useFixtureBrowser } from '../support/e2e.js';
@@ -28,21 +29,23 @@ interface Intrinsic {
   height: number;
 }
 
+/** In the page: the intrinsic size of the element `sel` names, found as the flow finds it (open shadow roots too: /shadow). */
+const readIntrinsicSize = pageFunction((sel: string, dom): Intrinsic | undefined => {
+  const el = dom.find(sel);
+  if (!el) return undefined;
+  if (el instanceof HTMLImageElement) return el.naturalWidth ? { width: el.naturalWidth, height: el.naturalHeight } : undefined;
+  if (el instanceof HTMLCanvasElement) return { width: el.width, height: el.height };
+  const r = el.getBoundingClientRect();
+  return { width: Math.round(r.width), height: Math.round(r.height) };
+});
+
 /** The element's intrinsic size (img natural size, canvas bitmap, svg viewport) before the flow runs. */
 async function intrinsicSize(hp: HarnessPage, info: FixturePageInfo, server: FixtureServer): Promise<Intrinsic | undefined> {
   const frame = info.selectors.frame ? hp.frame(info.origin === 'cross' ? server.crossOriginUrl : `${info.path}/`) : hp.page;
   if (!frame) return undefined;
   // pages that inject their captcha after load (/svg fetches it) may not have it yet: poll for up to 5 s
   for (const until = Date.now() + 5000; ; await new Promise((r) => setTimeout(r, 50))) {
-    const size = await frame.evaluate((sel: string) => {
-      // the /shadow page's image is in a web component's open shadow root
-      const el = document.querySelector(sel) ?? Array.from(document.querySelectorAll('*')).map((h) => h.shadowRoot?.querySelector(sel)).find(Boolean);
-      if (!el) return undefined;
-      if (el instanceof HTMLImageElement) return el.naturalWidth ? { width: el.naturalWidth, height: el.naturalHeight } : undefined;
-      if (el instanceof HTMLCanvasElement) return { width: el.width, height: el.height };
-      const r = el.getBoundingClientRect();
-      return { width: Math.round(r.width), height: Math.round(r.height) };
-    }, info.selectors.image);
+    const size = await frame.evaluate(readIntrinsicSize, info.selectors.image);
     if (size || Date.now() > until) return size;
   }
 }
