@@ -5,6 +5,7 @@
  * requested again. Bytes are sniffed (MIME labels lie), SVG rasterised, over-large images downscaled.
  */
 import type { FrameDriver, PageDriver } from '../browser/driver.js';
+import { ANIMATED_FORMATS, animationStill, describeAnimation, type AnimationInfo } from '../core/animation.js';
 import type { Deadline } from '../core/deadline.js';
 import { CaptchaNotFoundError, InvalidImageError, type CaptchaSolverErrorOptions } from '../core/errors.js';
 import { sniffImageFormat, toImageBytes, MIME_BY_FORMAT, type ImageFormat } from '../core/image.js';
@@ -31,6 +32,11 @@ export interface CapturedImage {
   src?: string;
   /** True when it was downscaled/re-encoded to fit `maxBytes`/`maxSide`. */
   resized: boolean;
+  /**
+   * Present when the captcha is an animated GIF/WebP and `animation` is `'still'`: how the PNG in `body` was made
+   * from its frames (the frame on screen for most of the loop, or the frames combined).
+   */
+  animation?: AnimationInfo;
 }
 
 export interface CaptureOptions {
@@ -49,6 +55,14 @@ export interface CaptureOptions {
    * @default undefined (best available)
    */
   method?: CaptureMethod;
+  /**
+   * What to do with an animated GIF/WebP. `'still'`: send one PNG that shows what a person reads (the frame on
+   * screen for at least half of the loop, else a composite of the frames), because solvers read only the first
+   * frame, and captchas such as EasyCaptcha's `GifCaptcha` hide a different character in every frame.
+   * `'keep'`: send the file as it is.
+   * @default 'still'
+   */
+  animation?: 'still' | 'keep';
 }
 
 /**
@@ -62,6 +76,9 @@ export class CaptchaGoneError extends CaptchaNotFoundError {
 }
 
 const CAPTURE_DEFAULTS = { maxBytes: 1_000_000, maxSide: 1200 } as const;
+
+/** Pixels an animated captcha's frames may take together when they are combined into a still. */
+const STILL_MAX_PIXELS = 4096 * 4096;
 
 /** Formats every provider accepts as-is. */
 const PASS_THROUGH = new Set<ImageFormat>(['png', 'jpeg', 'gif', 'webp', 'bmp']);
@@ -153,7 +170,9 @@ export async function captureElement(t: Target, options: CaptureOptions = {}): P
       continue;
     }
     note(`${method} gave ${format} ${buf.length} bytes${src ? ` from ${shorten(src)}` : ''}`);
-    return await finish(buf, format, method, src ? shorten(src) : undefined, state, opts);
+    const captured = await finish(buf, format, method, src ? shorten(src) : undefined, state, opts, note);
+    if (captured.animation) note(`${describeAnimation(captured.animation)}, sent as a still PNG`);
+    return captured;
   }
   throw new InvalidImageError(`solveImageCaptcha: could not capture the captcha image (${t.handle} in ${frame.url()}). Tried ${failures.join('; ')}`, {
     step: 'capture',
@@ -168,12 +187,27 @@ async function finish(
   method: CaptureMethod,
   src: string | undefined,
   state: ImageState,
-  opts: Required<Pick<CaptureOptions, 'maxBytes' | 'maxSide'>>,
+  opts: Required<Pick<CaptureOptions, 'maxBytes' | 'maxSide'>> & Pick<CaptureOptions, 'animation'>,
+  note: (line: string) => void,
 ): Promise<CapturedImage> {
   const sharp = await loadSharp();
   let buf = input;
   let fmt = format;
   let resized = false;
+  let animation: AnimationInfo | undefined;
+  if (ANIMATED_FORMATS.has(fmt) && opts.animation !== 'keep') {
+    // a frame that does not decode leaves the file as it is: the solver then reports what it can read of it
+    const still = await animationStill(buf, fmt, { maxPixels: STILL_MAX_PIXELS }).catch((error: unknown) => {
+      note(`kept the ${fmt} as it is: its frames do not decode (${(error as Error).message?.split('\n')[0]})`);
+      return undefined;
+    });
+    if (still) {
+      const { rgba, ...info } = still;
+      buf = await sharp(rgba.data, { raw: { width: rgba.width, height: rgba.height, channels: 4 } }).png().toBuffer();
+      fmt = 'png';
+      animation = info;
+    }
+  }
   if (!PASS_THROUGH.has(fmt)) {
     // SVG, ICO, TIFF, AVIF: rasterise/re-encode to PNG at the size the page shows.
     const w = state.naturalWidth || Math.round(state.width) || undefined;
@@ -204,5 +238,5 @@ async function finish(
   if (width === 0 || height === 0) {
     throw new InvalidImageError(`solveImageCaptcha: the captured image is empty (${method}${src ? ` from ${src}` : ''})`, { step: 'capture', hint: 'Wait for the captcha to render, or pass a selector' });
   }
-  return { body: buf.toString('base64'), buffer: buf, method, mime: MIME_BY_FORMAT[fmt], width, height, bytes: buf.length, src, resized };
+  return { body: buf.toString('base64'), buffer: buf, method, mime: MIME_BY_FORMAT[fmt], width, height, bytes: buf.length, src, resized, ...(animation ? { animation } : {}) };
 }

@@ -16,6 +16,7 @@ import { readFile, access } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { AnimationInfo } from '../core/animation.js';
 import { isCaptchaSolverError } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
 import { attachImageRecorder, solveImageCaptcha } from '../flow/index.js';
@@ -95,7 +96,8 @@ const OCR_HELP = `Usage: image-captcha ocr <files...> [--json] [--charset <chars
 Reads each image with the built-in offline model and prints one answer per line, in input order.
 
 Options:
-  --json          print one JSON array: [{ file, text, confidence, elapsedMs }]
+  --json          print one JSON array: [{ file, text, confidence, elapsedMs, animation? }]
+                  (animation: how an animated GIF/WebP's frames became the still that was read)
   --lowercase     case-insensitive reading: lowercase answers (A and a count as one when scoring)
   --charset <s>   read only these characters, e.g. --charset 0123456789 for digits-only captchas
   --length <n>    the answers have n characters (or --length 4-6): the most probable reading of that length
@@ -403,7 +405,7 @@ async function cmdOcr(args: string[], io: Io, signal: AbortSignal): Promise<numb
   const { LocalSolver } = await import('../solvers/offline/index.js');
   const solver = new LocalSolver(values.model ? { model: resolve(String(values.model)) } : {});
   try {
-    const out: Array<{ file: string; text: string; confidence: number; elapsedMs: number }> = [];
+    const out: Array<{ file: string; text: string; confidence: number; elapsedMs: number; animation?: AnimationInfo }> = [];
     for (let i = 0; i < images.length; i++) {
       const r = await solver.recognize(images[i]!, {
         signal,
@@ -411,7 +413,7 @@ async function cmdOcr(args: string[], io: Io, signal: AbortSignal): Promise<numb
         ...(values.charset === undefined ? {} : { charset: String(values.charset) }),
         ...length,
       });
-      out.push({ file: positionals[i]!, text: r.text, confidence: r.confidence, elapsedMs: r.elapsedMs });
+      out.push({ file: positionals[i]!, text: r.text, confidence: r.confidence, elapsedMs: r.elapsedMs, ...(r.animation ? { animation: r.animation } : {}) });
       if (!values.json) io.stdout(`${r.text}\n`);
     }
     if (values.json) io.stdout(`${JSON.stringify(out, null, 2)}\n`);

@@ -3,6 +3,7 @@
  */
 import type { Solver } from '../core/types.js';
 import type { CaptureMethod, CaptureOptions } from '../capture/index.js';
+import type { AnimationInfo } from '../core/animation.js';
 import type { CaptchaKind, RefreshRef, SubmitRef, ControlRef } from '../locate/types.js';
 
 /** What a `verify` predicate gets. */
@@ -189,7 +190,8 @@ export interface CaptchaResult {
   frameUrl: string;
   provider: string;
   taskId?: string;
-  capture: { method: CaptureMethod; mime: string; width: number; height: number; bytes: number };
+  /** How the last image was captured; `animation` when an animated GIF/WebP was sent as a still (`CapturedImage.animation`). */
+  capture: { method: CaptureMethod; mime: string; width: number; height: number; bytes: number; animation?: AnimationInfo };
   /** Base64 of the last captured image (for reports). */
   image?: string;
   /** Milliseconds per step, summed over attempts. */

@@ -274,7 +274,7 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
         frameUrl: lastLocated!.frameUrl,
         provider: lastSolution!.provider,
         ...(lastSolution!.taskId ? { taskId: lastSolution!.taskId } : {}),
-        capture: { method: img.method, mime: img.mime, width: img.width, height: img.height, bytes: img.bytes },
+        capture: { method: img.method, mime: img.mime, width: img.width, height: img.height, bytes: img.bytes, ...(img.animation ? { animation: img.animation } : {}) },
         image: img.body,
         timings: { ...timings },
         answers: [...answers],

@@ -19,6 +19,8 @@ const NO_ORIGINAL_BYTES = new Set(['canvas', 'svg']);
  * own fetch() is that request; the flow must read the object URL in the page, never the server URL again.
  */
 const FETCHED = new Set(['url', 'static-file', 'css-background', 'injected', 'blob']);
+/** Pages whose captcha is an animated GIF: the flow sends a still PNG made from its frames, not the server's bytes. */
+const ANIMATED = new Set(['/easycaptcha']);
 /** Pages that need a user action before the captcha shows. */
 const PREPARE: Record<string, (p: HarnessPage) => Promise<void>> = {
   '/conditional': (p) => p.fill('#username', 'student01'),
@@ -73,7 +75,7 @@ for (const adapter of ADAPTERS) {
     // vitest needs the list at collection time: the fixture site's page list is static, read it once.
     const paths = [
       '/login', '/iframe', '/iframe-cross', '/two-captchas', '/data-url', '/ruoyi', '/svg', '/canvas', '/canvas-client',
-      '/css-background', '/react', '/xhr', '/lazy', '/queue', '/phpbb', '/cf7', '/botdetect', '/django', '/conditional', '/decoys', '/demo', '/blob', '/spinner', '/shadow',
+      '/css-background', '/react', '/xhr', '/lazy', '/queue', '/phpbb', '/cf7', '/botdetect', '/django', '/conditional', '/decoys', '/demo', '/blob', '/spinner', '/shadow', '/easycaptcha',
     ];
 
     it('covers every page the fixture site has', () => {
@@ -112,6 +114,12 @@ for (const adapter of ADAPTERS) {
           const raw = solver.solutions[0]!.raw as { matchedBytes: boolean };
           if (NO_ORIGINAL_BYTES.has(info.delivery)) {
             expect(before, 'intrinsic size measured before solving').toBeDefined();
+            expect([r.capture.width, r.capture.height]).toEqual([before!.width, before!.height]);
+          } else if (ANIMATED.has(path)) {
+            // the frames of the GIF the server issued, combined into one PNG at the same size
+            expect(r.capture.animation).toEqual({ frames: 5, still: 'composite', used: 5 });
+            expect(r.capture.mime).toBe('image/png');
+            expect(raw.matchedBytes).toBe(false);
             expect([r.capture.width, r.capture.height]).toEqual([before!.width, before!.height]);
           } else {
             // the exact bytes the server issued: the original image at its real size
@@ -222,6 +230,44 @@ for (const adapter of ADAPTERS) {
         expect(r.selector).toBe(info.selectors.image);
         expect((solver.solutions[0]!.raw as { matchedBytes: boolean }).matchedBytes).toBe(true);
         expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['wrong', 'ok']);
+      } finally {
+        await hp.close();
+      }
+    }, 45_000);
+
+    it('an animated GIF whose every frame hides a character (EasyCaptcha): read by the offline model', async () => {
+      env.server.reset();
+      const info = env.server.page('/easycaptcha');
+      const hp = await open(info);
+      try {
+        // the built-in model (no solver option, no API key): it must read all five characters, and no frame has them all
+        const r = await solveImageCaptcha(hp.page, { timeout: 30_000, retries: 2 });
+        expect([r.solved, r.verified], r.verification).toEqual([true, true]);
+        expect(r.provider).toBe('local');
+        expect(r.capture).toMatchObject({ method: expect.stringMatching(/^(network|cache)$/), mime: 'image/png', animation: { frames: 5, still: 'composite' } });
+        expect(r.text).toHaveLength(5);
+        const submissions = env.server.stats().submissions.map((s) => s.reason);
+        expect(submissions.at(-1)).toBe('ok');
+        // the model reads ~99% of these composites: two wrong answers in a row would be a defect, not bad luck
+        expect(submissions.length).toBeLessThanOrEqual(2);
+        // one image request per attempt: the one-time URL was never fetched again
+        expect(env.server.stats().captchas.filter((c) => c.outcome === 'solved').map((c) => c.imageRequests)).toEqual([1]);
+      } finally {
+        await hp.close();
+      }
+    }, 60_000);
+
+    it("capture: { animation: 'keep' } sends the animated GIF as the server issued it", async () => {
+      env.server.reset();
+      const solver = createFixtureSolver(env.server);
+      const hp = await open(env.server.page('/easycaptcha'));
+      try {
+        const r = await solveImageCaptcha(hp.page, { solver, timeout: 30_000, capture: { animation: 'keep' } });
+        expect([r.solved, r.verified]).toEqual([true, true]);
+        expect(r.capture.mime).toBe('image/gif');
+        expect(r.capture.animation).toBeUndefined();
+        expect((solver.solutions[0]!.raw as { matchedBytes: boolean }).matchedBytes).toBe(true);
+        expect((await sharp(Buffer.from(solver.calls[0]!.body, 'base64')).metadata()).pages).toBe(5);
       } finally {
         await hp.close();
       }

@@ -5,6 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
+import { describeAnimation, type AnimationInfo } from '../../core/animation.js';
 import { withDeadline, type Deadline } from '../../core/deadline.js';
 import { InvalidImageError, InvalidOptionError, UnsolvableError, isCaptchaSolverError, isInvalidImageError } from '../../core/errors.js';
 import { MAX_TASK_IMAGES, type ImageToTextTask, type Solution, type SolveOptions, type Solver } from '../../core/types.js';
@@ -64,6 +65,8 @@ export interface RecognizeResult {
   crop?: number;
   /** Present when the second look kept a reading through a filter (`secondLook.views`). */
   filter?: ViewFilter;
+  /** Present for an animated GIF/WebP: how the still that was read was made from its frames. */
+  animation?: AnimationInfo;
   /**
    * Every reading, when the first was unsure and the image was read again (the `secondLook`): the first at
    * `widthScale` 1, then one per stretch factor, one per crop view and one per filter view. The answer is the one `secondLook.combine` picks (the most
@@ -303,14 +306,16 @@ export class LocalSolver implements Solver {
     const bytes = imageBytes(image);
     // load the model while decoding; a broken image fails on its own even when the model is missing
     this.ensureLoaded().catch(() => {});
-    const gray = await deadline.race(decodeToRgba(bytes, this.maxInputPixels).then(flattenToGray));
-    deadline.note(`decoded ${gray.width}x${gray.height}`);
+    const rgba = await deadline.race(decodeToRgba(bytes, this.maxInputPixels));
+    const gray = flattenToGray(rgba);
+    deadline.note(`decoded ${gray.width}x${gray.height}${rgba.animation ? `, ${describeAnimation(rgba.animation)}` : ''}`);
     const { spec } = await deadline.race(this.ensureLoaded());
     const ruledOut = charset === undefined ? undefined : classesOutside(spec, charset, hints.caseSensitive);
     const read = (widthScale: number, crop = 0, filter?: ViewFilter) => this.readAt(gray, widthScale, crop, filter, spec, deadline, ruledOut, hints);
     const first = await read(1);
     const look = this.secondLook === true ? spec.secondLook : this.secondLook || undefined;
-    if (!look || first.confidence >= look.below) return { text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1 };
+    const animation = rgba.animation ? { animation: rgba.animation } : {};
+    if (!look || first.confidence >= look.below) return { text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1, ...animation };
     const readings: Reading[] = [{ widthScale: 1, text: first.text, confidence: first.confidence }];
     const views: { widthScale: number; crop?: number; filter?: ViewFilter }[] = [...look.widthScales.map((widthScale) => ({ widthScale })), ...(look.crops ?? []), ...(look.views ?? [])];
     for (const { widthScale, crop = 0, filter } of views) {
@@ -328,7 +333,7 @@ export class LocalSolver implements Solver {
     const combine = look.combine ?? 'max';
     const best = combineReadings(readings, combine);
     deadline.note(`second look (confidence ${first.confidence.toFixed(3)} < ${look.below}, ${combine}): kept "${best.text}" read at x${best.widthScale}${best.crop ? ` cropped ${best.crop}` : ''}${best.filter ? ` filtered (${best.filter})` : ''}, confidence ${best.confidence.toFixed(3)} from ${readings.length} readings`);
-    return { text: best.text, confidence: best.confidence, elapsedMs: Date.now() - started, widthScale: best.widthScale, ...(best.crop ? { crop: best.crop } : {}), ...(best.filter ? { filter: best.filter } : {}), readings };
+    return { text: best.text, confidence: best.confidence, elapsedMs: Date.now() - started, widthScale: best.widthScale, ...(best.crop ? { crop: best.crop } : {}), ...(best.filter ? { filter: best.filter } : {}), ...animation, readings };
   }
 
   /** One reading of `gray` (its rows cropped by `crop`) stretched `widthScale` times in width (through `filter`): resize, infer (queued), decode. */

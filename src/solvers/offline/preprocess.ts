@@ -10,6 +10,7 @@
  */
 import sharp from 'sharp';
 import { InvalidImageError } from '../../core/errors.js';
+import { animationStill, type AnimationInfo } from '../../core/animation.js';
 import { sniffImageFormat, toImageBytes } from '../../core/image.js';
 import { decodeBmp, type RawRgba } from './bmp.js';
 import type { ModelSpec } from './model.js';
@@ -58,8 +59,11 @@ export function imageBytes(image: Buffer | Uint8Array | string): Buffer {
   return bytes;
 }
 
-/** Decodes any supported format to 8-bit RGBA (first frame of animations). */
-export async function decodeToRgba(bytes: Uint8Array, maxPixels = DEFAULT_MAX_INPUT_PIXELS): Promise<RawRgba> {
+/**
+ * Decodes any supported format to 8-bit RGBA. An animated GIF/WebP becomes the still a person reads from it
+ * (`animationStill`: the frame held longest, or the frames combined), described in `animation`.
+ */
+export async function decodeToRgba(bytes: Uint8Array, maxPixels = DEFAULT_MAX_INPUT_PIXELS): Promise<RawRgba & { animation?: AnimationInfo }> {
   const format = sniffImageFormat(bytes);
   if (format === 'bmp') return decodeBmp(bytes, maxPixels);
   if (format === undefined) {
@@ -67,6 +71,11 @@ export async function decodeToRgba(bytes: Uint8Array, maxPixels = DEFAULT_MAX_IN
   }
   if (format === 'ico') throw invalid('ICO images are not supported', 'Convert the image to PNG first');
   try {
+    const still = await animationStill(bytes, format, { maxPixels });
+    if (still) {
+      const { rgba, ...animation } = still;
+      return { ...rgba, animation };
+    }
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, animated: false })
       .toColourspace('srgb')
       .ensureAlpha()
