@@ -9,6 +9,7 @@ import { ANIMATED_FORMATS, animationStill, describeAnimation, type AnimationInfo
 import type { Deadline } from '../core/deadline.js';
 import { CaptchaNotFoundError, InvalidImageError, type CaptchaSolverErrorOptions } from '../core/errors.js';
 import { sniffImageFormat, toImageBytes, MIME_BY_FORMAT, type ImageFormat } from '../core/image.js';
+import { loadSharp } from '../core/sharp.js';
 import type { CaptchaKind } from '../locate/types.js';
 import { existingRecorder } from './recorder.js';
 import { readBlobUrl, readCanvas, readImageState, serializeSvg, type ImageState } from './page-functions.js';
@@ -82,13 +83,6 @@ const STILL_MAX_PIXELS = 4096 * 4096;
 
 /** Formats every provider accepts as-is. */
 const PASS_THROUGH = new Set<ImageFormat>(['png', 'jpeg', 'gif', 'webp', 'bmp']);
-
-type Sharp = typeof import('sharp');
-let sharpModule: Promise<Sharp> | undefined;
-export function loadSharp(): Promise<Sharp> {
-  sharpModule ??= import('sharp').then((m) => ((m as unknown as { default?: Sharp }).default ?? m) as Sharp);
-  return sharpModule;
-}
 
 interface Target {
   driver: PageDriver;

@@ -13,6 +13,7 @@
  * (noise redrawn in each frame) does not.
  */
 import type { ImageFormat } from './image.js';
+import { loadSharp } from './sharp.js';
 
 /** 8-bit RGBA pixels, row-major. */
 export interface RgbaImage {
@@ -52,13 +53,6 @@ export const ANIMATED_FORMATS: ReadonlySet<ImageFormat> = new Set<ImageFormat>([
 
 /** A frame on screen for at least this share of the loop (and longer than any other) is what a person reads. */
 const HELD_SHARE = 0.5;
-
-type Sharp = typeof import('sharp');
-let sharpModule: Promise<Sharp> | undefined;
-async function loadSharp(): Promise<Sharp> {
-  sharpModule ??= import('sharp').then((m) => ((m as unknown as { default?: Sharp }).default ?? m) as Sharp);
-  return sharpModule;
-}
 
 /** Browsers show a GIF frame with a delay of 10 ms or less (or none) for 100 ms. */
 export function shownFor(delayMs: number | undefined): number {

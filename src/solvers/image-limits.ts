@@ -5,6 +5,7 @@
  */
 import { InvalidImageError } from '../core/errors.js';
 import { sniffImageFormat, type ImageFormat } from '../core/image.js';
+import { loadSharp } from '../core/sharp.js';
 
 export interface ImageLimits {
   /** Largest accepted file, in bytes (decoded, not base64). */
@@ -50,13 +51,6 @@ export interface FitResult {
 /** JPEG qualities tried, best first, before the image is downscaled further. */
 const QUALITIES = [90, 75, 60, 45] as const;
 const MAX_SHRINK_STEPS = 8;
-
-type SharpFactory = typeof import('sharp');
-let sharpModule: Promise<SharpFactory> | undefined;
-async function loadSharp(): Promise<SharpFactory> {
-  sharpModule ??= import('sharp').then((m) => ((m as unknown as { default?: SharpFactory }).default ?? m) as SharpFactory);
-  return sharpModule;
-}
 
 /**
  * Returns `body` unchanged when it fits `limits`; otherwise a PNG (format only), or a JPEG re-encoded at falling
