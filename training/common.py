@@ -133,6 +133,19 @@ def greedy_decode(logits: torch.Tensor) -> list[str]:
     return out
 
 
+def ctc_step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, targets: torch.Tensor, target_lengths: torch.Tensor) -> float:
+    """One optimiser step on a batch: CTC loss (blank 0, infinite losses zeroed), gradients clipped to norm 5.
+    Returns the loss."""
+    lp = torch.nn.functional.log_softmax(model(x), -1).permute(1, 0, 2)    # T, N, C
+    il = torch.full((x.shape[0],), lp.shape[0], dtype=torch.long)
+    loss = torch.nn.functional.ctc_loss(lp, targets, il, target_lengths, blank=BLANK, zero_infinity=True)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    opt.step()
+    return loss.item()
+
+
 def encode(texts: list[str]):
     flat = [C2I[c] for t in texts for c in t]
     return torch.tensor(flat, dtype=torch.long), torch.tensor([len(t) for t in texts], dtype=torch.long)

@@ -24,7 +24,6 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -288,18 +287,10 @@ def main():
             log(f"stopped by signal at step {step}; saved {last_path}")
             return
         x, tg, tl = next(it)
-        x = x.to(device)
-        logits = model(x)                                  # N, T, C
-        lp = F.log_softmax(logits, -1).permute(1, 0, 2)    # T, N, C
-        il = torch.full((x.shape[0],), lp.shape[0], dtype=torch.long)
-        loss = F.ctc_loss(lp, tg.to(device), il, tl.to(device), blank=0, zero_infinity=True)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        opt.step()
+        loss = common.ctc_step(model, opt, x.to(device), tg.to(device), tl.to(device))
         step += 1
         samples += x.shape[0]
-        loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
+        loss_avg = loss if loss_avg is None else 0.98 * loss_avg + 0.02 * loss
         if step % 50 == 0:
             dt = time.time() - t_log
             log(f"step {step} samples {samples} loss {loss_avg:.4f} lr {lr:.2e} progress {p:.3f} "

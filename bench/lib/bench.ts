@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'no
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { easyCaptchaGif } from '../../fixtures/site/generators.js';
-import { createRng } from '../../fixtures/site/rng.js';
+import { createRng, type Rng } from '../../fixtures/site/rng.js';
+import { issueStyle } from '../../fixtures/site/styles.js';
 import { LocalSolver } from '../../src/solvers/offline/index.js';
 import { limitSamples, listDatasets, type Dataset } from './datasets.js';
 import { prepareDdddocr } from './ddddocr.js';
@@ -97,20 +98,32 @@ function holdoutSets(args: BenchArgs, notes: string[]): Dataset[] {
 }
 
 /**
- * Captcha styles of the fixture site the model never trained on, drawn as the site draws them (`page/`): EasyCaptcha's
- * animated GIF, read through the still that the solver makes of its frames. Kept out of the mean over datasets.
+ * Captcha styles of the fixture site the models never trained on, drawn as the site draws them (`page/`), `holdoutN`
+ * images each at seed 1: EasyCaptcha's animated GIF (read through the still the solver makes of its frames) and
+ * RuoYi's arithmetic captcha (labelled with its value: the answer the site wants). Kept out of the mean over datasets.
  */
 async function pageStyleSets(args: BenchArgs): Promise<Dataset[]> {
   const root = join(CACHE, 'page');
-  const dir = join(root, 'easycaptcha-gif');
-  if (args.regenHoldout || !existsSync(join(dir, 'labels.tsv'))) {
+  const styles: Record<string, (rng: Rng) => Promise<{ label: string; bytes: Buffer; ext: string }>> = {
+    'easycaptcha-gif': async (rng) => {
+      const label = rng.text(5, '23456789ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz');
+      return { label, bytes: (await easyCaptchaGif(label, rng.fork())).bytes, ext: 'gif' };
+    },
+    'ruoyi-math': async (rng) => {
+      const out = await issueStyle('ruoyi-math', rng);
+      return { label: out.answer, bytes: out.image!.bytes, ext: 'jpg' };
+    },
+  };
+  for (const [name, draw] of Object.entries(styles)) {
+    const dir = join(root, name);
+    if (!args.regenHoldout && existsSync(join(dir, 'labels.tsv'))) continue;
     mkdirSync(dir, { recursive: true });
     const rng = createRng(1);
     const lines = ['file\tlabel'];
     for (let i = 0; i < args.holdoutN; i++) {
-      const label = rng.text(5, '23456789ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz');
-      const file = `${String(i).padStart(4, '0')}.gif`;
-      writeFileSync(join(dir, file), (await easyCaptchaGif(label, rng.fork())).bytes);
+      const { label, bytes, ext } = await draw(rng);
+      const file = `${String(i).padStart(4, '0')}.${ext}`;
+      writeFileSync(join(dir, file), bytes);
       lines.push(`${file}\t${label}`);
     }
     writeFileSync(join(dir, 'labels.tsv'), `${lines.join('\n')}\n`);
@@ -131,6 +144,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (existsSync(args.model)) {
     const ours = new LocalSolver({ model: args.model, threads: args.threads });
     models.push({ name: 'ours', path: args.model, solver: ours });
+    notes.push('ours (and base) also run the arithmetic model models/captcha-math.onnx, as LocalSolver does by default: an arithmetic captcha is answered with its value; ddddocr runs alone');
     const look = (await ours.load()).secondLook;
     if (look) {
       // the same model reading each image once, to show what the second look adds (and costs)
@@ -146,7 +160,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (args.ddddocr) {
     try {
       const path = prepareDdddocr(join(CACHE));
-      models.push({ name: 'ddddocr', path, solver: new LocalSolver({ model: path, threads: args.threads }) });
+      // ddddocr alone: our math model (on by default in LocalSolver) would otherwise answer its arithmetic captchas
+      models.push({ name: 'ddddocr', path, solver: new LocalSolver({ model: path, threads: args.threads, math: false }) });
     } catch (e) {
       notes.push(`ddddocr skipped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }

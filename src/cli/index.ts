@@ -96,8 +96,9 @@ const OCR_HELP = `Usage: image-captcha ocr <files...> [--json] [--charset <chars
 Reads each image with the built-in offline model and prints one answer per line, in input order.
 
 Options:
-  --json          print one JSON array: [{ file, text, confidence, elapsedMs, animation? }]
-                  (animation: how an animated GIF/WebP's frames became the still that was read)
+  --json          print one JSON array: [{ file, text, confidence, elapsedMs, expression?, animation? }]
+                  (expression: the sum an arithmetic captcha shows, text being its value; animation: how an
+                  animated GIF/WebP's frames became the still that was read)
   --lowercase     case-insensitive reading: lowercase answers (A and a count as one when scoring)
   --charset <s>   read only these characters, e.g. --charset 0123456789 for digits-only captchas
   --length <n>    the answers have n characters (or --length 4-6): the most probable reading of that length
@@ -405,7 +406,7 @@ async function cmdOcr(args: string[], io: Io, signal: AbortSignal): Promise<numb
   const { LocalSolver } = await import('../solvers/offline/index.js');
   const solver = new LocalSolver(values.model ? { model: resolve(String(values.model)) } : {});
   try {
-    const out: Array<{ file: string; text: string; confidence: number; elapsedMs: number; animation?: AnimationInfo }> = [];
+    const out: Array<{ file: string; text: string; confidence: number; elapsedMs: number; expression?: string; animation?: AnimationInfo }> = [];
     for (let i = 0; i < images.length; i++) {
       const r = await solver.recognize(images[i]!, {
         signal,
@@ -413,7 +414,7 @@ async function cmdOcr(args: string[], io: Io, signal: AbortSignal): Promise<numb
         ...(values.charset === undefined ? {} : { charset: String(values.charset) }),
         ...length,
       });
-      out.push({ file: positionals[i]!, text: r.text, confidence: r.confidence, elapsedMs: r.elapsedMs, ...(r.animation ? { animation: r.animation } : {}) });
+      out.push({ file: positionals[i]!, text: r.text, confidence: r.confidence, elapsedMs: r.elapsedMs, ...(r.expression ? { expression: r.expression } : {}), ...(r.animation ? { animation: r.animation } : {}) });
       if (!values.json) io.stdout(`${r.text}\n`);
     }
     if (values.json) io.stdout(`${JSON.stringify(out, null, 2)}\n`);

@@ -62,6 +62,11 @@ export interface Solution {
   elapsedMs: number;
   /** Recognition confidence 0–1, where the backend reports one. */
   confidence?: number;
+  /**
+   * An arithmetic captcha's expression as read (e.g. `3+5=?`), where the backend computed the answer: `text` is its
+   * value (the offline solver's math model).
+   */
+  expression?: string;
   /** The provider's raw response (never holds the API key). */
   raw?: unknown;
 }

@@ -206,7 +206,7 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
       lastSolution = solution;
       const text = solution.text.trim();
       answers.push(text);
-      deadline.note(`solve: ${solution.provider} answered (${text.length} chars) in ${solution.elapsedMs}ms`);
+      deadline.note(`solve: ${solution.provider} answered (${text.length} chars${solution.expression ? ', the value of the arithmetic it read' : ''}) in ${solution.elapsedMs}ms`);
 
       // ---- act ----
       progress('act', `typing ${text.length} characters`);

@@ -235,26 +235,40 @@ for (const adapter of ADAPTERS) {
       }
     }, 45_000);
 
-    it('an animated GIF whose every frame hides a character (EasyCaptcha): read by the offline model', async () => {
+    /**
+     * Solves `path` with the built-in offline solver (no solver option, no API key) within `retries` refreshes;
+     * returns the result and the server's verdict on each answer.
+     */
+    async function solveOffline(path: string, retries: number): Promise<{ r: CaptchaResult; submissions: string[] }> {
       env.server.reset();
-      const info = env.server.page('/easycaptcha');
-      const hp = await open(info);
+      const hp = await open(env.server.page(path));
       try {
-        // the built-in model (no solver option, no API key): it must read all five characters, and no frame has them all
-        const r = await solveImageCaptcha(hp.page, { timeout: 30_000, retries: 2 });
+        const r = await solveImageCaptcha(hp.page, { timeout: 30_000, retries });
         expect([r.solved, r.verified], r.verification).toEqual([true, true]);
         expect(r.provider).toBe('local');
-        expect(r.capture).toMatchObject({ method: expect.stringMatching(/^(network|cache)$/), mime: 'image/png', animation: { frames: 5, still: 'composite' } });
-        expect(r.text).toHaveLength(5);
         const submissions = env.server.stats().submissions.map((s) => s.reason);
         expect(submissions.at(-1)).toBe('ok');
-        // the model reads ~99% of these composites: two wrong answers in a row would be a defect, not bad luck
-        expect(submissions.length).toBeLessThanOrEqual(2);
-        // one image request per attempt: the one-time URL was never fetched again
-        expect(env.server.stats().captchas.filter((c) => c.outcome === 'solved').map((c) => c.imageRequests)).toEqual([1]);
+        return { r, submissions };
       } finally {
         await hp.close();
       }
+    }
+
+    it('an animated GIF whose every frame hides a character (EasyCaptcha): read by the offline model', async () => {
+      // it must read all five characters, and no frame has them all
+      const { r, submissions } = await solveOffline('/easycaptcha', 2);
+      expect(r.capture).toMatchObject({ method: expect.stringMatching(/^(network|cache)$/), mime: 'image/png', animation: { frames: 5, still: 'composite' } });
+      expect(r.text).toHaveLength(5);
+      // the model reads ~99% of these composites: two wrong answers in a row would be a defect, not bad luck
+      expect(submissions.length).toBeLessThanOrEqual(2);
+      // one image request per attempt: the one-time URL was never fetched again
+      expect(env.server.stats().captchas.filter((c) => c.outcome === 'solved').map((c) => c.imageRequests)).toEqual([1]);
+    }, 60_000);
+
+    it('an arithmetic captcha (RuoYi "3*4=?"): the offline solver types its value', async () => {
+      // the math model reads the expression and the answer is its value; it reads ~89% of these, so up to 5 images
+      const { r } = await solveOffline('/ruoyi', 4);
+      expect(r.text).toMatch(/^-?\d{1,2}$/);
     }, 60_000);
 
     it("capture: { animation: 'keep' } sends the animated GIF as the server issued it", async () => {

@@ -183,6 +183,8 @@ def layout(rng, text, fonts, size, *, angle=(-15, 15), spacing=(0.85, 1.1), yjit
         m = glyph_mask(ch, fnt, rng.uniform(*angle), stroke, hollow, shear, (sx, 1.0))
         adv = fnt.getlength(ch) * sx
         y = int(rng.uniform(-yjit, yjit) * s)
+        if ch == "*" and rng.random() < 0.5:  # an asterisk centred on the line, as canvas/GD math captchas draw it
+            y += int(rng.uniform(0.2, 0.35) * s)
         pieces.append((m, x + (m.size[0] - adv) * -0.5 if False else x, y))
         x += int(adv * rng.uniform(*spacing)) + stroke
         maxh = max(maxh, m.size[1] + abs(y))

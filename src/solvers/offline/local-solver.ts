@@ -11,7 +11,8 @@ import { InvalidImageError, InvalidOptionError, UnsolvableError, isCaptchaSolver
 import { MAX_TASK_IMAGES, type ImageToTextTask, type Solution, type SolveOptions, type Solver } from '../../core/types.js';
 import { ctcGreedyDecode, logitsViews, type CtcResult, type LogitsView } from './decode.js';
 import { ModelError } from './errors.js';
-import { combineReadings, defaultModelPath, loadModelSpec, secondLookProblem, type ModelSpec, type Reading, type SecondLook } from './model.js';
+import { parseArithmetic } from './math.js';
+import { combineReadings, defaultMathModelPath, defaultModelPath, loadModelSpec, secondLookProblem, type ModelSpec, type Reading, type SecondLook } from './model.js';
 import { DEFAULT_MAX_INPUT_PIXELS, cropRows, decodeToRgba, flattenToGray, imageBytes, toModelInput, type GrayImage, type ViewFilter } from './preprocess.js';
 
 export interface LocalSolverOptions {
@@ -46,6 +47,29 @@ export interface LocalSolverOptions {
    * @default true
    */
   secondLook?: boolean | SecondLook;
+  /**
+   * Arithmetic captchas ("3+5=?", "7x2=?"): a second, small model (`models/captcha-math.onnx`) reads each image too,
+   * and when it reads an expression that ends in `=?` or `=` confidently enough ({@link MATH_MIN_CONFIDENCE}: 0.5 for
+   * `3+5=?`, 0.8 for `3+5=`), the answer is its value (`text: "8"`, `expression: "3+5=?"`). It was trained to read
+   * nothing on other captchas. `true` uses the shipped math model (skipped, with a note in the call log, when the
+   * file is absent); a path uses that model; `false` never reads arithmetic.
+   * @default true
+   */
+  math?: boolean | string;
+}
+
+/**
+ * The confidence (the least certain step) from which the math model's reading of an expression is taken as the
+ * answer, by how the expression ends. `=?` is the form RuoYi, Kaptcha and EasyCaptcha draw, and two glyphs that text
+ * captchas never show. On other captchas the math model's rare misreadings are a noise line read as a minus between
+ * two digits of the code, with a lone `=` or none: a lone `=` needs more confidence, and an expression with no `=`
+ * ("12-4") is never taken (even at 0.96 one such misreading was found on a text captcha).
+ */
+export const MATH_MIN_CONFIDENCE = { '=?': 0.5, '=': 0.8 } as const;
+
+/** The confidence the expression `text` needs to be taken ({@link MATH_MIN_CONFIDENCE}); above 1 when it never is. */
+export function mathConfidenceNeeded(text: string): number {
+  return text.endsWith('=?') ? MATH_MIN_CONFIDENCE['=?'] : text.endsWith('=') ? MATH_MIN_CONFIDENCE['='] : Number.POSITIVE_INFINITY;
 }
 
 /** What `recognize()` read. */
@@ -67,6 +91,8 @@ export interface RecognizeResult {
   filter?: ViewFilter;
   /** Present for an animated GIF/WebP: how the still that was read was made from its frames. */
   animation?: AnimationInfo;
+  /** Present when the image is an arithmetic captcha: the expression read (e.g. `3+5=?`); `text` is its value. */
+  expression?: string;
   /**
    * Every reading, when the first was unsure and the image was read again (the `secondLook`): the first at
    * `widthScale` 1, then one per stretch factor, one per crop view and one per filter view. The answer is the one `secondLook.combine` picks (the most
@@ -157,6 +183,10 @@ export class LocalSolver implements Solver {
   readonly maxInputPixels: number;
   readonly minConfidence: number;
   private readonly secondLook: boolean | SecondLook;
+  /** The math model: a path, `true` for the shipped one, or `false`. */
+  private readonly math: boolean | string;
+  /** The solver that reads arithmetic, created on first use (undefined inside: the shipped math model is absent). */
+  private mathReader?: Promise<LocalSolver | undefined>;
   private loading?: Promise<Loaded>;
   /**
    * Inference runs one at a time: onnxruntime-node runs a session synchronously on the JS thread
@@ -166,7 +196,10 @@ export class LocalSolver implements Solver {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: LocalSolverOptions = {}) {
-    const { model, threads = 1, maxInputPixels = DEFAULT_MAX_INPUT_PIXELS, minConfidence = 0, secondLook = true } = options;
+    const { model, threads = 1, maxInputPixels = DEFAULT_MAX_INPUT_PIXELS, minConfidence = 0, secondLook = true, math = true } = options;
+    if (typeof math !== 'boolean' && (typeof math !== 'string' || math.length === 0)) {
+      throw new InvalidOptionError('new LocalSolver: `math` must be true, false or a path to an .onnx file', { hint: 'Omit it to use the shipped math model', provider: PROVIDER });
+    }
     if (model !== undefined && (typeof model !== 'string' || model.length === 0)) {
       throw new InvalidOptionError('new LocalSolver: `model` must be a path to an .onnx file', { hint: 'Omit it to use the shipped model', provider: PROVIDER });
     }
@@ -190,6 +223,7 @@ export class LocalSolver implements Solver {
     this.maxInputPixels = maxInputPixels;
     this.minConfidence = minConfidence;
     this.secondLook = secondLook;
+    this.math = typeof math === 'string' ? resolvePath(math) : math;
   }
 
   /** Loads the model now (it otherwise loads on the first call). Resolves to the sidecar spec. */
@@ -249,12 +283,13 @@ export class LocalSolver implements Solver {
         return { text: answers.join(''), answers, provider: PROVIDER, elapsedMs: deadline.elapsed(), confidence };
       }
       const r = await this.solveOne(task.body, deadline, read);
-      return { text: r.text, provider: PROVIDER, elapsedMs: deadline.elapsed(), confidence: r.confidence };
+      return { text: r.text, provider: PROVIDER, elapsedMs: deadline.elapsed(), confidence: r.confidence, ...(r.expression ? { expression: r.expression } : {}) };
     });
   }
 
   /** Releases the ONNX session after the runs already queued; a later call loads the model again. */
   async close(): Promise<void> {
+    await (await this.mathReader)?.close();
     const loading = this.loading;
     this.loading = undefined;
     if (!loading) return;
@@ -313,8 +348,12 @@ export class LocalSolver implements Solver {
     const ruledOut = charset === undefined ? undefined : classesOutside(spec, charset, hints.caseSensitive);
     const read = (widthScale: number, crop = 0, filter?: ViewFilter) => this.readAt(gray, widthScale, crop, filter, spec, deadline, ruledOut, hints);
     const first = await read(1);
-    const look = this.secondLook === true ? spec.secondLook : this.secondLook || undefined;
     const animation = rgba.animation ? { animation: rgba.animation } : {};
+    const arithmetic = await this.readArithmetic(gray, deadline, hints);
+    if (arithmetic) {
+      return { text: String(arithmetic.value), confidence: arithmetic.confidence, elapsedMs: Date.now() - started, widthScale: 1, expression: arithmetic.expression, ...animation };
+    }
+    const look = this.secondLook === true ? spec.secondLook : this.secondLook || undefined;
     if (!look || first.confidence >= look.below) return { text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1, ...animation };
     const readings: Reading[] = [{ widthScale: 1, text: first.text, confidence: first.confidence }];
     const views: { widthScale: number; crop?: number; filter?: ViewFilter }[] = [...look.widthScales.map((widthScale) => ({ widthScale })), ...(look.crops ?? []), ...(look.views ?? [])];
@@ -334,6 +373,40 @@ export class LocalSolver implements Solver {
     const best = combineReadings(readings, combine);
     deadline.note(`second look (confidence ${first.confidence.toFixed(3)} < ${look.below}, ${combine}): kept "${best.text}" read at x${best.widthScale}${best.crop ? ` cropped ${best.crop}` : ''}${best.filter ? ` filtered (${best.filter})` : ''}, confidence ${best.confidence.toFixed(3)} from ${readings.length} readings`);
     return { text: best.text, confidence: best.confidence, elapsedMs: Date.now() - started, widthScale: best.widthScale, ...(best.crop ? { crop: best.crop } : {}), ...(best.filter ? { filter: best.filter } : {}), ...animation, readings };
+  }
+
+  /**
+   * The math model's reading of `gray` when it is an arithmetic expression read confidently enough
+   * ({@link MATH_MIN_CONFIDENCE}), and its value fits the caller's charset and length; undefined otherwise.
+   */
+  private async readArithmetic(gray: GrayImage, deadline: Deadline, hints: ReadHints): Promise<{ expression: string; value: number; confidence: number } | undefined> {
+    const reader = await this.arithmeticReader(deadline);
+    if (!reader) return undefined;
+    const { spec } = await deadline.race(reader.ensureLoaded());
+    const read = await reader.readAt(gray, 1, 0, undefined, spec, deadline, undefined, { caseSensitive: true, minLength: 0, maxLength: 0 });
+    const parsed = parseArithmetic(read.text);
+    if (!parsed || read.confidence < mathConfidenceNeeded(read.text)) return undefined;
+    const answer = String(parsed.value);
+    const fits = (hints.charset === undefined || [...answer].every((c) => hints.charset!.includes(c)))
+      && answer.length >= hints.minLength && (hints.maxLength === 0 || answer.length <= hints.maxLength);
+    deadline.note(`arithmetic: ${read.text} = ${answer}${fits ? '' : ` (not taken: the answer must fit the charset and length asked for)`}`);
+    return fits ? { ...parsed, confidence: read.confidence } : undefined;
+  }
+
+  /**
+   * The solver for the math model, created once (concurrent first calls share it); undefined when `math` is false
+   * or the shipped math model is absent.
+   */
+  private async arithmeticReader(deadline: Deadline): Promise<LocalSolver | undefined> {
+    if (this.math === false) return undefined;
+    const path = this.math === true ? defaultMathModelPath() : this.math;
+    this.mathReader ??= (async () => {
+      if (this.math === true && !(await stat(path).then((s) => s.isFile(), () => false))) return undefined;
+      return new LocalSolver({ model: path, threads: this.threads, maxInputPixels: this.maxInputPixels, secondLook: false, math: false });
+    })();
+    const reader = await this.mathReader;
+    if (!reader) deadline.note(`arithmetic: no math model at ${path}; reading text only`);
+    return reader;
   }
 
   /** One reading of `gray` (its rows cropped by `crop`) stretched `widthScale` times in width (through `filter`): resize, infer (queued), decode. */

@@ -13,6 +13,8 @@ import type { ViewFilter } from './preprocess.js';
 const PACKAGE_NAME = 'image-captcha-solver';
 /** The shipped model, relative to the package root. */
 export const DEFAULT_MODEL_RELATIVE = 'models/captcha-ocr.onnx';
+/** File name of the arithmetic model, in the same folder as the shipped text model. */
+export const DEFAULT_MATH_MODEL_FILE = 'captcha-math.onnx';
 
 /**
  * What the sidecar JSON says about the model's input and output.
@@ -199,6 +201,11 @@ export function defaultModelPath(): string {
     );
   }
   return join(root, DEFAULT_MODEL_RELATIVE);
+}
+
+/** Path of the shipped arithmetic model (`models/captcha-math.onnx`, beside the shipped text model). */
+export function defaultMathModelPath(): string {
+  return join(dirname(defaultModelPath()), DEFAULT_MATH_MODEL_FILE);
 }
 
 /** `/x/y/model.onnx` → `/x/y/model.json`. */

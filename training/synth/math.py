@@ -1,0 +1,65 @@
+"""Arithmetic captchas ("3+5=?"): the expression drawn in the training styles of gen.py.
+
+Generators that real sites run draw them like this (our own imitation, no scraped images):
+- RuoYi / Kaptcha math: `x op y=?`, one digit each, op in + - * / (Java `KaptchaTextCreator`);
+- EasyCaptcha `ArithmeticCaptcha`: two or three one-digit numbers, + - and `x` for times, then `=?`;
+- svg-captcha `createMathExpr`, Securimage "mathematic", Laravel mews math: `a + b` (often one or two digits), some
+  with ` =` or ` = ?` after it; a few with `×` or `÷`.
+The label is exactly what is drawn, without spaces. `sample_math(rng)` also returns non-math captchas (the usual
+styles) with an empty label, so the math model learns to read nothing where there is no expression.
+"""
+from __future__ import annotations
+
+import random
+
+from . import gen
+
+CHARSET = "0123456789+-*/x×÷=?"
+
+
+def math_text(rng: random.Random) -> str:
+    kind = rng.choices(["ruoyi", "easy", "loose"], weights=[3, 3, 4])[0]
+    if kind == "ruoyi":
+        op = rng.choice("+-*/")
+        x, y = rng.randint(0, 9), rng.randint(1, 9)
+        if op == "-" and y > x:
+            x, y = y, x
+        if op == "/":
+            x = y * rng.randint(0, 9 // y)
+        return f"{x}{op}{y}=?"
+    if kind == "easy":
+        n = rng.choice([2, 2, 3])
+        parts = [str(rng.randint(0, 9))]
+        for _ in range(n - 1):
+            parts.append(rng.choice("+-x") + str(rng.randint(0, 9)))
+        return "".join(parts) + "=?"
+    a, b = rng.randint(1, rng.choice([9, 20, 50])), rng.randint(1, rng.choice([9, 9, 20]))
+    op = rng.choices(["+", "-", "×", "÷", "*"], weights=[5, 4, 1, 0.5, 1])[0]
+    if op == "-" and b > a:
+        a, b = b, a
+    if op == "÷":
+        a = b * rng.randint(1, 9)
+    tail = rng.choices(["", "=", "=?"], weights=[3, 2, 2])[0]
+    return f"{a}{op}{b}{tail}"
+
+
+# the styles whose text comes from gen.random_text (all of them), minus the 72x24 WordPress one
+MATH_STYLES = [s for s in gen.STYLES if s != "wp"]
+
+
+def sample_math(rng: random.Random, negatives: float = 0.35):
+    """(image, label, style): an expression in one of gen.py's styles, or (with probability `negatives`) a usual
+    captcha with an empty label."""
+    if rng.random() < negatives:
+        img, _, style = gen.sample(rng)
+        return img, "", style
+    while True:
+        text = math_text(rng)
+        original = gen.random_text
+        gen.random_text = lambda *_a, **_k: text  # the styles draw whatever random_text returns
+        try:
+            img, drawn, style = gen.sample(rng, rng.choice(MATH_STYLES))
+        finally:
+            gen.random_text = original
+        if drawn == text:  # a few variations of a style swap in their own letters: draw again
+            return img, text, style
