@@ -5,7 +5,7 @@
  * requested again. Bytes are sniffed (MIME labels lie), SVG rasterised, over-large images downscaled.
  */
 import type { FrameDriver, PageDriver } from '../browser/driver.js';
-import { ANIMATED_FORMATS, animationStill, describeAnimation, type AnimationInfo } from '../core/animation.js';
+import { animationStill, describeAnimation, type AnimationInfo } from '../core/animation.js';
 import type { Deadline } from '../core/deadline.js';
 import { CaptchaNotFoundError, InvalidImageError, type CaptchaSolverErrorOptions } from '../core/errors.js';
 import { sniffImageFormat, toImageBytes, MIME_BY_FORMAT, type ImageFormat } from '../core/image.js';
@@ -189,8 +189,9 @@ async function finish(
   let fmt = format;
   let resized = false;
   let animation: AnimationInfo | undefined;
-  if (ANIMATED_FORMATS.has(fmt) && opts.animation !== 'keep') {
-    // a frame that does not decode leaves the file as it is: the solver then reports what it can read of it
+  if (opts.animation !== 'keep') {
+    // undefined for a still image; a frame that does not decode leaves the file as it is (the solver then reports
+    // what it can read of it)
     const still = await animationStill(buf, fmt, { maxPixels: STILL_MAX_PIXELS }).catch((error: unknown) => {
       note(`kept the ${fmt} as it is: its frames do not decode (${(error as Error).message?.split('\n')[0]})`);
       return undefined;

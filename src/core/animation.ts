@@ -7,10 +7,10 @@
  *   frame shows the whole answer. A person sees them all over a second.
  * - Discuz!'s animator shows the real code in one frame held for seconds, between decoy frames that flash by.
  *
- * So: when one frame is on screen for at least half of the loop (and longer than any other), that frame; otherwise a composite in which each
- * pixel takes its colour from the frame with the second-strongest ink there (the distance from the background
- * colour). What shows in two frames or more survives, at its strongest but one; what shows in one frame only
- * (noise redrawn in each frame) does not.
+ * So: when one frame is on screen for at least half of the loop (and longer than any other), that frame;
+ * otherwise a composite in which each pixel takes its colour from the frame with the second-strongest ink there
+ * (the distance from the background colour). What shows in two frames or more survives, at its strongest but one;
+ * what shows in one frame only (noise redrawn in each frame) does not.
  */
 import type { ImageFormat } from './image.js';
 import { loadSharp } from './sharp.js';
@@ -49,7 +49,7 @@ export interface AnimationOptions {
 }
 
 /** Formats whose files can hold an animation that sharp/libvips decodes frame by frame. */
-export const ANIMATED_FORMATS: ReadonlySet<ImageFormat> = new Set<ImageFormat>(['gif', 'webp']);
+const ANIMATED_FORMATS: ReadonlySet<ImageFormat> = new Set<ImageFormat>(['gif', 'webp']);
 
 /** A frame on screen for at least this share of the loop (and longer than any other) is what a person reads. */
 const HELD_SHARE = 0.5;
@@ -117,7 +117,7 @@ export function compositeFrames(stacked: Uint8Array, width: number, height: numb
     const v = stacked[i * 4 + c]!;
     return a === 255 ? v : Math.round((v * a + 255 * (255 - a)) / 255);
   };
-  const bg = borderMedian(width, height, (i, c) => flat(i, c));
+  const bg = borderMedian(width, height, flat);
   const out = new Uint8Array(px * 4);
   for (let p = 0; p < px; p++) {
     let first = -1, firstInk = -1, second = -1, secondInk = -1;
