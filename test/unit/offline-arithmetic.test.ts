@@ -4,11 +4,15 @@
  * `LocalSolver` answers their value; on other captchas it reads no expression, so their answers are untouched.
  * Seeded samples; the floors sit below what was measured.
  */
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../fixtures/site/rng.js';
 import { issueStyle, type StyleName } from '../../fixtures/site/styles.js';
 import { isModelError } from '../../src/solvers/offline/errors.js';
 import { LocalSolver } from '../../src/solvers/offline/index.js';
+import { defaultMathModelPath } from '../../src/solvers/offline/model.js';
 
 /**
  * Measured with the shipped math model (run m1): 41/50 on this sample, 129/150 at the same seed (86%); the misses are
@@ -69,6 +73,23 @@ describe('LocalSolver: arithmetic captchas', () => {
     expect((await solver.recognize(image!.bytes, { charset: '0123456789', maxLength: 2 })).text).toBe('12');
     expect((await solver.recognize(image!.bytes, { maxLength: 1 })).expression).toBeUndefined();
     expect((await solver.recognize(image!.bytes, { charset: 'abcdef' })).expression).toBeUndefined();
+  }, 30_000);
+
+  it('a math model that takes another input than the text model resizes the image for itself', async () => {
+    // the shipped models share one input (the text model's resize is reused); this sidecar pads to 16 instead of 8
+    const dir = await mkdtemp(join(tmpdir(), 'ics-math-'));
+    const own = new LocalSolver({ math: join(dir, 'captcha-math.onnx') });
+    try {
+      await copyFile(defaultMathModelPath(), join(dir, 'captcha-math.onnx'));
+      const sidecar = JSON.parse(await readFile(defaultMathModelPath().replace(/\.onnx$/, '.json'), 'utf8')) as Record<string, unknown>;
+      expect(sidecar['widthMultiple']).toBe(8);
+      await writeFile(join(dir, 'captcha-math.json'), JSON.stringify({ ...sidecar, widthMultiple: 16 }));
+      const { image } = await issueStyle('ruoyi-math', createRng(24)); // "9+3=?"
+      expect(await own.recognize(image!.bytes)).toMatchObject({ text: '12', expression: '9+3=?' });
+    } finally {
+      await own.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 30_000);
 
   it('a math model that is missing is a ModelError when named, and validates the option', async () => {

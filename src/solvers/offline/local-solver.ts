@@ -13,7 +13,7 @@ import { ctcGreedyDecode, logitsViews, type CtcResult, type LogitsView } from '.
 import { ModelError } from './errors.js';
 import { parseArithmetic } from './math.js';
 import { combineReadings, defaultMathModelPath, defaultModelPath, loadModelSpec, secondLookProblem, type ModelSpec, type Reading, type SecondLook } from './model.js';
-import { DEFAULT_MAX_INPUT_PIXELS, cropRows, decodeToRgba, flattenToGray, imageBytes, toModelInput, type GrayImage, type ViewFilter } from './preprocess.js';
+import { DEFAULT_MAX_INPUT_PIXELS, cropRows, decodeToRgba, flattenToGray, imageBytes, toModelInput, type GrayImage, type ModelInput, type ViewFilter } from './preprocess.js';
 
 export interface LocalSolverOptions {
   /**
@@ -347,9 +347,10 @@ export class LocalSolver implements Solver {
     const { spec } = await deadline.race(this.ensureLoaded());
     const ruledOut = charset === undefined ? undefined : classesOutside(spec, charset, hints.caseSensitive);
     const read = (widthScale: number, crop = 0, filter?: ViewFilter) => this.readAt(gray, widthScale, crop, filter, spec, deadline, ruledOut, hints);
-    const first = await read(1);
+    const firstInput = this.inputFor(gray, 1, 0, undefined, spec, deadline);
+    const first = await this.readInput(firstInput, spec, deadline, ruledOut, hints);
     const animation = rgba.animation ? { animation: rgba.animation } : {};
-    const arithmetic = await this.readArithmetic(gray, deadline, hints);
+    const arithmetic = await this.readArithmetic(gray, { input: firstInput, spec }, deadline, hints);
     if (arithmetic) {
       return { text: String(arithmetic.value), confidence: arithmetic.confidence, elapsedMs: Date.now() - started, widthScale: 1, expression: arithmetic.expression, ...animation };
     }
@@ -379,11 +380,14 @@ export class LocalSolver implements Solver {
    * The math model's reading of `gray` when it is an arithmetic expression read confidently enough
    * ({@link MATH_MIN_CONFIDENCE}), and its value fits the caller's charset and length; undefined otherwise.
    */
-  private async readArithmetic(gray: GrayImage, deadline: Deadline, hints: ReadHints): Promise<{ expression: string; value: number; confidence: number } | undefined> {
+  private async readArithmetic(gray: GrayImage, first: { input: ModelInput; spec: ModelSpec }, deadline: Deadline, hints: ReadHints): Promise<{ expression: string; value: number; confidence: number } | undefined> {
     const reader = await this.arithmeticReader(deadline);
     if (!reader) return undefined;
     const { spec } = await deadline.race(reader.ensureLoaded());
-    const read = await reader.readAt(gray, 1, 0, undefined, spec, deadline, undefined, { caseSensitive: true, minLength: 0, maxLength: 0 });
+    // both shipped models take the same input (height, widths, mean, std): the text model's is read as it is
+    const input = sameInput(spec, first.spec) ? first.input : reader.inputFor(gray, 1, 0, undefined, spec, deadline);
+    if (input === first.input) deadline.note('arithmetic: the math model reads the same input');
+    const read = await reader.readInput(input, spec, deadline, undefined, { caseSensitive: true, minLength: 0, maxLength: 0 });
     const parsed = parseArithmetic(read.text);
     if (!parsed || read.confidence < mathConfidenceNeeded(read.text)) return undefined;
     const answer = String(parsed.value);
@@ -410,9 +414,19 @@ export class LocalSolver implements Solver {
   }
 
   /** One reading of `gray` (its rows cropped by `crop`) stretched `widthScale` times in width (through `filter`): resize, infer (queued), decode. */
-  private async readAt(gray: GrayImage, widthScale: number, crop: number, filter: ViewFilter | undefined, spec: ModelSpec, deadline: Deadline, ruledOut: number[] | undefined, hints: ReadHints): Promise<CtcResult> {
+  private readAt(gray: GrayImage, widthScale: number, crop: number, filter: ViewFilter | undefined, spec: ModelSpec, deadline: Deadline, ruledOut: number[] | undefined, hints: ReadHints): Promise<CtcResult> {
+    return this.readInput(this.inputFor(gray, widthScale, crop, filter, spec, deadline), spec, deadline, ruledOut, hints);
+  }
+
+  /** The model input of `gray` (its rows cropped by `crop`) stretched `widthScale` times in width (through `filter`). */
+  private inputFor(gray: GrayImage, widthScale: number, crop: number, filter: ViewFilter | undefined, spec: ModelSpec, deadline: Deadline): ModelInput {
     const input = toModelInput(crop ? cropRows(gray, crop) : gray, spec, this.maxInputPixels, widthScale, filter);
     deadline.note(`resized to ${input.contentWidth}x${input.height}${widthScale === 1 ? '' : ` (x${widthScale})`}${crop ? ` cropped ${crop}` : ''}${filter ? ` filtered (${filter})` : ''}, padded to ${input.width}`);
+    return input;
+  }
+
+  /** One reading of a prepared model input: infer (queued), decode. */
+  private async readInput(input: ModelInput, spec: ModelSpec, deadline: Deadline, ruledOut: number[] | undefined, hints: ReadHints): Promise<CtcResult> {
     const run = this.queue.then(async () => {
       deadline.check();
       // the current session: if close() ran meanwhile, this loads the model again
@@ -503,6 +517,12 @@ export class LocalSolver implements Solver {
     }
     return { ort, session, spec };
   }
+}
+
+/** Whether two models take the same input tensor from one image (so one resize serves both). */
+function sameInput(a: ModelSpec, b: ModelSpec): boolean {
+  return a.height === b.height && a.minWidth === b.minWidth && a.maxWidth === b.maxWidth && a.widthMultiple === b.widthMultiple
+    && a.mean === b.mean && a.std === b.std && a.resize === b.resize;
 }
 
 /**
