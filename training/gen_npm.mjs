@@ -1,7 +1,9 @@
 // Writes labelled PNGs from the npm captcha generators used by real Node sites
 // (and by this project's fixture site) into training/data/npm/<generator>/.
 // Usage (from the repo root): node training/gen_npm.mjs [--n 6000] [--out training/data/npm] [--seed 1]
-// Each folder gets labels.tsv (`file<TAB>label`, header line), same format as the dev sets.
+//   [--only svg,trek,png,math] [--math-out training/data/npm-math]
+// Each folder gets labels.tsv (`file<TAB>label`, header line), same format as the dev sets. `math` draws svg-captcha's
+// math mode ("7+3", "12-4": what `createMathExpr` draws) into --math-out for train_math.py (label: the expression).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -17,6 +19,8 @@ const args = Object.fromEntries(
 );
 const N = Number(args.n ?? 6000);
 const OUT = args.out ?? 'training/data/npm';
+const MATH_OUT = args['math-out'] ?? 'training/data/npm-math';
+const ONLY = new Set((args.only ?? 'svg,trek,png,math').split(','));
 let seed = Number(args.seed ?? 1);
 // svg-captcha and trek use Math.random internally; we only seed our own option choices.
 const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
@@ -85,8 +89,27 @@ async function pngGen(n) {
   }
 }
 
+// svg-captcha's math mode: `createMathExpr` draws `${a}+${b}` or `${a}-${b}` (mathMin 1, mathMax 9 by default) with
+// the same renderer as `create`; drawn here through that renderer with the expression known, over its option range
+async function svgMath(n) {
+  const dir = path.join(MATH_OUT, 'svg-captcha');
+  const add = tsv(dir);
+  for (let i = 0; i < n; i++) {
+    const max = pick([9, 9, 9, 20, 50]);
+    const a = ri(1, max), b = ri(1, max);
+    const expr = `${a}${pick(['+', '-'])}${b}`;
+    const opts = { noise: ri(0, 4), color: rnd() < 0.6, width: ri(100, 160), height: ri(40, 60), fontSize: ri(40, 60) };
+    if (rnd() < 0.4) opts.background = `#${ri(0x90, 0xff).toString(16)}${ri(0x90, 0xff).toString(16)}${ri(0x90, 0xff).toString(16)}`;
+    const name = `${String(i).padStart(6, '0')}.png`;
+    await sharp(Buffer.from(svgCaptcha(expr, opts))).png().toFile(path.join(dir, name));
+    add(name, expr);
+  }
+}
+
 const t0 = Date.now();
-await svg(N);
-await trekGen(Math.ceil(N / 2));
-await pngGen(Math.ceil(N / 2));
-console.log(`wrote ${N} svg-captcha, ${Math.ceil(N / 2)} trek-captcha, ${Math.ceil(N / 2)} captchapng into ${OUT} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+const wrote = [];
+if (ONLY.has('svg')) { await svg(N); wrote.push(`${N} svg-captcha`); }
+if (ONLY.has('trek')) { await trekGen(Math.ceil(N / 2)); wrote.push(`${Math.ceil(N / 2)} trek-captcha`); }
+if (ONLY.has('png')) { await pngGen(Math.ceil(N / 2)); wrote.push(`${Math.ceil(N / 2)} captchapng`); }
+if (ONLY.has('math')) { await svgMath(N); wrote.push(`${N} svg-captcha math into ${MATH_OUT}`); }
+console.log(`wrote ${wrote.join(', ')} (text generators into ${OUT}) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);

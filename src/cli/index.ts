@@ -83,6 +83,8 @@ Options:
   --length <n|min-max>     the answer has n (or min to max) characters, when you know the site's format:
                            the local solver reads the most probable text of that length, the task-API
                            clouds tell their workers (default: the answer field's maxlength as the maximum)
+  --math                   the answer is the value of the arithmetic shown ("12 - 4"); sums ending in
+                           =? or = are answered without it
   --model <path>           another ONNX model for the local solver (its .json sidecar beside it)
   --quiet                  no progress on stderr
   -h, --help               this help
@@ -91,7 +93,7 @@ API keys come from the environment (CAPSOLVER_API_KEY, ANTICAPTCHA_API_KEY, CAPM
 TWOCAPTCHA_API_KEY) and never appear in the output.
 `;
 
-const OCR_HELP = `Usage: image-captcha ocr <files...> [--json] [--charset <chars>] [--length <n|min-max>]
+const OCR_HELP = `Usage: image-captcha ocr <files...> [--json] [--charset <chars>] [--length <n|min-max>] [--math]
 
 Reads each image with the built-in offline model and prints one answer per line, in input order.
 
@@ -102,6 +104,8 @@ Options:
   --lowercase     case-insensitive reading: lowercase answers (A and a count as one when scoring)
   --charset <s>   read only these characters, e.g. --charset 0123456789 for digits-only captchas
   --length <n>    the answers have n characters (or --length 4-6): the most probable reading of that length
+  --math          the images are arithmetic ("12 - 4"): print the value of any expression read (sums ending in
+                  =? or = get their value without it); an image where none is read prints its text reading
   --model <p>     a different ONNX model (its .json sidecar beside it)
   -h, --help      this help
 `;
@@ -333,6 +337,7 @@ async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<nu
     image: { type: 'boolean' },
     model: { type: 'string' },
     length: { type: 'string' },
+    math: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -360,6 +365,7 @@ async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<nu
   if (retries !== undefined) flow.retries = retries;
   if (locateTimeout !== undefined) flow.locateTimeout = locateTimeout;
   if (length) Object.assign(flow, length);
+  if (values.math) flow.math = true;
   if (values.debug) flow.debug = resolve(String(values.debug));
   const run: BrowserRun = {
     url,
@@ -386,6 +392,7 @@ async function cmdOcr(args: string[], io: Io, signal: AbortSignal): Promise<numb
     lowercase: { type: 'boolean' },
     charset: { type: 'string' },
     length: { type: 'string' },
+    math: { type: 'boolean' },
     model: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -413,6 +420,7 @@ async function cmdOcr(args: string[], io: Io, signal: AbortSignal): Promise<numb
         caseSensitive: !values.lowercase,
         ...(values.charset === undefined ? {} : { charset: String(values.charset) }),
         ...length,
+        ...(values.math ? { arithmetic: true } : {}),
       });
       out.push({ file: positionals[i]!, text: r.text, confidence: r.confidence, elapsedMs: r.elapsedMs, ...(r.expression ? { expression: r.expression } : {}), ...(r.animation ? { animation: r.animation } : {}) });
       if (!values.json) io.stdout(`${r.text}\n`);

@@ -24,6 +24,13 @@ export interface ImageToTextTask {
   /** See {@link minLength}. */
   maxLength?: number;
   /**
+   * `true` when the answer is the value of the arithmetic the image shows ("12-4", "3+5=?"): Anti-Captcha's and
+   * 2Captcha's `math`. The offline `LocalSolver` then answers the value of any expression its math model reads,
+   * also one without `=` (which it never takes on its own), and refuses an image where it reads none; the task-API
+   * clouds pass it to their workers; CapSolver has no such field and does not send it.
+   */
+  math?: boolean;
+  /**
    * Several images at once (CapSolver `images`: 1–9, for the `number` module), each base64 like `body`. The
    * answer then has one entry per image in {@link Solution.answers}, and `body` may be `''`.
    * Taken by `CapSolver` and the offline `LocalSolver`; the task-API clouds (Anti-Captcha, CapMonster, 2Captcha)

@@ -112,6 +112,13 @@ export interface SolveImageCaptchaOptions extends FindOptions {
    */
   maxLength?: number;
   /**
+   * `true` when the answer is the value of the arithmetic the captcha shows ("12 - 4", "3+5=?"; `task.math`): the
+   * offline solver answers the value of any expression it reads and refuses (then refreshes) an image where it reads
+   * none; the task-API clouds tell their workers. Sums ending in `=?` or `=` are answered without it.
+   * @default false
+   */
+  math?: boolean;
+  /**
    * Delay between key presses in ms.
    * @default 0
    */

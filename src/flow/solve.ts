@@ -187,6 +187,7 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
         case: o.case,
         minLength: o.minLength || undefined,
         maxLength: o.maxLength ?? inputMaxLength(o, located),
+        math: o.math || undefined,
       });
       progress('solve', `${solver.name} (${image.mime}, ${image.width}×${image.height}, ${image.method})`);
       let solution: Solution;

@@ -305,6 +305,7 @@ export function validateOptions(o: SolveImageCaptchaOptions): void {
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 64)) bad(`\`${k}\` must be an integer from 0 to 64 (got ${String(v)})`, 'Pass the number of characters the captcha shows, or 0 for any');
   }
   if (o.minLength && o.maxLength && o.minLength > o.maxLength) bad(`\`minLength\` ${o.minLength} is above \`maxLength\` ${o.maxLength}`, 'Swap them, or use 0 for any');
+  if (o.math !== undefined && typeof o.math !== 'boolean') bad(`\`math\` must be true or false (got ${String(o.math)})`, 'Pass math: true when the answer is the value of the arithmetic the captcha shows');
   if (o.minConfidence !== undefined && !(o.minConfidence >= 0 && o.minConfidence <= 1)) bad('`minConfidence` must be between 0 and 1', 'Use e.g. 0.4');
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') bad('`onProgress` must be a function', 'Pass (event) => …');
 }

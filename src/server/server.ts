@@ -615,8 +615,8 @@ function taskIdOf(body: JsonBody): string | undefined {
 const MAX_LOCAL_LENGTH = 64;
 
 /**
- * Validates an ImageToTextTask as CapSolver defines it (plus the task APIs' `recognizingThreshold`, `minLength` and
- * `maxLength`).
+ * Validates an ImageToTextTask as CapSolver defines it (plus the task APIs' `recognizingThreshold`, `minLength`,
+ * `maxLength` and `math`).
  *
  * `images` (CapSolver's multi-image form: module `number` only, 1–9 base64 images, each checked like `body`)
  * is CapSolver's alone: in the task-API dialect it is refused (Anti-Captcha, 2Captcha and CapMonster take one
@@ -696,6 +696,12 @@ export function parseTask(body: JsonBody, dialect: Dialect): ParsedTask {
   }
   if (full.minLength && full.maxLength && full.minLength > full.maxLength) {
     throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "minLength" ${full.minLength} is above "maxLength" ${full.maxLength}`);
+  }
+  // Anti-Captcha's and 2Captcha's `math`: the answer is the value of the arithmetic shown
+  if (task.math !== undefined && task.math !== null) {
+    const m = task.math;
+    if (m === true || m === 1 || m === 'true') local.math = full.math = true;
+    else if (!(m === false || m === 0 || m === 'false')) throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "math" must be true or false, got ${JSON.stringify(m).slice(0, 40)}`);
   }
   return images ? { local, full, score, case: caseSensitive, images } : { local, full, score, case: caseSensitive };
 }

@@ -144,8 +144,10 @@ describe('image-captcha CLI', () => {
     files.push(files[0]!);
     const model = new LocalSolver();
     const expected: string[] = [];
+    const told: string[] = []; // --math: told the images are arithmetic (these are not: the text reading, one look)
     try {
       for (const f of files) expected.push((await model.recognize(readFileSync(f))).text);
+      for (const f of files) told.push((await model.recognize(readFileSync(f), { arithmetic: true })).text);
     } finally {
       await model.close();
     }
@@ -166,6 +168,9 @@ describe('image-captcha CLI', () => {
     const three = await runCli(['ocr', '--length', '3', ...files]);
     expect(three.code, three.stderr).toBe(0);
     for (const line of three.stdout.split('\n').slice(0, -1)) expect(line).toHaveLength(3);
+    const math = await runCli(['ocr', '--math', '--json', ...files]);
+    expect(math.code, math.stderr).toBe(0);
+    expect((JSON.parse(math.stdout) as Array<{ text: string; expression?: string }>).map((r) => [r.text, r.expression])).toEqual(told.map((t) => [t, undefined]));
     const bad = await runCli(['ocr', '--length', '6-4', files[0]!]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--length must be N or MIN-MAX/);

@@ -258,6 +258,7 @@ for (const adapter of ADAPTERS) {
         await expect(solveImageCaptcha(hp.page, { solver: {} as never })).rejects.toBeInstanceOf(InvalidOptionError);
         await expect(solveImageCaptcha(hp.page, { maxLength: 2.5 })).rejects.toThrow(/`maxLength` must be an integer from 0 to 64/);
         await expect(solveImageCaptcha(hp.page, { minLength: 6, maxLength: 5 })).rejects.toThrow(/`minLength` 6 is above `maxLength` 5/);
+        await expect(solveImageCaptcha(hp.page, { math: 'yes' as never })).rejects.toThrow(/`math` must be true or false/);
         const err = await solveImageCaptcha(hp.page, { retries: Number.NaN }).catch((e: unknown) => e);
         expect(isCaptchaSolverError(err)).toBe(true);
         expect((err as Error).message).toMatch(/^solveImageCaptcha: `retries`/);

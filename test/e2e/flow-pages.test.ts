@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { createFixtureSolver, type FixtureServer, type FixturePageInfo } from '../../fixtures/site/index.js';
+import { createFixtureSolver, startFixtureServer, type FixtureServer, type FixturePageInfo } from '../../fixtures/site/index.js';
 import { pageFunction } from '../../src/browser/serialize.js';
 import { attachImageRecorder, solveImageCaptcha, type CaptchaResult } from '../../src/flow/index.js';
 import { ADAPTERS, type HarnessPage } from '../support/browsers.js';
@@ -269,6 +269,24 @@ for (const adapter of ADAPTERS) {
       // the math model reads the expression and the answer is its value; it reads ~89% of these, so up to 5 images
       const { r } = await solveOffline('/ruoyi', 4);
       expect(r.text).toMatch(/^-?\d{1,2}$/);
+    }, 60_000);
+
+    it('math: true on a sum with no "=" (svg-captcha\'s math mode, "7-3"): the offline solver types its value', async () => {
+      // unasked, the offline solver never takes an expression without "=" (a text captcha's noise line can look like a minus)
+      const site = await startFixtureServer({ styles: { '/login': 'svg-math' } });
+      const hp = await env.browser.newPage();
+      try {
+        attachImageRecorder(hp.page);
+        await hp.goto(`${site.url}/login`);
+        const r = await solveImageCaptcha(hp.page, { math: true, timeout: 30_000, retries: 4 });
+        expect([r.solved, r.verified], r.verification).toEqual([true, true]);
+        expect(r.provider).toBe('local');
+        expect(r.text).toMatch(/^-?\d{1,2}$/);
+        expect(site.stats().submissions.map((x) => x.reason).at(-1)).toBe('ok');
+      } finally {
+        await hp.close();
+        await site.close();
+      }
     }, 60_000);
 
     it("capture: { animation: 'keep' } sends the animated GIF as the server issued it", async () => {

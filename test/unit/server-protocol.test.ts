@@ -483,6 +483,18 @@ describe('Anti-Captcha / 2Captcha dialect (asynchronous, integer ids)', () => {
     expect(solver.calls).toBe(2);
   });
 
+  it('math (Anti-Captcha / 2Captcha: the answer is a calculation) reaches the solver; a value that is not a boolean is invalid task data', async () => {
+    const solver = new FakeSolver();
+    const s = await serve({ solver });
+    const create = (extra: Record<string, unknown>) => post(`${s.url}/anticaptcha/createTask`, { clientKey: 'k', softId: 0, task: { type: 'ImageToTextTask', body: pngBody(9, 99), ...extra } });
+    for (const math of [true, 'true', 1, false, 0]) expect((await create({ math })).json.errorId).toBe(0);
+    expect(solver.tasks.map((t) => t.math)).toEqual([true, true, true, undefined, undefined]);
+    const r = await create({ math: 'yes' });
+    expect(r.json).toMatchObject({ errorId: 22, errorCode: 'ERROR_TASK_ABSENT' });
+    expect(r.json.errorDescription).toMatch(/"math" must be true or false/);
+    expect(solver.calls).toBe(5);
+  });
+
   it('a root request that looks like Anti-Captcha (softId) gets the asynchronous dialect; numeric taskId is looked up there too', async () => {
     const s = await serve();
     const c = await post(`${s.url}/createTask`, { clientKey: 'k', softId: 0, task: { type: 'ImageToTextTask', body: pngBody(8, 99) } });

@@ -178,6 +178,8 @@ def layout(rng, text, fonts, size, *, angle=(-15, 15), spacing=(0.85, 1.1), yjit
         if per_char_font:
             fpath = rng.choice(fonts)
         s = max(6, int(size * rng.uniform(0.92, 1.08)))
+        if ch == "*":  # asterisks are drawn from small to large across fonts and generators (math captchas only)
+            s = max(6, int(s * rng.uniform(0.8, 1.35)))
         fnt = font(fpath, s)
         sx = rng.uniform(*xscale)
         m = glyph_mask(ch, fnt, rng.uniform(*angle), stroke, hollow, shear, (sx, 1.0))

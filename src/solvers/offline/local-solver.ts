@@ -124,14 +124,22 @@ export interface RecognizeOptions extends SolveOptions {
   minLength?: number;
   /** The answer has at most this many characters, 0 = any. @default 0 (any) */
   maxLength?: number;
+  /**
+   * `true` when the image is known to be arithmetic ("12-4", "3+5=?"; `task.math`): the value of any expression the
+   * math model reads is the answer, with or without `=` and at any confidence. When it reads none, `text` is the
+   * text model's reading and `expression` is absent (`solve()` then refuses the image). @default false (an
+   * expression is taken only when it ends in `=?` or `=` and is read confidently enough, {@link MATH_MIN_CONFIDENCE})
+   */
+  arithmetic?: boolean;
 }
 
-/** How one image is read: case, characters and length allowed. */
+/** How one image is read: case, characters and length allowed, and whether it is known to be arithmetic. */
 interface ReadHints {
   caseSensitive: boolean;
   charset?: string;
   minLength: number;
   maxLength: number;
+  arithmetic?: boolean;
 }
 
 /** Longest answer `minLength`/`maxLength` may ask for (the longest captcha texts are ~10 characters). */
@@ -234,8 +242,9 @@ export class LocalSolver implements Solver {
   /** Reads the text of one image (Buffer, Uint8Array, base64 or data URL). */
   async recognize(image: Buffer | Uint8Array | string, options: RecognizeOptions = {}): Promise<RecognizeResult> {
     const lengths = lengthHints(options.minLength, options.maxLength, 'LocalSolver.recognize');
+    const arithmetic = this.arithmeticHint(options.arithmetic, 'LocalSolver.recognize', 'arithmetic');
     return withDeadline({ ...options, label: 'LocalSolver.recognize' }, (deadline) =>
-      this.recognizeWith(image, deadline, { caseSensitive: options.caseSensitive !== false, charset: options.charset, ...lengths }),
+      this.recognizeWith(image, deadline, { caseSensitive: options.caseSensitive !== false, charset: options.charset, ...lengths, arithmetic }),
     );
   }
 
@@ -245,7 +254,9 @@ export class LocalSolver implements Solver {
    * the call throws `UnsolvableError` (code `ERROR_CAPTCHA_UNSOLVABLE`). `task.module === 'number'` reads
    * digits only; other modules (`common`, `queueit`, …) read every character the model knows.
    * `task.minLength` / `task.maxLength` (Anti-Captcha's fields, 0 = any) constrain the answer's length, as
-   * {@link RecognizeOptions.minLength} does.
+   * {@link RecognizeOptions.minLength} does. `task.math === true` (Anti-Captcha's field) says the image is arithmetic,
+   * as {@link RecognizeOptions.arithmetic} does: an image where the math model reads no expression is refused
+   * (`UnsolvableError`).
    *
    * `task.images` (1–9 images, as CapSolver's `number` module takes them; `body` is then ignored): each image is
    * read in turn, with the same `module`, `case` and minimum confidence, within the one timeout. The solution
@@ -269,9 +280,10 @@ export class LocalSolver implements Solver {
       });
     }
     const lengths = lengthHints(task.minLength, task.maxLength, 'LocalSolver.solve', 'task.');
+    const arithmetic = this.arithmeticHint(task.math, 'LocalSolver.solve', 'task.math');
     return withDeadline({ ...options, label: 'LocalSolver.solve' }, async (deadline) => {
       const charset = typeof task.module === 'string' ? MODULE_CHARSETS[task.module.toLowerCase()] : undefined;
-      const read = { caseSensitive: task.case !== false, charset, ...lengths, min: score ?? this.minConfidence };
+      const read = { caseSensitive: task.case !== false, charset, ...lengths, arithmetic, min: score ?? this.minConfidence };
       if (images) {
         const answers: string[] = [];
         let confidence = 1;
@@ -285,6 +297,18 @@ export class LocalSolver implements Solver {
       const r = await this.solveOne(task.body, deadline, read);
       return { text: r.text, provider: PROVIDER, elapsedMs: deadline.elapsed(), confidence: r.confidence, ...(r.expression ? { expression: r.expression } : {}) };
     });
+  }
+
+  /** A validated `arithmetic` / `task.math` flag: a boolean, and true only where this solver has a math model. */
+  private arithmeticHint(value: unknown, call: string, name: string): boolean {
+    if (value === undefined || value === false) return false;
+    if (value !== true) throw new InvalidOptionError(`${call}: \`${name}\` must be true or false, got ${String(value)}`, { hint: 'Pass true when the answer is the value of the arithmetic the image shows', provider: PROVIDER, step: 'solve' });
+    if (this.math === false) {
+      throw new InvalidOptionError(`${call}: \`${name}\` asks for the value of an arithmetic captcha, but this LocalSolver was made with \`math: false\``, {
+        hint: 'Create the LocalSolver without `math: false` (the shipped math model), or with `math: "/path/model.onnx"`', provider: PROVIDER, step: 'solve',
+      });
+    }
+    return true;
   }
 
   /** Releases the ONNX session after the runs already queued; a later call loads the model again. */
@@ -317,6 +341,11 @@ export class LocalSolver implements Solver {
       r = await this.recognizeWith(image, deadline, read);
     } catch (error) {
       throw index === undefined ? error : atImage(error, index);
+    }
+    if (read.arithmetic && r.expression === undefined) {
+      throw new UnsolvableError(`LocalSolver.solve: \`task.math\` says ${where} is arithmetic, but the math model read no expression in it (the text model read "${r.text}") (local model)`, {
+        code: 'ERROR_CAPTCHA_UNSOLVABLE', provider: PROVIDER, step: 'solve', hint: 'Refresh the captcha and try a new image; leave `math` out if the captcha is not arithmetic', log: [...deadline.log],
+      });
     }
     if (r.text === '') {
       throw new UnsolvableError(`LocalSolver.solve: no text found in ${where} (local model)`, {
@@ -355,7 +384,8 @@ export class LocalSolver implements Solver {
       return { text: String(arithmetic.value), confidence: arithmetic.confidence, elapsedMs: Date.now() - started, widthScale: 1, expression: arithmetic.expression, ...animation };
     }
     const look = this.secondLook === true ? spec.secondLook : this.secondLook || undefined;
-    if (!look || first.confidence >= look.below) return { text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1, ...animation };
+    // told the image is arithmetic, the text reading is only what is returned when no expression was read
+    if (!look || hints.arithmetic || first.confidence >= look.below) return { text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1, ...animation };
     const readings: Reading[] = [{ widthScale: 1, text: first.text, confidence: first.confidence }];
     const views: { widthScale: number; crop?: number; filter?: ViewFilter }[] = [...look.widthScales.map((widthScale) => ({ widthScale })), ...(look.crops ?? []), ...(look.views ?? [])];
     for (const { widthScale, crop = 0, filter } of views) {
@@ -378,7 +408,8 @@ export class LocalSolver implements Solver {
 
   /**
    * The math model's reading of `gray` when it is an arithmetic expression read confidently enough
-   * ({@link MATH_MIN_CONFIDENCE}), and its value fits the caller's charset and length; undefined otherwise.
+   * ({@link MATH_MIN_CONFIDENCE}; any expression at any confidence when the caller says the image is arithmetic), and
+   * its value fits the caller's charset and length; undefined otherwise.
    */
   private async readArithmetic(gray: GrayImage, first: { input: ModelInput; spec: ModelSpec }, deadline: Deadline, hints: ReadHints): Promise<{ expression: string; value: number; confidence: number } | undefined> {
     const reader = await this.arithmeticReader(deadline);
@@ -389,7 +420,10 @@ export class LocalSolver implements Solver {
     if (input === first.input) deadline.note('arithmetic: the math model reads the same input');
     const read = await reader.readInput(input, spec, deadline, undefined, { caseSensitive: true, minLength: 0, maxLength: 0 });
     const parsed = parseArithmetic(read.text);
-    if (!parsed || read.confidence < mathConfidenceNeeded(read.text)) return undefined;
+    if (!parsed || (!hints.arithmetic && read.confidence < mathConfidenceNeeded(read.text))) {
+      if (hints.arithmetic) deadline.note(`arithmetic: asked for, but the math model read no expression ("${read.text}")`);
+      return undefined;
+    }
     const answer = String(parsed.value);
     const fits = (hints.charset === undefined || [...answer].every((c) => hints.charset!.includes(c)))
       && answer.length >= hints.minLength && (hints.maxLength === 0 || answer.length <= hints.maxLength);
