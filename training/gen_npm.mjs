@@ -31,6 +31,9 @@ const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 const UPPER = LOWER.toUpperCase();
 const DIGITS = '0123456789';
 
+/** A light background colour for svg-captcha, `#rrggbb` with each channel 0x90–0xff. */
+const lightColor = () => `#${ri(0x90, 0xff).toString(16)}${ri(0x90, 0xff).toString(16)}${ri(0x90, 0xff).toString(16)}`;
+
 function tsv(dir) {
   const file = path.join(dir, 'labels.tsv');
   fs.mkdirSync(dir, { recursive: true });
@@ -53,7 +56,7 @@ async function svg(n) {
       height: ri(40, 60),
       fontSize: ri(40, 60),
     };
-    if (rnd() < 0.4) opts.background = `#${ri(0x90, 0xff).toString(16)}${ri(0x90, 0xff).toString(16)}${ri(0x90, 0xff).toString(16)}`;
+    if (rnd() < 0.4) opts.background = lightColor();
     const c = svgCaptcha.create(opts);
     const name = `${String(i).padStart(6, '0')}.png`;
     await sharp(Buffer.from(c.data)).png().toFile(path.join(dir, name));
@@ -99,7 +102,7 @@ async function svgMath(n) {
     const a = ri(1, max), b = ri(1, max);
     const expr = `${a}${pick(['+', '-'])}${b}`;
     const opts = { noise: ri(0, 4), color: rnd() < 0.6, width: ri(100, 160), height: ri(40, 60), fontSize: ri(40, 60) };
-    if (rnd() < 0.4) opts.background = `#${ri(0x90, 0xff).toString(16)}${ri(0x90, 0xff).toString(16)}${ri(0x90, 0xff).toString(16)}`;
+    if (rnd() < 0.4) opts.background = lightColor();
     const name = `${String(i).padStart(6, '0')}.png`;
     await sharp(Buffer.from(svgCaptcha(expr, opts))).png().toFile(path.join(dir, name));
     add(name, expr);

@@ -611,6 +611,14 @@ function taskIdOf(body: JsonBody): string | undefined {
   return undefined;
 }
 
+/** A task's boolean field as clients send it (true/false, 1/0, "true"/"false"); undefined when absent or null. */
+function wireFlag(value: unknown, name: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value === true || value === 1 || value === 'true') return true;
+  if (value === false || value === 0 || value === 'false') return false;
+  throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "${name}" must be true or false, got ${JSON.stringify(value).slice(0, 40)}`);
+}
+
 /** Longest answer length the offline solver is asked for; a larger `maxLength` means "any" to it. */
 const MAX_LOCAL_LENGTH = 64;
 
@@ -673,14 +681,8 @@ export function parseTask(body: JsonBody, dialect: Dialect): ParsedTask {
     score = t100 / 100;
   }
   if (score !== undefined) full.score = score;
-  let caseSensitive: boolean | undefined;
-  const c = task.case ?? task.Case;
-  if (c !== undefined && c !== null) {
-    if (c === true || c === 1 || c === 'true') caseSensitive = true;
-    else if (c === false || c === 0 || c === 'false') caseSensitive = false;
-    else throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "case" must be true or false, got ${JSON.stringify(c)}`);
-    local.case = full.case = caseSensitive;
-  }
+  const caseSensitive = wireFlag(task.case ?? task.Case, 'case');
+  if (caseSensitive !== undefined) local.case = full.case = caseSensitive;
   // Anti-Captcha's answer length bounds (0 = any); the offline solver reads the most probable text that fits
   for (const key of ['minLength', 'maxLength'] as const) {
     const v = task[key];
@@ -698,11 +700,7 @@ export function parseTask(body: JsonBody, dialect: Dialect): ParsedTask {
     throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "minLength" ${full.minLength} is above "maxLength" ${full.maxLength}`);
   }
   // Anti-Captcha's and 2Captcha's `math`: the answer is the value of the arithmetic shown
-  if (task.math !== undefined && task.math !== null) {
-    const m = task.math;
-    if (m === true || m === 1 || m === 'true') local.math = full.math = true;
-    else if (!(m === false || m === 0 || m === 'false')) throw new WireError('ERROR_INVALID_TASK_DATA', `invalid task data: "math" must be true or false, got ${JSON.stringify(m).slice(0, 40)}`);
-  }
+  if (wireFlag(task.math, 'math')) local.math = full.math = true;
   return images ? { local, full, score, case: caseSensitive, images } : { local, full, score, case: caseSensitive };
 }
 
