@@ -89,6 +89,12 @@ export interface Solver {
   solve(task: ImageToTextTask, options?: SolveOptions): Promise<Solution>;
   /** Tell the provider an answer was wrong (refund / model feedback). */
   reportIncorrect?(solution: Solution, options?: SolveOptions): Promise<void>;
+  /**
+   * The page's verdict on `solution`, called by the page flow after it verified an answer: `accepted` is true when
+   * the page confirmed it (`result.verified`), false when it rejected it (then `reportIncorrect` follows); no call
+   * when the page said neither. Synchronous bookkeeping (e.g. `HybridSolver.stats()`); it must not throw.
+   */
+  feedback?(solution: Solution, accepted: boolean): void;
   getBalance?(options?: SolveOptions): Promise<Balance>;
   /** Release sockets, sessions and threads. */
   close?(): Promise<void>;

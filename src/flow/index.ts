@@ -34,6 +34,7 @@ export type {
   CaptchaKind,
 } from './options.js';
 export type { Outcome } from './steps.js';
+export type { CollectOutcome } from './collect.js';
 
 /** Options of the lower-level steps: a time limit and an abort signal. */
 export interface StepOptions {

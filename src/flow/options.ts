@@ -2,6 +2,7 @@
  * Options and results of `solveImageCaptcha()` and friends. Defaults live in one block (FLOW_DEFAULTS).
  */
 import type { Solver } from '../core/types.js';
+import type { CollectOutcome } from './collect.js';
 import type { CaptureMethod, CaptureOptions } from '../capture/index.js';
 import type { AnimationInfo } from '../core/animation.js';
 import type { CaptchaKind, RefreshRef, SubmitRef, ControlRef } from '../locate/types.js';
@@ -22,7 +23,7 @@ export interface VerifyContext {
 
 /** One step of the flow, reported through `onProgress`. */
 export interface ProgressEvent {
-  step: 'locate' | 'capture' | 'solve' | 'act' | 'verify' | 'refresh' | 'retry' | 'done';
+  step: 'locate' | 'capture' | 'solve' | 'act' | 'verify' | 'refresh' | 'retry' | 'collect' | 'done';
   attempt: number;
   /** Milliseconds since the call started. */
   elapsedMs: number;
@@ -131,6 +132,15 @@ export interface SolveImageCaptchaOptions extends FindOptions {
   debug?: string | false;
   /** Called on every step. Exceptions thrown by it are ignored. */
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * A folder that keeps every verified capture with its accepted answer, to fine-tune the offline model on this
+   * site (`image-captcha adapt DIR`): `DIR/<sha1 of the bytes>.<ext>` (the exact bytes the solver read) and one
+   * `file<TAB>text` row in `DIR/labels.tsv`, once per distinct image. Only answers the page confirmed
+   * (`verified: true`) are written, never arithmetic ones (`math`). Safe for many pages and processes at once.
+   * A write failure never fails the solve: see `result.collected`.
+   * @default undefined (nothing kept)
+   */
+  collect?: string;
   /** Image size limits and capture method. */
   capture?: CaptureOptions;
 }
@@ -205,4 +215,6 @@ export interface CaptchaResult {
   timings: { locate: number; capture: number; solve: number; act: number; verify: number; total: number };
   /** Every answer tried, in order. */
   answers: string[];
+  /** With `collect`: whether this capture was written (`added`, `duplicate`, `skipped`, `failed` with `error`). */
+  collected?: CollectOutcome;
 }

@@ -12,6 +12,7 @@ import { DebugWriter } from './debug.js';
 import { FLOW_DEFAULTS, type CaptchaResult, type ProgressEvent, type SolveImageCaptchaOptions } from './options.js';
 import { baseline, guarded, refresh, submit, typeInto, validateOptions, verify, type StepContext, type VerifyResult } from './steps.js';
 import { PageWatch } from './watch.js';
+import { collectVerified, describeCollect, reportVerdict, validateCollect } from './collect.js';
 
 let defaultSolver: Promise<Solver> | undefined;
 
@@ -54,6 +55,7 @@ function stripUndefined<T extends object>(o: T): T {
 
 export async function runSolve({ driver, frame: restrict, options }: RunParams): Promise<CaptchaResult> {
   validateOptions(options);
+  validateCollect(options.collect);
   const o = { ...FLOW_DEFAULTS, ...stripUndefined({ ...options }) };
   const deadline = new Deadline({ timeout: o.timeout, signal: o.signal, label: 'solveImageCaptcha' });
   const watch = new PageWatch(driver, undefined, deadline);
@@ -222,7 +224,7 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
 
       // ---- verify ----
       if (o.verify === false || o.submit === false) {
-        const result = makeResult(text, true, false, 'typed, not verified');
+        const result = await collected(makeResult(text, true, false, 'typed, not verified'), task, solution);
         await dbg.write(`attempt-${attempt}.json`, artifact(result, how, 'not verified'));
         progress('done', 'typed, not verified');
         return result;
@@ -231,9 +233,11 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
       const verdict = await timed('verify', () => verify(ctx, located, text, attempt, o, submittedAt));
       const verification = `${verdict.outcome}: ${verdict.reason}`;
       await dbg.write(`attempt-${attempt}.json`, artifact(makeResult(text, verdict.outcome !== 'failure', verdict.outcome === 'success', verification), how, verification));
+      reportVerdict(solver, solution, verdict.outcome);
       if (verdict.outcome !== 'failure') {
+        const result = await collected(makeResult(text, true, verdict.outcome === 'success', verification), task, solution);
         progress('done', verification);
-        return makeResult(text, true, verdict.outcome === 'success', verification);
+        return result;
       }
       // ---- wrong answer ----
       if (solver.reportIncorrect) {
@@ -280,6 +284,15 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
         timings: { ...timings },
         answers: [...answers],
       };
+    }
+
+    /** With `collect`: writes a verified capture and notes what happened in `r.collected`. */
+    async function collected(r: CaptchaResult, task: ImageToTextTask, solution: Solution): Promise<CaptchaResult> {
+      if (!o.collect) return r;
+      const arithmetic = Boolean(o.math || solution.expression);
+      r.collected = await collectVerified({ dir: o.collect, body: task.body, text: r.text, verified: r.verified, arithmetic });
+      progress('collect', describeCollect(r.collected));
+      return r;
     }
 
     function artifact(r: CaptchaResult, how: string | undefined, outcome: string) {

@@ -18,5 +18,6 @@ export {
 } from './task-api.js';
 export { HTTP_DEFAULTS, type CloudSolverOptions, type RetryOptions, type ErrorSpec, type ErrorTable, type ErrorKind } from './http.js';
 export { IMAGE_LIMITS, fitImage, type ImageLimits, type FitResult } from './image-limits.js';
-export { createSolver, SOLVER_NAMES, type SolverName, type CreateSolverOptions } from './registry.js';
+export { createSolver, SOLVER_NAMES, type SolverName, type CreateSolverOptions, type HybridCreateOptions } from './registry.js';
+export { HybridSolver, HYBRID_DEFAULTS, type HybridSolverOptions, type HybridStats } from './hybrid.js';
 export * from './offline/index.js';

@@ -8,9 +8,10 @@ import type { Solver } from '../core/types.js';
 import { CapSolver, nonEmpty, type CapSolverOptions } from './capsolver.js';
 import { LocalSolver, type LocalSolverOptions } from './offline/index.js';
 import { AntiCaptcha, CapMonsterCloud, TwoCaptcha, type TaskApiOptions } from './task-api.js';
+import { HybridSolver, type HybridSolverOptions } from './hybrid.js';
 
 /** The names `createSolver()` knows. */
-export const SOLVER_NAMES = ['auto', 'capsolver', 'anticaptcha', 'capmonster', '2captcha', 'local'] as const;
+export const SOLVER_NAMES = ['auto', 'capsolver', 'anticaptcha', 'capmonster', '2captcha', 'local', 'hybrid'] as const;
 export type SolverName = (typeof SOLVER_NAMES)[number];
 
 /**
@@ -19,13 +20,21 @@ export type SolverName = (typeof SOLVER_NAMES)[number];
  * Keys come from `apiKey` or the environment: `CAPSOLVER_API_KEY`, `ANTICAPTCHA_API_KEY`,
  * `CAPMONSTER_API_KEY`, `TWOCAPTCHA_API_KEY`.
  */
-export type CreateSolverOptions = CapSolverOptions & TaskApiOptions & LocalSolverOptions;
+export type CreateSolverOptions = CapSolverOptions & TaskApiOptions & LocalSolverOptions & HybridCreateOptions;
+
+/**
+ * `'hybrid'` only: the two solvers (default: a `LocalSolver` from the offline options, and `CapSolver` from the cloud
+ * options) and what to do when the cloud fails. `minConfidence` is then the hybrid's threshold (see HybridSolver).
+ */
+export type HybridCreateOptions = Partial<Pick<HybridSolverOptions, 'local' | 'cloud' | 'onCloudError'>>;
 
 /**
  * Returns a Solver:
  * - `'auto'` (default): `CapSolver` when `options.apiKey` or `CAPSOLVER_API_KEY` is set, else `LocalSolver`;
  * - `'capsolver' | 'anticaptcha' | 'capmonster' | '2captcha'`: that cloud;
  * - `'local'`: the offline ONNX model;
+ * - `'hybrid'`: `HybridSolver`, the offline model first and `cloud` (default CapSolver) for the readings below
+ *   `minConfidence` (default 0.8);
  * - a Solver object: returned as is.
  * Throws InvalidOptionError for anything else, listing the valid names.
  */
@@ -53,6 +62,13 @@ export function createSolver(spec: SolverName | Solver = 'auto', options: Create
       return new TwoCaptcha(options);
     case 'local':
       return new LocalSolver(localOptions(options));
+    case 'hybrid':
+      return new HybridSolver({
+        local: options.local ?? new LocalSolver({ ...localOptions(options), minConfidence: undefined }),
+        cloud: options.cloud ?? new CapSolver(options),
+        minConfidence: options.minConfidence,
+        onCloudError: options.onCloudError,
+      });
     default:
       throw new InvalidOptionError(`createSolver: Unknown solver ${JSON.stringify(spec)}`, {
         hint: `Use one of ${SOLVER_NAMES.map((n) => `'${n}'`).join(', ')}, or pass a Solver object`,
@@ -75,6 +91,9 @@ function localOptions(options: CreateSolverOptions): LocalSolverOptions {
     task: _task,
     fitImages: _fitImages,
     appId: _appId,
+    local: _local,
+    cloud: _cloud,
+    onCloudError: _onCloudError,
     ...local
   } = options;
   return local;
