@@ -8,7 +8,24 @@ import torch
 import torch.nn as nn
 from PIL import Image
 
-CHARSET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LATIN = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Cyrillic letters with no Latin look-alike get classes of their own, one per letter (case folded: captchas of
+# Russian sites are read case-insensitively). The look-alikes (а в е к м н о р с т у х and capitals) share the
+# Latin class they look like: no model can tell Cyrillic с from Latin c by the glyph, so the script is chosen per
+# reading (resolve_script, and src/solvers/offline/script.ts at run time).
+CYRILLIC_OWN = "бгджзийлпфцчшщъыьэюя"
+CHARSET = LATIN + CYRILLIC_OWN
+# Cyrillic letter -> the class it is drawn as. Small в к м н т are small capitals in most fonts.
+CYR_TO_CLASS = {
+    **{c: c for c in CYRILLIC_OWN}, **{c.upper(): c for c in CYRILLIC_OWN},
+    "а": "a", "А": "A", "в": "B", "В": "B", "е": "e", "Е": "E", "ё": "e", "Ё": "E", "к": "K", "К": "K",
+    "м": "M", "М": "M", "н": "H", "Н": "H", "о": "o", "О": "O", "р": "p", "Р": "P", "с": "c", "С": "C",
+    "т": "T", "Т": "T", "у": "y", "У": "Y", "х": "x", "Х": "X",
+}
+# In a Cyrillic reading, each shared Latin class stands for this Cyrillic letter (lower case).
+CLASS_TO_CYR = {"a": "а", "A": "а", "B": "в", "b": "в", "e": "е", "E": "е", "K": "к", "k": "к", "M": "м",
+                "m": "м", "H": "н", "h": "н", "o": "о", "O": "о", "p": "р", "P": "р", "c": "с", "C": "с",
+                "T": "т", "t": "т", "y": "у", "Y": "у", "x": "х", "X": "х"}
 BLANK = 0
 HEIGHT = 32
 MIN_WIDTH = 32
@@ -23,6 +40,19 @@ REPO = os.path.dirname(ROOT)
 DEV_DIR = os.environ.get("DEV_DIR", os.path.join(os.path.dirname(REPO), "shared", "data", "dev"))
 if not os.path.isdir(DEV_DIR):
     DEV_DIR = "/work/shared/data/dev"
+
+
+def to_classes(text: str) -> str:
+    """A label as the model's classes: Cyrillic look-alikes become the Latin class they are drawn as."""
+    return "".join(CYR_TO_CLASS.get(c, c) for c in text)
+
+
+def resolve_script(text: str) -> str:
+    """A reading in the model's classes as text: Cyrillic when it holds a Cyrillic-only letter (then every
+    look-alike is read as its Cyrillic letter), else as read. Mirrors the runtime's 'auto' script."""
+    if not any(c in CYRILLIC_OWN for c in text):
+        return text
+    return "".join(CLASS_TO_CYR.get(c, c) for c in text)
 
 
 def flatten(img: Image.Image) -> Image.Image:
@@ -116,11 +146,19 @@ def load_checkpoint(path: str, map_location="cpu") -> dict:
 
 
 def build_model(arch: dict | None = None) -> CRNN:
+    """arch: {"ch", "rnn", "head", "charset"?}; a checkpoint from before the Cyrillic classes has no "charset"
+    and reads LATIN."""
     arch = arch or {"ch": (32, 64, 128, 160), "rnn": 128, "head": "gru"}
-    return CRNN(ch=tuple(arch["ch"]), rnn=arch["rnn"], head=arch["head"])
+    return CRNN(n_classes=len(arch.get("charset", LATIN)) + 1, ch=tuple(arch["ch"]), rnn=arch["rnn"], head=arch["head"])
+
+
+def model_charset(model: nn.Module) -> str:
+    """The charset a model reads, from its output width."""
+    return CHARSET if model.fc.out_features == len(CHARSET) + 1 else LATIN
 
 
 def greedy_decode(logits: torch.Tensor) -> list[str]:
+    """Best path, in the model's classes (resolve_script turns a reading into text)."""
     best = logits.argmax(-1).cpu().numpy()
     out = []
     for row in best:
@@ -147,6 +185,8 @@ def ctc_step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, targ
 
 
 def encode(texts: list[str]):
+    """Labels (Unicode text, Cyrillic included) -> CTC targets in the model's classes."""
+    texts = [to_classes(t) for t in texts]
     flat = [C2I[c] for t in texts for c in t]
     return torch.tensor(flat, dtype=torch.long), torch.tensor([len(t) for t in texts], dtype=torch.long)
 
@@ -188,12 +228,13 @@ def evaluate(model, items, case_sensitive=False, batch=64, device="cpu"):
         idx = order[s: s + batch]
         out = model(pad_batch([arrs[i] for i in idx]).to(device))
         for i, p in zip(idx, greedy_decode(out)):
-            res[i] = p
+            res[i] = resolve_script(p)
     ok = 0
     errs = 0
     chars = 0
     for (_, lab), p in zip(items, res):
-        a, b = (p, lab) if case_sensitive else (p.lower(), lab.lower())
+        cyrillic = any("\u0400" <= c <= "\u04ff" for c in lab)   # Cyrillic is read in lower case
+        a, b = (p, lab) if case_sensitive and not cyrillic else (p.lower(), lab.lower())
         ok += a == b
         errs += edit_distance(a, b)
         chars += len(b)

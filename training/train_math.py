@@ -129,6 +129,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", default="", help="start from these weights (fresh optimiser and schedule), e.g. the "
+                    "shipped model rebuilt by `from_onnx.py --math`")
     ap.add_argument("--export", action="store_true")
     ap.add_argument("--out", default=os.path.join(common.REPO, "models"))
     args = ap.parse_args()
@@ -149,6 +151,9 @@ def main() -> None:
         opt.load_state_dict(ck["opt"])
         step, samples, spent = ck["step"], ck["samples"], ck["spent"]
         log(f"resumed at step {step}, {samples} samples, {spent / 60:.1f} min spent")
+    elif args.init:
+        model.load_state_dict(common.load_checkpoint(args.init)["model"])
+        log(f"initialised from {args.init}")
     log(f"params={sum(p.numel() for p in model.parameters())} charset={CHARSET!r}")
     vs = val_set(600)
     dl = torch.utils.data.DataLoader(Batches(args.batch, args.seed * 100003 + step), batch_size=None, num_workers=args.workers,

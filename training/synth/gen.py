@@ -439,14 +439,16 @@ def compose(rng, text, *, fonts=None, size=None, bg=None, colors="dark", angle=(
 
 # ---------------------------------------------------------------- styles
 def style_generic(rng):
-    text = random_text(rng)
+    text, fonts = random_text(rng), FONTS
+    if rng.random() < CYRILLIC_SHARE:
+        text, fonts = sites.any_text(rng, 1.0)
     bg = None
     r = rng.random()
     if r < 0.08:
         bg = background(rng, 10, 10, "light")
         bg = bg.resize((400, 120))
         stripes(bg, rng)
-    img = compose(rng, text, bg=bg, angle=rng.choice([(-5, 5), (-15, 15), (-30, 30)]),
+    img = compose(rng, text, fonts=fonts, bg=bg, angle=rng.choice([(-5, 5), (-15, 15), (-30, 30)]),
                   spacing=rng.choice([(0.95, 1.15), (0.8, 1.0), (0.65, 0.85), (1.1, 1.5)]),
                   yjit=rng.choice([0.0, 0.1, 0.25]), stroke=rng.choice([0, 0, 0, 1, 2]), hollow=rng.random() < 0.1,
                   shear=rng.choice([0, 0, rng.uniform(-0.4, 0.4)]), xscale=rng.choice([(1, 1), (0.7, 1.3)]),
@@ -747,15 +749,20 @@ STYLES = {
     "hollow": (style_hollow, 1.5),
     "clean": (style_clean, 0.6),
 }
-_NAMES = list(STYLES)
-_WEIGHTS = [STYLES[k][1] for k in _NAMES]
+# the generic style's share of Cyrillic texts (the real-site styles in sites.py draw their own)
+CYRILLIC_SHARE = 0.08
 
 
 def sample(rng: random.Random, style: str | None = None):
-    name = style or rng.choices(_NAMES, weights=_WEIGHTS)[0]
+    name = style or rng.choices(list(STYLES), weights=[w for _, w in STYLES.values()])[0]
     text, img = STYLES[name][0](rng)
     if img.mode != "RGB":
         img = img.convert("RGB")
     if rng.random() < 0.04 and name not in ("wp", "lineblur"):  # inverted captchas
         img = Image.fromarray(255 - np.asarray(img))
     return img, text, name
+
+
+from synth import sites  # noqa: E402  (after everything it uses from here)
+
+STYLES.update(sites.SITE_STYLES)

@@ -48,6 +48,18 @@ def math_text(rng: random.Random) -> str:
     return f"{a}{op}{b}{tail}"
 
 
+# sums drawn a symbol to a box, with no "=" (crypto sign-up forms): numbers 0-30, "+" and now and then "-"
+BOXED_SHARE = 0.15
+
+
+def boxed_sum(rng: random.Random) -> str:
+    a, b = rng.randint(0, 30), rng.randint(0, 30)
+    op = "+" if rng.random() < 0.85 else "-"
+    if op == "-" and b > a:
+        a, b = b, a
+    return f"{a}{op}{b}"
+
+
 NPM_MATH_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "npm-math")
 NPM_MATH_SHARE = 0.15  # of the expressions, when NPM_MATH_DIR has images
 _npm_math: list[tuple[str, str]] | None = None
@@ -82,12 +94,13 @@ def sample_math(rng: random.Random, negatives: float = 0.35):
         img = Image.open(path)
         img.load()
         return img, text, "npm-math"
+    boxed = rng.random() < BOXED_SHARE
     while True:
-        text = math_text(rng)
+        text = boxed_sum(rng) if boxed else math_text(rng)
         original = gen.random_text
         gen.random_text = lambda *_a, **_k: text  # the styles draw whatever random_text returns
         try:
-            img, drawn, style = gen.sample(rng, rng.choice(MATH_STYLES))
+            img, drawn, style = gen.sample(rng, "boxed" if boxed else rng.choice(MATH_STYLES))
         finally:
             gen.random_text = original
         if drawn == text:  # a few variations of a style swap in their own letters: draw again

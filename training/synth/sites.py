@@ -1,0 +1,337 @@
+"""Styles after the real-site captchas the offline model read worst (issue 27), written from what the sites'
+generators draw, never from their images: every image here is drawn by us.
+
+- darkcolor: bright coloured digits/letters on a dark background, 2-3 crossing lines, JPEG;
+- hatch: mixed-case characters in different colours over dense diagonal hatching;
+- grainarc: black condensed capitals on heavy grain, a thick arc that inverts what it crosses (rail/ticket sites);
+- typewriter: a typewriter or plain font, letters of mixed case and size, a pale shadow, Cyrillic and digits
+  (Russian government sites) or Latin;
+- outline3d: bold outlined glyphs with an extruded 3-D edge, and thin pen-like strokes (Chinese-site styles);
+- boxed: each character in its own turned square box, faint curves (also drawn with sums for the math model);
+- tiny: 4 characters on a ~60x22 canvas under dense salt-and-pepper noise (course/campus sites);
+- widesparse: small thin glyphs spread over a wide canvas crossed by long lines;
+- pastelitalic: coloured serif italics on a pastel ground, thin dark strike lines (CAS login pages).
+
+Text is Latin or Cyrillic: `cyrillic_text()` draws the letters of the Russian alphabet (labels keep the Cyrillic
+code points; common.to_classes maps the look-alikes to Latin classes for training). Registered into gen.STYLES on
+import (gen.py imports this module last).
+"""
+from __future__ import annotations
+
+import colorsys
+import random
+
+import numpy as np
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
+
+from . import gen
+
+CYR_LOWER = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
+CYR_UPPER = CYR_LOWER.upper()
+# Russian government captchas: digits without the ones that look like letters, and consonants
+FSSP_LIKE = "2456789бвгджклмнпрст"
+
+_cyr_fonts: list[str] | None = None
+
+
+def cyrillic_fonts() -> list[str]:
+    """Training fonts that draw Cyrillic (a glyph of their own for ж and д, not the missing-glyph box), found once."""
+    global _cyr_fonts
+    if _cyr_fonts is None:
+        _cyr_fonts = [f for f in gen.FONTS if _draws(f, "жд")]
+    return _cyr_fonts
+
+
+def _draws(path: str, chars: str) -> bool:
+    try:
+        fnt = gen.font(path, 24)
+        def bits(c):
+            m = fnt.getmask(c)
+            return m.size, bytes(m)
+        missing = bits("\ue000")
+        return all(bits(c) != missing and fnt.getbbox(c)[2] > 0 for c in chars)
+    except Exception:  # a font FreeType cannot use for this: not a Cyrillic font
+        return False
+
+
+def cyrillic_text(rng: random.Random, n: int | None = None) -> str:
+    n = n or rng.choice([4, 5, 5, 6])
+    kind = rng.random()
+    if kind < 0.45:
+        pool = FSSP_LIKE
+    elif kind < 0.75:
+        pool = CYR_LOWER + "23456789"
+    else:
+        pool = CYR_LOWER + CYR_UPPER
+    return "".join(rng.choice(pool) for _ in range(n))
+
+
+def any_text(rng: random.Random, cyrillic: float = 0.25, kind: str | None = None, n: int | None = None):
+    """(text, fonts): Cyrillic with probability `cyrillic`, else gen.random_text."""
+    if rng.random() < cyrillic and cyrillic_fonts():
+        return cyrillic_text(rng, n), cyrillic_fonts()
+    return gen.random_text(rng, kind, n), gen.FONTS
+
+
+def bright_color(rng: random.Random, s=(0.6, 1.0), v=(0.75, 1.0)):
+    r, g, b = colorsys.hsv_to_rgb(rng.random(), rng.uniform(*s), rng.uniform(*v))
+    return int(r * 255), int(g * 255), int(b * 255)
+
+
+def text_mask(rng, text, fonts, size, W, H, **kw):
+    """The glyphs' coverage on a W x H canvas, placed like gen.compose places them; returns (mask, pieces, ox, oy, th)."""
+    pieces, tw, th = gen.layout(rng, text, fonts, size, **kw)
+    ox = max(0.0, (W - tw) * rng.uniform(0.15, 0.85))
+    oy = (H - th) * rng.uniform(0.3, 0.7)
+    mask = Image.new("L", (W, H), 0)
+    gen.draw_pieces(mask, pieces, ox, oy, [255] * len(pieces), th)
+    return mask, pieces, ox, oy, th
+
+
+def fit_size(H: int, lo: float, hi: float, rng) -> int:
+    return max(8, int(H * rng.uniform(lo, hi)))
+
+
+# ---------------------------------------------------------------- styles
+def style_darkcolor(rng):
+    text, fonts = any_text(rng, 0.1, rng.choice(["digits", "digits", "upper_digits", "all"]), rng.choice([4, 4, 5, 6]))
+    W, H = rng.choice([(100, 36), (120, 40), (90, 32), (140, 44), (160, 50), (80, 30)])
+    bg = gen.gradient(W, H, gen.rand_color(rng, 0, 70), gen.rand_color(rng, 0, 90), rng) if rng.random() < 0.5 \
+        else Image.new("RGB", (W, H), gen.rand_color(rng, 0, 60))
+    if rng.random() < 0.3:
+        bg = gen.pixel_noise(bg, rng, rng.uniform(5, 25))
+    size = fit_size(H, 0.55, 0.85, rng)
+    pieces, tw, th = gen.layout(rng, text, gen.BOLDISH if rng.random() < 0.5 else fonts, size, angle=(-25, 25),
+                                spacing=(0.85, 1.2), yjit=0.15)
+    ox, oy = max(0.0, (W - tw) * rng.uniform(0.1, 0.9)), (H - th) * rng.uniform(0.3, 0.7)
+    same = rng.random() < 0.3
+    base = bright_color(rng)
+    gen.draw_pieces(bg, pieces, ox, oy, [base if same else bright_color(rng) for _ in text], th)
+    d = ImageDraw.Draw(bg)
+    for _ in range(rng.choice([2, 2, 3, 3, 4])):
+        pts = gen.bezier_pts(rng, W, H, 20) if rng.random() < 0.5 else [(rng.uniform(0, W * 0.2), rng.uniform(0, H)),
+                                                                       (rng.uniform(W * 0.8, W), rng.uniform(0, H))]
+        d.line(pts, fill=bright_color(rng, v=(0.5, 1.0)), width=rng.choice([1, 1, 2, 2, 3]))
+    if rng.random() < 0.3:
+        gen.noise_dots(bg, rng, rng.uniform(0.01, 0.05), color=None)
+    return text, gen.jpeg(bg, rng, rng.randint(25, 85)) if rng.random() < 0.8 else bg
+
+
+def style_hatch(rng):
+    text, fonts = any_text(rng, 0.1, rng.choice(["mixed", "all", "upper_digits"]), rng.choice([4, 4, 4, 5]))
+    W, H = rng.choice([(120, 40), (100, 36), (130, 50), (90, 32)])
+    img = Image.new("RGB", (W, H), gen.light_color(rng, 200) if rng.random() < 0.7 else (255, 255, 255))
+    d = ImageDraw.Draw(img)
+    step, slope = rng.randint(2, 6), rng.choice([-1, 1]) * rng.uniform(0.5, 2.0) * H
+    for x in range(-int(abs(slope)) - H, W + int(abs(slope)) + H, step):
+        d.line([(x, 0), (x + slope, H)], fill=gen.rand_color(rng, 60, 200), width=1)
+    if rng.random() < 0.3:  # cross-hatching
+        for x in range(-int(abs(slope)) - H, W + int(abs(slope)) + H, step + rng.randint(0, 3)):
+            d.line([(x + slope, 0), (x, H)], fill=gen.rand_color(rng, 80, 210), width=1)
+    size = fit_size(H, 0.6, 0.9, rng)
+    pieces, tw, th = gen.layout(rng, text, gen.BOLDISH if rng.random() < 0.6 else fonts, size, angle=(-20, 20),
+                                spacing=(0.85, 1.15), yjit=0.12)
+    ox, oy = max(0.0, (W - tw) * rng.uniform(0.1, 0.9)), (H - th) * rng.uniform(0.3, 0.7)
+    gen.draw_pieces(img, pieces, ox, oy, [gen.rand_color(rng, 0, 170) for _ in text], th)
+    if rng.random() < 0.4:
+        gen.noise_lines(img, rng, rng.randint(1, 3))
+    return text, gen.finish(img, rng, 0.6)
+
+
+def style_grainarc(rng):
+    text, fonts = any_text(rng, 0.05, rng.choice(["upper", "upper_digits", "upper_digits", "all"]), rng.choice([4, 4, 5]))
+    W, H = rng.randint(100, 160), rng.randint(40, 58)
+    size = fit_size(H, 0.7, 1.0, rng)
+    mask, *_ = text_mask(rng, text, gen.BOLDISH if rng.random() < 0.7 else fonts, size, W, H, angle=(-12, 12),
+                         spacing=(0.72, 0.95), yjit=0.08, xscale=(0.7, 1.0))
+    arc = Image.new("L", (W, H), 0)
+    d = ImageDraw.Draw(arc)
+    x0, y0 = rng.uniform(-0.4, 0.1) * W, rng.uniform(-0.2, 0.6) * H
+    x1, y1 = x0 + rng.uniform(1.0, 1.8) * W, y0 + rng.uniform(0.8, 3.0) * H
+    start = rng.choice([rng.uniform(180, 240), rng.uniform(0, 40)])
+    d.arc([x0, y0, x1, y1], start, start + rng.uniform(100, 160), fill=255, width=rng.randint(2, 6))
+    ink = ImageChops.logical_xor(mask.point(lambda v: 255 if v > 110 else 0).convert("1"),
+                                 arc.point(lambda v: 255 if v > 110 else 0).convert("1")) if rng.random() < 0.7 \
+        else ImageChops.lighter(mask, arc).point(lambda v: 255 if v > 110 else 0).convert("1")
+    g = np.random.default_rng(rng.getrandbits(32))
+    base = g.normal(rng.uniform(170, 220), rng.uniform(20, 45), (H, W))
+    a = np.where(np.asarray(ink, bool), g.normal(rng.uniform(10, 50), 15, (H, W)), base)
+    img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8), "L").convert("RGB")
+    if rng.random() < 0.5:
+        img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.8)))
+    return text, gen.jpeg(img, rng, rng.randint(40, 90)) if rng.random() < 0.6 else img
+
+
+def style_typewriter(rng):
+    cyr = rng.random() < 0.7 and cyrillic_fonts()
+    text = cyrillic_text(rng, rng.choice([5, 5, 5, 4, 6])) if cyr else gen.random_text(rng, None, rng.choice([4, 5, 6]))
+    if rng.random() < 0.7:  # letters of mixed case, as the glyphs show them
+        text = "".join(c.upper() if c.isalpha() and rng.random() < 0.4 else c for c in text)
+    pool = cyrillic_fonts() if cyr else gen.FONTS
+    mono = [f for f in pool if f in gen.MONO or "Mono" in f or "Courier" in f or "Nimbus" in f]
+    fonts = mono if mono and rng.random() < 0.6 else pool
+    W, H = rng.choice([(200, 60), (180, 50), (160, 50), (220, 70)])
+    fpath = rng.choice(fonts)
+    ink = gen.rand_color(rng, 0, 90) if rng.random() < 0.3 else (rng.randint(10, 60), rng.randint(40, 90), rng.randint(90, 170))
+    shadow = tuple(min(255, c + rng.randint(90, 150)) for c in ink)
+    img = Image.new("RGB", (W, H), (255, 255, 255) if rng.random() < 0.7 else gen.light_color(rng, 225))
+    d = ImageDraw.Draw(img)
+    x = rng.uniform(0.04, 0.15) * W
+    base = rng.uniform(0.6, 0.8) * H
+    dx, dy = rng.choice([-3, -2, 2, 3]), rng.choice([-3, -2, 2, 3])
+    for ch in text:
+        s = max(10, int(H * rng.uniform(0.35, 0.7)))
+        fnt = gen.font(fpath, s)
+        y = base + rng.uniform(-0.08, 0.08) * H
+        d.text((x + dx, y + dy), ch, font=fnt, fill=shadow, anchor="ls")
+        d.text((x, y), ch, font=fnt, fill=ink, anchor="ls")
+        x += fnt.getlength(ch) * rng.uniform(1.0, 1.5) + rng.uniform(0, 0.03) * W
+    if x > W:
+        img = img.resize((int(x + 6), H)).resize((W, H))
+    return text, gen.finish(img, rng, 0.5)
+
+
+def style_outline3d(rng):
+    """Bold outlined glyphs with an extruded edge, or thin pen strokes; mixed case, overlapping."""
+    text, fonts = any_text(rng, 0.05, rng.choice(["mixed", "mixed", "all", "upper"]), rng.choice([4, 4, 4, 5]))
+    W, H = rng.choice([(150, 60), (120, 50), (160, 60), (130, 48)])
+    if rng.random() < 0.5:
+        return text, _thin_pen(rng, text, fonts, W, H)
+    size = fit_size(H, 0.6, 0.9, rng)
+    mask, *_ = text_mask(rng, text, gen.BOLDISH, size, W, H, angle=(-20, 20), spacing=(0.75, 1.0), yjit=0.15,
+                         shear=rng.uniform(-0.3, 0.3))
+    img = Image.new("L", (W, H), 255)
+    depth, (ux, uy) = rng.randint(2, 5), rng.choice([(1, 1), (-1, 1), (1, -1), (2, 1)])
+    for k in range(depth, 0, -1):  # extrusion: dark copies behind the face
+        img.paste(0, (k * ux, k * uy, W + k * ux, H + k * uy), mask)
+    face = mask.point(lambda v: 255 if v > 128 else 0)
+    img.paste(255, (0, 0), face)
+    edge = ImageChops.subtract(face, face.filter(ImageFilter.MinFilter(3)))
+    img.paste(0, (0, 0), edge)
+    if rng.random() < 0.5:  # hatched face
+        hatch = Image.new("L", (W, H), 0)
+        hd = ImageDraw.Draw(hatch)
+        for x in range(-H, W + H, rng.randint(3, 5)):
+            hd.line([(x, 0), (x + H, H)], fill=255)
+        img.paste(0, (0, 0), ImageChops.multiply(hatch, face.filter(ImageFilter.MinFilter(3))))
+    out = img.convert("RGB")
+    if rng.random() < 0.5:
+        out = gen.salt_pepper(out, rng, rng.uniform(0.01, 0.06))
+    return text, out
+
+
+def _thin_pen(rng, text, fonts, W, H):
+    hand = [f for f in fonts if "/fonts/" in f and "fontsource" not in f] if rng.random() < 0.3 else fonts
+    size = fit_size(H, 0.6, 0.95, rng) * 2
+    mask, *_ = text_mask(rng, text, hand or fonts, size, W * 2, H * 2, angle=(-25, 25), spacing=(0.7, 0.95), yjit=0.15,
+                         shear=rng.uniform(-0.3, 0.3))
+    thin = ImageChops.subtract(mask, mask.filter(ImageFilter.MinFilter(rng.choice([3, 3, 5]))))  # the outline only
+    if rng.random() < 0.5:
+        thin = mask.filter(ImageFilter.MinFilter(5)) if size > 60 else mask  # or a thinned body
+    img = Image.new("L", (W * 2, H * 2), 255)
+    img.paste(gen.rand_color(rng, 0, 60)[0], (0, 0), thin)
+    return img.resize((W, H), Image.BILINEAR).convert("RGB")
+
+
+def style_tiny(rng):
+    text, fonts = any_text(rng, 0.05, rng.choice(["mixed", "all", "all", "upper_digits"]), rng.choice([4, 4, 4, 5]))
+    W, H = rng.randint(52, 80), rng.randint(18, 26)
+    img = Image.new("RGB", (W, H), (255, 255, 255) if rng.random() < 0.7 else gen.light_color(rng, 200))
+    size = fit_size(H, 0.6, 0.85, rng)
+    pieces, tw, th = gen.layout(rng, text, gen.BOLDISH if rng.random() < 0.5 else fonts, size, angle=(-8, 8),
+                                spacing=(0.9, 1.15), yjit=0.06)
+    if tw > W - 2:
+        W = tw + 4
+        img = img.resize((W, H))
+    ox, oy = max(0.0, (W - tw) * rng.uniform(0.1, 0.9)), (H - th) * rng.uniform(0.3, 0.7)
+    gen.draw_pieces(img, pieces, ox, oy, [gen.dark_color(rng, 60)] * len(text), th)
+    r = rng.random()
+    if r < 0.5:
+        img = gen.salt_pepper(img, rng, rng.uniform(0.04, 0.2))
+    elif r < 0.8:
+        gen.noise_dots(img, rng, rng.uniform(0.05, 0.2), color=(0, 0, 0), size=(0.5, 1.2))
+    return text, gen.jpeg(img, rng, rng.randint(50, 95)) if rng.random() < 0.5 else img
+
+
+def style_widesparse(rng):
+    text, fonts = any_text(rng, 0.05, None, rng.choice([4, 4, 5, 6]))
+    W, H = rng.randint(180, 320), rng.randint(40, 70)
+    img = gen.background(rng, W, H, rng.choice(["white", "light", "gradient"]))
+    size = max(10, int(H * rng.uniform(0.25, 0.45)))
+    thin = [f for f in fonts if f not in gen.BOLDISH] or fonts
+    pieces, tw, th = gen.layout(rng, text, thin, size, angle=(-25, 25), spacing=(1.6, 3.2), yjit=0.6)
+    if tw > W - 4:
+        pieces, tw, th = gen.layout(rng, text, thin, size, angle=(-25, 25), spacing=(1.1, 1.6), yjit=0.4)
+    ox, oy = max(0.0, (W - tw) * rng.uniform(0.05, 0.95)), (H - th) * rng.uniform(0.2, 0.8)
+    gen.draw_pieces(img, pieces, ox, oy, [gen.dark_color(rng, 150) for _ in text], th)
+    d = ImageDraw.Draw(img)
+    for _ in range(rng.randint(2, 6)):
+        y0, y1 = rng.uniform(0, H), rng.uniform(0, H)
+        d.line([(0, y0), (W, y1)] if rng.random() < 0.7 else gen.bezier_pts(rng, W, H, 30), fill=gen.rand_color(rng, 0, 200),
+               width=rng.choice([1, 1, 1, 2]))
+    return text, gen.finish(img, rng, 0.5)
+
+
+def style_pastelitalic(rng):
+    text, fonts = any_text(rng, 0.05, rng.choice(["mixed", "all", "all"]), 4)
+    serif_italic = [f for f in gen.SERIF if "Italic" in f or "I." in f or "Oblique" in f] or gen.SERIF
+    W, H = rng.choice([(90, 32), (100, 36), (120, 40)])
+    h, s = rng.random(), rng.uniform(0.05, 0.2)
+    bg = tuple(int(c * 255) for c in colorsys.hsv_to_rgb(h, s, rng.uniform(0.9, 1.0)))
+    img = Image.new("RGB", (W, H), bg)
+    size = fit_size(H, 0.6, 0.85, rng)
+    pieces, tw, th = gen.layout(rng, text, serif_italic if rng.random() < 0.7 else fonts, size, angle=(-10, 10),
+                                spacing=(0.95, 1.3), yjit=0.08)
+    if tw > W - 2:
+        img = img.resize((tw + 6, H))
+    ox, oy = max(0.0, (img.size[0] - tw) * rng.uniform(0.1, 0.9)), (H - th) * rng.uniform(0.3, 0.7)
+    gen.draw_pieces(img, pieces, ox, oy, [bright_color(rng, (0.4, 0.9), (0.35, 0.7)) for _ in text], th)
+    d = ImageDraw.Draw(img)
+    Wi = img.size[0]
+    for _ in range(rng.randint(1, 4)):
+        x0 = rng.uniform(0, Wi * 0.8)
+        d.line([(x0, rng.uniform(0, H)), (x0 + rng.uniform(10, Wi * 0.6), rng.uniform(0, H))], fill=gen.dark_color(rng, 50), width=1)
+    return text, gen.finish(img, rng, 0.4)
+
+
+def style_boxed(rng):
+    """Each character in its own small square box, turned at its own angle, over faint curves (crypto sign-up
+    forms; their arithmetic "12+20" reads the same way)."""
+    text = gen.random_text(rng, rng.choice(["digits", "all", "upper_digits"]), rng.choice([4, 5, 5]))
+    H = rng.randint(28, 44)
+    box = int(H * rng.uniform(0.42, 0.6))
+    W = max(rng.randint(130, 200), int(len(text) * box * 1.5) + 10)
+    img = Image.new("RGB", (W, H), (255, 255, 255) if rng.random() < 0.8 else gen.light_color(rng, 230))
+    d = ImageDraw.Draw(img)
+    for _ in range(rng.randint(2, 9)):
+        d.line(gen.bezier_pts(rng, W, H, 24, 1.0), fill=(rng.randint(185, 235),) * 3, width=1)
+    fonts = gen.BOLDISH if rng.random() < 0.3 else gen.FONTS
+    fpath = rng.choice(fonts)
+    same = rng.random() < 0.4
+    col = bright_color(rng, (0.3, 0.8), (0.4, 0.8))
+    x = rng.uniform(0.02, 0.25) * (W - len(text) * box * 1.3)
+    for ch in text:
+        c = col if same else bright_color(rng, (0.3, 0.8), (0.4, 0.8))
+        tile = Image.new("L", (box + 2, box + 2), 0)
+        td = ImageDraw.Draw(tile)
+        td.rectangle([0, 0, box + 1, box + 1], outline=255, width=1)
+        fnt = gen.font(fpath, max(8, int(box * rng.uniform(0.7, 0.9))))
+        td.text(((box + 2) / 2, (box + 2) / 2), ch, font=fnt, fill=255, anchor="mm")
+        tile = tile.rotate(rng.uniform(-40, 40), resample=Image.BILINEAR, expand=True)
+        y = rng.uniform(-0.1, 1.0) * max(1, H - tile.size[1])
+        img.paste(c, (int(x), int(y)), tile)
+        x += box * rng.uniform(1.0, 1.7)
+    return text, gen.finish(img, rng, 0.4)
+
+
+SITE_STYLES = {
+    "boxed": (style_boxed, 0.6),
+    "darkcolor": (style_darkcolor, 2.0),
+    "hatch": (style_hatch, 1.5),
+    "grainarc": (style_grainarc, 1.5),
+    "typewriter": (style_typewriter, 1.8),
+    "outline3d": (style_outline3d, 1.5),
+    "tiny": (style_tiny, 1.2),
+    "widesparse": (style_widesparse, 1.0),
+    "pastelitalic": (style_pastelitalic, 1.0),
+}
