@@ -248,8 +248,10 @@ def style_tiny(rng):
     r = rng.random()
     if r < 0.5:
         img = gen.salt_pepper(img, rng, rng.uniform(0.04, 0.2))
-    elif r < 0.8:
-        gen.noise_dots(img, rng, rng.uniform(0.05, 0.2), color=(0, 0, 0), size=(0.5, 1.2))
+    elif r < 0.8:  # dark specks only
+        a = np.array(img)
+        a[np.random.default_rng(rng.getrandbits(32)).random(a.shape[:2]) < rng.uniform(0.03, 0.15)] = gen.dark_color(rng, 60)
+        img = Image.fromarray(a)
     return text, gen.jpeg(img, rng, rng.randint(50, 95)) if rng.random() < 0.5 else img
 
 
