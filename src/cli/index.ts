@@ -31,7 +31,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, timeout: 4, accou
 /** `demo` tries this many fresh images after a wrong answer (the offline model is not a cloud solver). */
 const DEMO_RETRIES = 8;
 
-const SOLVERS = ['auto', 'capsolver', 'local', 'anticaptcha', 'capmonster', '2captcha'] as const;
+const SOLVERS = ['auto', 'capsolver', 'local', 'anticaptcha', 'capmonster', '2captcha', 'hybrid'] as const;
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -71,7 +71,8 @@ Options:
   --submit <css>           a button to click after typing (default: press Enter / auto)
   --no-submit              type the answer but do not submit
   --solver <name>          ${SOLVERS.join(' | ')} (default: auto = CapSolver when
-                           CAPSOLVER_API_KEY is set, else local)
+                           CAPSOLVER_API_KEY is set, else local; hybrid = local first,
+                           CapSolver for readings below confidence 0.8)
   --timeout <ms>           overall budget in ms, retries included (default 120000; 0 = none)
   --retries <n>            new images to try after a wrong answer (default 2)
   --locate-timeout <ms>    how long to wait for a captcha to appear (default 10000)
@@ -79,6 +80,8 @@ Options:
   --screenshot <file.png>  save a screenshot of the page after solving (also on failure)
   --executable-path <p>    Chromium binary (default: $CHROMIUM_PATH or /usr/bin/chromium)
   --debug <dir>            write debug artifacts (image, answer, page screenshot) to <dir>
+  --collect <dir>          keep the capture and answer in <dir> when the page accepts it
+                           (<sha1>.<ext> + labels.tsv, what \`image-captcha adapt\` reads)
   --image                  include the captured image (base64) in the JSON
   --length <n|min-max>     the answer has n (or min to max) characters, when you know the site's format:
                            the local solver reads the most probable text of that length, the task-API
@@ -334,6 +337,7 @@ async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<nu
     screenshot: { type: 'string' },
     'executable-path': { type: 'string' },
     debug: { type: 'string' },
+    collect: { type: 'string' },
     image: { type: 'boolean' },
     model: { type: 'string' },
     length: { type: 'string' },
@@ -367,6 +371,7 @@ async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<nu
   if (length) Object.assign(flow, length);
   if (values.math) flow.math = true;
   if (values.debug) flow.debug = resolve(String(values.debug));
+  if (values.collect) flow.collect = resolve(String(values.collect));
   const run: BrowserRun = {
     url,
     selector: values.selector as string | undefined,
