@@ -41,6 +41,7 @@ const cases: Array<{ file: string; page: string; minAccepted: number; env?: Reco
   { file: 'playwright-extra.ts', page: '/login', minAccepted: 1 },
   { file: 'crawlee.ts', page: '/login', minAccepted: 6, env: { PAGES: '6', CONCURRENCY: '3' }, timeout: 150_000 },
   { file: 'cloud-capsolver.ts', page: '/login', minAccepted: 1, env: { CAPSOLVER_API_KEY: KEY } },
+  { file: 'hybrid-collect.ts', page: '/login', minAccepted: 2, env: { CAPSOLVER_API_KEY: KEY }, timeout: 120_000 },
 ];
 
 describe('examples', () => {
@@ -52,7 +53,7 @@ describe('examples', () => {
   for (const c of cases) {
     it(`${c.file} exits 0 with a solved result the site accepted`, { timeout: (c.timeout ?? 90_000) + 10_000 }, async () => {
       const env: Record<string, string> = { FIXTURE_URL: site.server.url, ...(c.env ?? {}) };
-      if (c.file === 'cloud-capsolver.ts') env.CAPSOLVER_API_BASE = site.provider.url;
+      if (c.env?.CAPSOLVER_API_KEY) env.CAPSOLVER_API_BASE = site.provider.url;
       const r = await run('npx', ['tsx', `examples/${c.file}`], env, c.timeout ?? 90_000);
       const summary = summaryOf(r);
       expect([r.code, summary.solved], r.stderr.slice(-3000)).toEqual([0, true]);
