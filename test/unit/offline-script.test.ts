@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { charsetClasses, charsetScript, hasCyrillic, resolveScript } from '../../src/solvers/offline/script.js';
+
+describe('script: Latin or Cyrillic per reading', () => {
+  it('keeps a reading with no Cyrillic-only letter as read (auto)', () => {
+    expect(resolveScript('2cp4H')).toBe('2cp4H');
+    expect(resolveScript('xK7m')).toBe('xK7m');
+  });
+
+  it('reads every look-alike as Cyrillic once the reading shows a Cyrillic-only letter (auto)', () => {
+    // п and д have classes of their own; c, p, H, T, B, M, K are the classes с р н т в м к are drawn as
+    expect(resolveScript('п4cpH')).toBe('п4срн');
+    expect(resolveScript('дTBMK')).toBe('дтвмк');
+    expect(resolveScript('жxyoae')).toBe('жхуоае');
+  });
+
+  it('leaves Latin letters with no Cyrillic twin as they are, in lower case, in a Cyrillic reading', () => {
+    expect(resolveScript('бQ')).toBe('бq');
+  });
+
+  it('follows the script asked for', () => {
+    expect(resolveScript('2cp4H', 'cyrillic')).toBe('2ср4н');
+    expect(resolveScript('п4cpH', 'latin')).toBe('п4cpH');
+  });
+
+  it('maps a Cyrillic charset to the classes its letters are drawn as', () => {
+    expect(charsetClasses('2456789бвгджклмнпрст')).toBe('2456789бBгджKлMHпpcT');
+    expect(charsetClasses('БГД')).toBe('бгд');
+    expect(charsetClasses('abc123')).toBe('abc123');
+  });
+
+  it('takes a Cyrillic-only charset as a Cyrillic captcha, and a mixed or Latin one as undecided', () => {
+    expect(charsetScript('2456789бвгджклмнпрст')).toBe('cyrillic');
+    expect(charsetScript('абвabc')).toBe('auto');
+    expect(charsetScript('0123456789')).toBe('auto');
+    expect(charsetScript(undefined)).toBe('auto');
+    expect(hasCyrillic('abc')).toBe(false);
+    expect(hasCyrillic('abж')).toBe(true);
+  });
+});
