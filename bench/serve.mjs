@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// Benchmark of the local CapSolver server (`npm run bench:serve`, after `npx tsup`): solves/s and p50/p95
-// latency at client concurrency 1, 8 and 64, over HTTP on loopback to a server in a child process, next to
+// Benchmark of the local CapSolver server (`npm run bench:serve`, after `npx tsup`): solves/s and p50/p99
+// latency at client concurrency 1, 4, 16 and 64, over HTTP on loopback to a server in a child process, next to
 // the same images through LocalSolver in-process (the ceiling). Also: how long GET /health takes while the
-// server is loaded (the event loop's responsiveness). Prints numbers, asserts nothing.
+// server is loaded (the event loop's responsiveness), and whether any request was lost or answered twice
+// (every request must get exactly one answer, and every taskId must be new). Prints numbers, asserts nothing.
 //
-// Usage: node bench/serve.mjs [--n 400] [--rounds 3] [--concurrency 1,8,64] [--workers 0,2 (or W:maxRunning)] [--model models/captcha-ocr.onnx] [--dist dist]
-// Images: svg-captcha rendered by sharp, with the option ranges the model was trained on (training/gen_npm.mjs).
+// Usage: node bench/serve.mjs [--set captcha_images_v2] [--n 1040] [--rounds 3] [--concurrency 1,4,16,64]
+//          [--workers 0,2 (or W:maxRunning, or W:maxRunning:batch)] [--model models/captcha-ocr.onnx] [--dist dist]
+// Images: ../shared/data/dev/<set> (labels.tsv beside the PNGs); without it, svg-captcha images rendered by sharp.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,8 +20,9 @@ const require = createRequire(import.meta.url);
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
-const N = Number(args.n ?? 400);
-const LEVELS = String(args.concurrency ?? '1,8,64').split(',').map(Number);
+const N = Number(args.n ?? 1040);
+const LEVELS = String(args.concurrency ?? '1,4,16,64').split(',').map(Number);
+const SET_DIR = resolve(root, '..', 'shared', 'data', 'dev', String(args.set ?? 'captcha_images_v2'));
 // each entry: W (worker threads; 0 = on the server thread) or W:M (M = maxRunning; default the server's)
 const WORKERS = String(args.workers ?? `0,${Math.min(4, availableParallelism())}`).split(',').map((e) => e.split(':').map(Number));
 const MODEL = resolve(args.model ?? join(root, 'models/captcha-ocr.onnx'));
@@ -48,7 +51,14 @@ const ri = (a, b) => a + Math.floor(rnd() * (b - a + 1));
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 const PRESET = LOWER + LOWER.toUpperCase() + '0123456789';
 const images = [];
-for (let i = 0; i < N; i++) {
+if (existsSync(join(SET_DIR, 'labels.tsv'))) {
+  const rows = readFileSync(join(SET_DIR, 'labels.tsv'), 'utf8').split(/\r?\n/).slice(1).filter(Boolean).slice(0, N);
+  for (const row of rows) {
+    const [file, label] = row.split('\t');
+    images.push({ label, body: readFileSync(join(SET_DIR, file)).toString('base64') });
+  }
+}
+for (let i = images.length ? N : 0; i < N; i++) {
   const c = svgCaptcha.create({ size: ri(4, 6), noise: ri(0, 4), color: rnd() < 0.5, charPreset: PRESET, width: ri(100, 160), height: ri(40, 60), fontSize: ri(40, 60) });
   images.push({ label: c.text, body: (await sharp(Buffer.from(c.data)).png().toBuffer()).toString('base64') });
 }
@@ -74,26 +84,26 @@ async function drive(c, fn) {
         lat.push(performance.now() - t);
         if (r.text !== undefined) {
           ok++;
-          if (r.text === img.label) correct++;
+          if (r.text.toLowerCase() === img.label.toLowerCase()) correct++;
         } else other[r.code] = (other[r.code] ?? 0) + 1;
       }
     }),
   );
   const secs = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
-  return { rate: ok / secs, p50: pct(lat, 0.5), p95: pct(lat, 0.95), ok, correct, other };
+  return { rate: ok / secs, p50: pct(lat, 0.5), p99: pct(lat, 0.99), ok, correct, other, answers: lat.length };
 }
 
 function row(label, c, r, ceiling) {
   const extra = Object.keys(r.other).length ? ` other=${JSON.stringify(r.other)}` : '';
   const ratio = ceiling ? `${((r.rate / ceiling) * 100).toFixed(0)}%` : '';
   console.log(
-    `${label.padEnd(28)} c=${String(c).padEnd(3)} ${f1(r.rate).padStart(7)} solves/s  p50 ${f1(r.p50).padStart(7)} ms  p95 ${f1(r.p95).padStart(7)} ms  ` +
-      `exact ${r.correct}/${images.length}  ${ratio.padStart(5)}${extra}`,
+    `${label.padEnd(28)} c=${String(c).padEnd(3)} ${f1(r.rate).padStart(7)} solves/s  p50 ${f1(r.p50).padStart(7)} ms  p99 ${f1(r.p99).padStart(7)} ms  ` +
+      `exact ${r.correct}/${images.length}  answered ${r.answers}/${images.length}  ${ratio.padStart(5)}${extra}`,
   );
 }
 
-console.log(`bench/serve.mjs: ${N} svg-captcha images, model ${MODEL}`);
+console.log(`bench/serve.mjs: ${images.length} images (${existsSync(join(SET_DIR, 'labels.tsv')) ? SET_DIR : 'svg-captcha'}), model ${MODEL}`);
 console.log(`node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
 
 // --- ceiling: LocalSolver in this process --------------------------------------------------------------
@@ -101,12 +111,15 @@ const local = new LocalSolver({ model: MODEL });
 await local.load();
 for (const img of images.slice(0, 20)) await local.recognize(img.body);
 const inProcess = async (img) => ({ text: (await local.recognize(img.body)).text });
+// every taskId the server gave, to find one given twice
+const taskIds = new Set();
+let duplicateIds = 0;
 
 // --- the server in a child process, driven over loopback ------------------------------------------------
-async function startServer([workers, maxRunning]) {
+async function startServer([workers, maxRunning, batch]) {
   const code = `
     const { createCapSolverServer } = await import(${JSON.stringify(pathToFileURL(distServer).href)});
-    const s = await createCapSolverServer({ port: 0, workers: ${workers}, ${maxRunning ? `maxRunning: ${maxRunning}, ` : ''}model: ${JSON.stringify(MODEL)}, queueSize: 4096, concurrency: 1024 });
+    const s = await createCapSolverServer({ port: 0, workers: ${workers}, ${maxRunning ? `maxRunning: ${maxRunning}, ` : ''}${batch !== undefined ? `batch: ${batch}, ` : ''}model: ${JSON.stringify(MODEL)}, queueSize: 4096, concurrency: 1024 });
     process.stdout.write(JSON.stringify({ url: s.url }) + '\\n');
     process.on('SIGTERM', async () => { process.stdout.write(JSON.stringify({ stats: s.stats() }) + '\\n'); await s.close(); process.exit(0); });
   `;
@@ -150,6 +163,10 @@ async function solveOverHttp(url, img) {
     dispatcher: agent,
   });
   const json = await res.body.json();
+  if (json.taskId !== undefined) {
+    if (taskIds.has(json.taskId)) duplicateIds++;
+    taskIds.add(json.taskId);
+  }
   return json.errorId === 0 ? { text: json.solution.text } : { code: json.errorCode };
 }
 
@@ -160,7 +177,7 @@ const servers = [];
 for (const workers of WORKERS) {
   const server = await startServer(workers);
   for (const img of images.slice(0, 20)) await solveOverHttp(server.url, img);
-  servers.push({ label: `server, workers=${workers[0]}${workers[1] ? ` max=${workers[1]}` : ''}`, server, run: (img) => solveOverHttp(server.url, img) });
+  servers.push({ label: `server, workers=${workers[0]}${workers[1] ? ` max=${workers[1]}` : ''}${workers[2] !== undefined ? ` batch=${workers[2]}` : ''}`, server, run: (img) => solveOverHttp(server.url, img) });
 }
 const configs = [{ label: 'LocalSolver in-process', run: inProcess }, ...servers];
 const median = (xs) => [...xs].sort((a, b) => a.rate - b.rate)[Math.floor(xs.length / 2)];
@@ -206,4 +223,5 @@ for (const k of servers) {
 }
 await local.close();
 await agent.close();
+console.log(`taskIds: ${taskIds.size} distinct, ${duplicateIds} given twice`);
 console.log('\n% = server solves/s relative to LocalSolver in-process at the same concurrency (the ceiling), median rounds.');

@@ -41,6 +41,8 @@ Options:
                              it ERROR_RATE_LIMIT                    (default: --queue)
   --workers <n>              solver worker threads                 (default min(${SERVER_DEFAULTS.maxWorkers}, CPUs))
   --threads <n>              onnxruntime threads per worker        (default ${SERVER_DEFAULTS.threads})
+  --batch <n>                most images per model run; a worker's
+                             concurrent tasks share runs (1 = off)  (default ${SERVER_DEFAULTS.batch})
   --model <path>             .onnx model (its .json sidecar beside it)
   --upstream capsolver       send unsure tasks to CapSolver (needs CAPSOLVER_API_KEY)
   --upstream-threshold <x>   local confidence 0-1 below which a task
@@ -86,6 +88,7 @@ export async function serveCommand(argv: string[], io: ServeCommandIO = {}): Pro
         'client-queue': { type: 'string' },
         workers: { type: 'string' },
         threads: { type: 'string' },
+        batch: { type: 'string' },
         model: { type: 'string' },
         upstream: { type: 'string' },
         'upstream-threshold': { type: 'string' },
@@ -117,6 +120,7 @@ export async function serveCommand(argv: string[], io: ServeCommandIO = {}): Pro
       clientQueueSize: intFlag('client-queue', values['client-queue'], 0, 1_000_000),
       workers: intFlag('workers', values.workers, 0, 64),
       threads: intFlag('threads', values.threads, 1, 64),
+      batch: intFlag('batch', values.batch, 1, 64),
       model: values.model,
       upstreamThreshold: threshold === undefined ? undefined : Number(threshold),
       maxBodyBytes: intFlag('max-body', values['max-body'], 1024, 1 << 30),

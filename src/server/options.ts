@@ -40,7 +40,7 @@ export interface CapSolverServerOptions {
   /**
    * Solves handed to the solver at once, across all clients. More than one per inference thread lets image
    * decoding (on libuv's pool) overlap inference; measured with bench/serve.mjs.
-   * @default 4 × `workers` with the default solver (8 when `workers` is 0), 16 with a custom `solver`
+   * @default 8 × `workers` with the default solver (8 when `workers` is 0), 16 with a custom `solver`
    */
   maxRunning?: number;
   /**
@@ -63,6 +63,13 @@ export interface CapSolverServerOptions {
   workers?: number;
   /** onnxruntime intra-op threads per worker (default solver only). @default 1 */
   threads?: number;
+  /**
+   * Micro-batching (default solver only): the tasks a worker holds at once whose images have the same input size
+   * share one model run, up to `batch` images (LocalSolver's `batch`). No fixed wait: the tasks that arrive while a
+   * run is busy form the next batch, so a lone task is not delayed. `1` runs every image alone.
+   * @default 8
+   */
+  batch?: number;
   /** Model path for the default LocalSolver. @default the shipped `models/captcha-ocr.onnx` */
   model?: string;
   /**
@@ -102,11 +109,13 @@ export const SERVER_DEFAULTS = {
   maxBodyBytes: 2 * 1024 * 1024,
   concurrency: 16,
   maxRunningCustom: 16,
-  maxRunningPerWorker: 4,
+  /** Tasks a worker holds at once: enough to fill a batch of `batch` images, few enough for a short p99. */
+  maxRunningPerWorker: 8,
   maxRunningInThread: 8,
   queueSize: 256,
   maxWorkers: 4,
   threads: 1,
+  batch: 8,
   upstreamThreshold: 0.9,
   upstreamConcurrency: 16,
   taskTimeout: 60_000,
@@ -133,6 +142,7 @@ export interface ResolvedServerOptions {
   clientQueueSize: number;
   workers: number;
   threads: number;
+  batch: number;
   model?: string;
   upstream?: Solver;
   upstreamThreshold: number;
@@ -197,6 +207,7 @@ export function resolveServerOptions(options: CapSolverServerOptions = {}, env: 
     clientQueueSize: int('clientQueueSize', options.clientQueueSize ?? options.queueSize ?? d.queueSize, 0, 1_000_000),
     workers,
     threads: int('threads', options.threads ?? d.threads, 1, 64),
+    batch: int('batch', options.batch ?? d.batch, 1, 64),
     model: options.model,
     upstream: options.upstream,
     upstreamThreshold: fraction('upstreamThreshold', options.upstreamThreshold ?? d.upstreamThreshold),

@@ -25,6 +25,7 @@ import {
 } from '../core/errors.js';
 import type { ImageToTextTask, Solution, SolveOptions, Solver } from '../core/types.js';
 import { ModelError } from '../solvers/offline/errors.js';
+import { disableOrtTelemetry } from '../solvers/offline/ort.js';
 
 const MARK = 'image-captcha-solver/server-pool-worker';
 
@@ -33,7 +34,16 @@ export interface WorkerPoolOptions {
   workers: number;
   /** onnxruntime intra-op threads per worker. */
   threads: number;
+  /** Most images per model run in each worker (LocalSolver's `batch`); the worker's concurrent tasks share runs. */
+  batch?: number;
   /** Model path for LocalSolver; undefined = the shipped model. */
+  model?: string;
+}
+
+/** What a worker is started with (`workerData`). */
+interface WorkerSetup {
+  threads: number;
+  batch?: number;
   model?: string;
 }
 
@@ -85,6 +95,8 @@ export class WorkerPoolSolver implements Solver {
       throw new InvalidOptionError(`WorkerPoolSolver: \`workers\` must be an integer ≥ 1, got ${String(options.workers)}`);
     }
     this.slots = new Array<Slot | undefined>(options.workers).fill(undefined);
+    // a worker cannot set the C environment onnxruntime reads: this thread does it for them (see ort.ts)
+    disableOrtTelemetry();
   }
 
   /** Loads the model in every worker; rejects with the first worker's error (e.g. ModelError: file missing). */
@@ -151,7 +163,7 @@ export class WorkerPoolSolver implements Solver {
     const existing = this.slots[i];
     if (existing && !existing.exited) return existing;
     const url = thisModuleUrl();
-    const workerData = { [MARK]: true, threads: this.options.threads, model: this.options.model };
+    const workerData = { [MARK]: true, threads: this.options.threads, batch: this.options.batch, model: this.options.model };
     const worker = /\.[cm]?ts$/.test(url.pathname)
       ? // TypeScript source (tests, tsx): register tsx in the worker, then load this module through it
         new Worker(
@@ -257,10 +269,10 @@ function reviveError(e: SerializedError): Error {
 }
 
 /** The worker side: one LocalSolver, solve/load/cancel/close messages. */
-async function runWorker(data: { threads: number; model?: string }): Promise<void> {
+async function runWorker(data: WorkerSetup): Promise<void> {
   const port = parentPort!;
   const { LocalSolver } = await import('../solvers/offline/local-solver.js');
-  const solver = new LocalSolver({ threads: data.threads, ...(data.model ? { model: data.model } : {}) });
+  const solver = new LocalSolver({ threads: data.threads, ...(data.batch ? { batch: data.batch } : {}), ...(data.model ? { model: data.model } : {}) });
   const controllers = new Map<number, AbortController>();
   port.on('message', (msg: ToWorker) => {
     if (msg.type === 'cancel') {
@@ -292,5 +304,5 @@ async function runWorker(data: { threads: number; model?: string }): Promise<voi
 }
 
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.[MARK] === true) {
-  void runWorker(workerData as { threads: number; model?: string });
+  void runWorker(workerData as WorkerSetup);
 }

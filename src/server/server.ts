@@ -126,7 +126,7 @@ export async function createCapSolverServer(options: CapSolverServerOptions = {}
 async function defaultSolver(opts: ResolvedServerOptions): Promise<Solver> {
   if (opts.workers > 0) {
     const { WorkerPoolSolver } = await import('./pool.js');
-    const pool = new WorkerPoolSolver({ workers: opts.workers, threads: opts.threads, model: opts.model });
+    const pool = new WorkerPoolSolver({ workers: opts.workers, threads: opts.threads, batch: opts.batch, model: opts.model });
     try {
       await pool.load();
     } catch (error) {
@@ -136,7 +136,7 @@ async function defaultSolver(opts: ResolvedServerOptions): Promise<Solver> {
     return pool;
   }
   const { LocalSolver } = await import('../solvers/offline/local-solver.js');
-  const local = new LocalSolver({ threads: opts.threads, ...(opts.model ? { model: opts.model } : {}) });
+  const local = new LocalSolver({ threads: opts.threads, batch: opts.batch, ...(opts.model ? { model: opts.model } : {}) });
   await local.load();
   return local;
 }
