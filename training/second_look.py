@@ -12,9 +12,10 @@ This script reads the selection sets under every candidate view (one image at a 
 multiple of 8, as the runtime does), tries every threshold, every set of 1-5 views and both ways to combine;
 then, to the best of those, adds 1-3 filtered views (every threshold and both ways again). It keeps the cheapest
 (fewest extra inferences) of all those looks within `--tolerance` of the best mean exact-match accuracy over the
-selection sets: synthetic validation images and the seed-2 hold-out images (the ones train.py chooses
-checkpoints on). The dev sets and the seed-1 hold-out images that bench:ocr scores are never used here; the
-script prints their accuracy for the choice made. With `--write` it also writes `views.json` (filter checks for
+selection sets. `--select real` (the default): the first `--n-dev` images of each real dev set (validation
+images: a decode setting is chosen on them, never trained on); `--select synthetic`: synthetic validation images
+and the seed-2 hold-out images. The script then prints the accuracy of the choice on every dev set in full and on
+the seed-1 hold-out images that bench:ocr scores. With `--write` it also writes `views.json` (filter checks for
 the unit tests) into `--testdata`.
 
   /usr/bin/python3 training/second_look.py --ckpt training/runs/f3/best.pt [--write models/captcha-ocr.json]
@@ -35,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 from common import BLANK, CHARSET, DEV_DIR, HEIGHT, build_model, load_checkpoint, load_labelled_dir, pad_batch  # noqa: E402
 from synth import gen, holdout  # noqa: E402
+from train import NOT_TEXT_SETS  # noqa: E402
 
 CANDIDATE_SCALES = (0.8, 0.85, 0.9, 0.95, 1.075, 1.15, 1.25)
 CANDIDATE_CROPS = (0.05, 0.08, 0.12, 0.16)
@@ -146,7 +148,7 @@ def read(model, gray: Image.Image, scale: float, crop: float = 0.0, how: str = "
         if k != prev and k != BLANK:
             text.append(CHARSET[k - 1])
         prev = k
-    return "".join(text), (confidence(P, best) if text else 0.0)
+    return common.resolve_script("".join(text)), (confidence(P, best) if text else 0.0)
 
 
 def main():
@@ -159,6 +161,9 @@ def main():
     ap.add_argument("--testdata", default=os.path.join(common.ROOT, "testdata"),
                     help="with --write, where to write views.json (filter checks for the unit tests)")
     ap.add_argument("--cache", default="", help="pickle of the readings: loaded when it exists, else written (for re-runs)")
+    ap.add_argument("--select", choices=("real", "synthetic"), default="real",
+                    help="choose on the real dev sets' first --n-dev images, or on synthetic + seed-2 hold-out images")
+    ap.add_argument("--n-dev", type=int, default=200)
     a = ap.parse_args()
     torch.set_num_threads(1)
     ck = load_checkpoint(a.ckpt)
@@ -166,15 +171,20 @@ def main():
     model.load_state_dict(ck["model"])
     model.eval()
 
-    rng = random.Random(4242)
-    select = {"synthetic": [gen.sample(rng)[:2] for _ in range(a.n_synth)]}
-    for fam in holdout.FAMILIES:
-        select[f"{fam} (seed 2)"] = holdout.make(fam, a.n_holdout, seed=2)
-    report = {}
-    for name in ("captcha_images_v2", "wp_really_simple_captcha"):
+    dev = {}
+    for name in sorted(os.listdir(DEV_DIR)) if os.path.isdir(DEV_DIR) else []:
         d = os.path.join(DEV_DIR, name)
-        if os.path.isdir(d):
-            report[name] = [(Image.open(p), t) for p, t in load_labelled_dir(d)]
+        if name not in NOT_TEXT_SETS and os.path.isfile(os.path.join(d, "labels.tsv")):
+            dev[name] = [(Image.open(p), t) for p, t in load_labelled_dir(d)]
+    select = {}
+    if a.select == "real" and dev:
+        select = {f"{name} (first {a.n_dev})": items[: a.n_dev] for name, items in dev.items()}
+    else:
+        rng = random.Random(4242)
+        select["synthetic"] = [gen.sample(rng)[:2] for _ in range(a.n_synth)]
+        for fam in holdout.FAMILIES:
+            select[f"{fam} (seed 2)"] = holdout.make(fam, a.n_holdout, seed=2)
+    report = dict(dev)
     for fam in holdout.FAMILIES:
         report[f"{fam} (seed 1)"] = holdout.make(fam, a.n_holdout, seed=1)
 
