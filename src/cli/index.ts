@@ -3,7 +3,7 @@
  * `image-captcha` — the command line.
  *
  *   image-captcha solve <url> [options]   open the page in Chromium, solve its image captcha, print JSON
- *   image-captcha ocr <files...> [--json] read captcha images with the offline model
+ *   image-captcha ocr <files|dir|-> [--json] read captcha images with the offline model (see ocr.ts)
  *   image-captcha serve [options]         a local CapSolver-compatible server (see `serve --help`)
  *   image-captcha demo                    the fixture site's demo page, solved offline, end to end
  *
@@ -15,43 +15,29 @@ import { realpathSync } from 'node:fs';
 import { readFile, access } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { AnimationInfo } from '../core/animation.js';
+import { text } from 'node:stream/consumers';
 import { isCaptchaSolverError } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
 import { attachImageRecorder, solveImageCaptcha } from '../flow/index.js';
 import { createSolver } from '../solvers/registry.js';
 import type { Solver } from '../core/types.js';
 import { SAFE_CHROMIUM_ARGS } from '../browser/chromium.js';
+import { EXIT, UsageError, defaultIo, exitQuietlyOnEpipe, lengthOption, parse, type Io } from './common.js';
 
 export { SAFE_CHROMIUM_ARGS };
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, timeout: 4, account: 5, interrupted: 130 } as const;
+export { EXIT, UsageError };
 
 /** `demo` tries this many fresh images after a wrong answer (the offline model is not a cloud solver). */
 const DEMO_RETRIES = 8;
 
 const SOLVERS = ['auto', 'capsolver', 'local', 'anticaptcha', 'capmonster', '2captcha', 'hybrid'] as const;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-interface Io {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const defaultIo: Io = {
-  stdout: (t) => void process.stdout.write(t),
-  stderr: (t) => void process.stderr.write(t),
-};
-
 const MAIN_HELP = `image-captcha — solve image (text) captchas from the command line
 
 Usage:
   image-captcha solve <url> [options]     open <url> in Chromium, solve its captcha, print a JSON result
-  image-captcha ocr <files...> [--json]   read captcha images with the built-in offline model
+  image-captcha ocr <files|dir|-> [--json]  read captcha images with the built-in offline model
   image-captcha serve [options]           run a local CapSolver-compatible HTTP server
   image-captcha demo                      solve the fixture site's demo page offline (repo checkout only)
 
@@ -96,23 +82,6 @@ API keys come from the environment (CAPSOLVER_API_KEY, ANTICAPTCHA_API_KEY, CAPM
 TWOCAPTCHA_API_KEY) and never appear in the output.
 `;
 
-const OCR_HELP = `Usage: image-captcha ocr <files...> [--json] [--charset <chars>] [--length <n|min-max>] [--math]
-
-Reads each image with the built-in offline model and prints one answer per line, in input order.
-
-Options:
-  --json          print one JSON array: [{ file, text, confidence, elapsedMs, expression?, animation? }]
-                  (expression: the sum an arithmetic captcha shows, text being its value; animation: how an
-                  animated GIF/WebP's frames became the still that was read)
-  --lowercase     case-insensitive reading: lowercase answers (A and a count as one when scoring)
-  --charset <s>   read only these characters, e.g. --charset 0123456789 for digits-only captchas
-  --length <n>    the answers have n characters (or --length 4-6): the most probable reading of that length
-  --math          the images are arithmetic ("12 - 4"): print the value of any expression read (sums ending in
-                  =? or = get their value without it); an image where none is read prints its text reading
-  --model <p>     a different ONNX model (its .json sidecar beside it)
-  -h, --help      this help
-`;
-
 const DEMO_HELP = `Usage: image-captcha demo [options]
 
 Starts the project's fixture site on a random port, opens its /demo page in headless Chromium, solves the
@@ -137,29 +106,11 @@ A local CapSolver-compatible HTTP server (createTask / getTaskResult / getBalanc
 The server's own options are listed by the server; common ones: --port <n>, --host <addr>.
 `;
 
-function parse(args: string[], options: ParseArgsConfig['options']) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true, allowNegative: true } as ParseArgsConfig);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
 function intOption(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || !Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number >= 0 (got "${String(value)}")`);
   return n;
-}
-
-/** `--length 5` (exactly five characters) or `--length 4-6` → minLength/maxLength. */
-function lengthOption(value: unknown): { minLength: number; maxLength: number } | undefined {
-  if (value === undefined) return undefined;
-  const m = /^(\d{1,2})(?:-(\d{1,2}))?$/.exec(String(value).trim());
-  const min = m ? Number(m[1]) : Number.NaN;
-  const max = m ? Number(m[2] ?? m[1]) : Number.NaN;
-  if (!m || min < 1 || max > 64 || min > max) throw new UsageError(`--length must be N or MIN-MAX, characters from 1 to 64 (got "${String(value)}")`);
-  return { minLength: min, maxLength: max };
 }
 
 function solverName(value: unknown): (typeof SOLVERS)[number] {
@@ -391,50 +342,10 @@ async function cmdSolve(args: string[], io: Io, signal: AbortSignal): Promise<nu
   }
 }
 
-async function cmdOcr(args: string[], io: Io, signal: AbortSignal): Promise<number> {
-  const { values, positionals } = parse(args, {
-    json: { type: 'boolean' },
-    lowercase: { type: 'boolean' },
-    charset: { type: 'string' },
-    length: { type: 'string' },
-    math: { type: 'boolean' },
-    model: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
-    io.stdout(OCR_HELP);
-    return EXIT.ok;
-  }
-  if (positionals.length === 0) throw new UsageError('ocr needs at least one image file');
-  const length = lengthOption(values.length);
-  const images: Buffer[] = [];
-  for (const file of positionals) {
-    try {
-      images.push(await readFile(file));
-    } catch (error) {
-      throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  }
-  const { LocalSolver } = await import('../solvers/offline/index.js');
-  const solver = new LocalSolver(values.model ? { model: resolve(String(values.model)) } : {});
-  try {
-    const out: Array<{ file: string; text: string; confidence: number; elapsedMs: number; expression?: string; animation?: AnimationInfo }> = [];
-    for (let i = 0; i < images.length; i++) {
-      const r = await solver.recognize(images[i]!, {
-        signal,
-        caseSensitive: !values.lowercase,
-        ...(values.charset === undefined ? {} : { charset: String(values.charset) }),
-        ...length,
-        ...(values.math ? { arithmetic: true } : {}),
-      });
-      out.push({ file: positionals[i]!, text: r.text, confidence: r.confidence, elapsedMs: r.elapsedMs, ...(r.expression ? { expression: r.expression } : {}), ...(r.animation ? { animation: r.animation } : {}) });
-      if (!values.json) io.stdout(`${r.text}\n`);
-    }
-    if (values.json) io.stdout(`${JSON.stringify(out, null, 2)}\n`);
-    return EXIT.ok;
-  } finally {
-    await solver.close().catch(() => {});
-  }
+/** `ocr` lives in ./ocr.ts. */
+async function cmdOcrCommand(args: string[], io: Io, signal: AbortSignal): Promise<number> {
+  const { cmdOcr } = await import('./ocr.js');
+  return cmdOcr(args, io, signal, { readStdin: () => text(process.stdin), tty: io === defaultIo && process.stderr.isTTY === true });
 }
 
 async function cmdServe(args: string[], io: Io): Promise<number> {
@@ -560,7 +471,7 @@ export async function main(argv: string[], io: Io = defaultIo, signal: AbortSign
       case 'solve':
         return await cmdSolve(rest, io, signal);
       case 'ocr':
-        return await cmdOcr(rest, io, signal);
+        return await cmdOcrCommand(rest, io, signal);
       case 'serve':
         return await cmdServe(rest, io);
       case 'demo':
@@ -612,6 +523,9 @@ if (isEntryPoint()) {
     interrupted = true;
     controller.abort(Object.assign(new Error('interrupted'), { name: 'AbortError' }));
   };
+  // a reader that goes away (`image-captcha ocr … | head -3`) ends us quietly, as Unix tools do
+  exitQuietlyOnEpipe(process.stdout);
+  exitQuietlyOnEpipe(process.stderr);
   if (process.argv[2] !== 'serve') {
     // `serve` handles its own signals (graceful shutdown).
     process.on('SIGINT', onSignal);

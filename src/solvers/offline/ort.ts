@@ -23,11 +23,12 @@ export type OrtModule = typeof Ort;
 export const ORT_TELEMETRY_ENV = 'ORT_DISABLE_TELEMETRY';
 
 /**
- * Sets `ORT_DISABLE_TELEMETRY=1` unless it is set already. On a worker thread this changes only the worker's copy
+ * Sets `ORT_DISABLE_TELEMETRY=1` unless it is set already (a user's `0` is kept: telemetry, and the crash, are theirs). On a worker thread this changes only the worker's copy
  * of the environment: the thread that starts the worker must call it (as the server's pool does).
  */
 export function disableOrtTelemetry(): void {
-  if (isMainThread && process.env[ORT_TELEMETRY_ENV] === undefined) process.env[ORT_TELEMETRY_ENV] = '1';
+  // empty counts as unset: onnxruntime reads "" as "telemetry on"
+  if (isMainThread && !process.env[ORT_TELEMETRY_ENV]) process.env[ORT_TELEMETRY_ENV] = '1';
 }
 
 /** `import('onnxruntime-node')` with telemetry off; the namespace whether it comes as ESM or CJS interop. */
