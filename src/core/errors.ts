@@ -5,7 +5,7 @@
  * - fatal: InvalidOptionError, AuthError, BalanceError, PageClosedError
  * - same image, with backoff: RateLimitError, ProviderUnavailableError
  * - refresh, new image: UnsolvableError, WrongAnswerError
- * - input, no retry: CaptchaNotFoundError, InvalidImageError
+ * - input, no retry: CaptchaNotFoundError, InvalidImageError, InputAmbiguousError, InputTypingError, SubmitError
  * - stop now: TimeoutError (an aborted call rejects with `signal.reason` itself)
  *
  * Messages never contain API keys: every constructor runs its message through the redactor.
@@ -33,6 +33,22 @@ export interface CaptchaSolverErrorOptions {
   cause?: unknown;
 }
 
+/** One control the page flow chose (answer input, submit, refresh): how to find it and why it was chosen. */
+export interface ChosenControl {
+  /** A readable selector; absent when nothing is clicked (`method` `enter`, `form-submit`, `click-image`). */
+  selector?: string;
+  /** For submit and refresh: `click`, `enter`, `form-submit`, `click-image`, or `option` (you named it). */
+  method?: string;
+  reasons: string[];
+}
+
+/** See {@link CaptchaSolverError.chosen}. */
+export interface ChosenControls {
+  input?: ChosenControl;
+  submit?: ChosenControl;
+  refresh?: ChosenControl;
+}
+
 /** See {@link CaptchaSolverError.image}. */
 export interface FailedImage {
   body: string;
@@ -53,6 +69,8 @@ export class CaptchaSolverError extends Error {
    * MIME type), where the flow got that far; `undefined` otherwise. Not enumerable, so logs and JSON stay small.
    */
   declare image?: FailedImage;
+  /** The answer input, submit and refresh control the page flow had chosen when it failed, and why; `undefined` before a captcha was located. */
+  chosen?: ChosenControls;
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (this === CaptchaSolverError) return isCaptchaSolverError(value);
@@ -150,10 +168,38 @@ export class CaptchaNotFoundError extends CaptchaSolverError {
   }
 }
 
-/** The answer was typed but could not be submitted: the submit control is disabled. */
+/** The answer was typed but could not be submitted: the submit control is disabled, or nothing (no request, navigation or DOM change) followed the submit. */
 export class SubmitError extends CaptchaSolverError {
   constructor(message: string, options: CaptchaSolverErrorOptions = {}) {
     super(message, { code: 'ICS_ERR_SUBMIT', step: 'act', ...options, retryable: false });
+  }
+}
+
+/** An input that could be the answer input, with its rank score and the reasons. */
+export interface InputContender {
+  selector: string;
+  score: number;
+  reasons: string[];
+}
+
+/** No input is clearly the answer input: nothing was typed. `candidates` lists the contenders, best first. */
+export class InputAmbiguousError extends CaptchaSolverError {
+  readonly candidates: InputContender[];
+  constructor(message: string, options: CaptchaSolverErrorOptions & { candidates?: InputContender[] } = {}) {
+    super(message, { code: 'ICS_ERR_INPUT_AMBIGUOUS', step: 'act', ...options, retryable: false });
+    this.candidates = options.candidates ?? [];
+  }
+}
+
+/**
+ * Typing went wrong: the answer did not land in the answer input, or another field changed while typing (that field
+ * was restored). `changed` names the fields (never their values).
+ */
+export class InputTypingError extends CaptchaSolverError {
+  readonly changed: string[];
+  constructor(message: string, options: CaptchaSolverErrorOptions & { changed?: string[] } = {}) {
+    super(message, { code: 'ICS_ERR_INPUT_TYPING', step: 'act', ...options, retryable: false });
+    this.changed = options.changed ?? [];
   }
 }
 
@@ -189,3 +235,5 @@ export const isInvalidImageError = guard<InvalidImageError>('InvalidImageError')
 export const isWrongAnswerError = guard<WrongAnswerError>('WrongAnswerError');
 export const isPageClosedError = guard<PageClosedError>('PageClosedError');
 export const isSubmitError = guard<SubmitError>('SubmitError');
+export const isInputAmbiguousError = guard<InputAmbiguousError>('InputAmbiguousError');
+export const isInputTypingError = guard<InputTypingError>('InputTypingError');

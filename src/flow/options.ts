@@ -6,6 +6,7 @@ import type { CollectOutcome } from './collect.js';
 import type { CaptureMethod, CaptureOptions } from '../capture/index.js';
 import type { AnimationInfo } from '../core/animation.js';
 import type { CaptchaKind, RefreshRef, SubmitRef, ControlRef } from '../locate/types.js';
+import type { ChosenControls } from '../core/errors.js';
 
 /** What a `verify` predicate gets. */
 export interface VerifyContext {
@@ -205,6 +206,11 @@ export interface CaptchaResult {
   /** The captcha element's selector. */
   selector: string;
   frameUrl: string;
+  /**
+   * The answer input, submit and refresh the flow used, each with `selector` (when there is one), `method` and the
+   * `reasons` it was chosen, e.g. `{ input: { selector: '#code', reasons: ['follows the image on its row', …] }, … }`.
+   */
+  chosen: ChosenControls;
   provider: string;
   taskId?: string;
   /** How the last image was captured; `animation` when an animated GIF/WebP was sent as a still (`CapturedImage.animation`). */

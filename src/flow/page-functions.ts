@@ -189,3 +189,51 @@ export function isVisibleSelector(selector: string, dom: InPageDom): boolean {
   const st = getComputedStyle(el);
   return r.width > 0 && r.height > 0 && st.display !== 'none' && st.visibility !== 'hidden';
 }
+
+/** What `checkTyped` found after typing. */
+export interface TypedCheck {
+  /** The answer input still exists. */
+  present: boolean;
+  /** Its value is the typed text (case, spaces and a `maxlength` cut aside). */
+  landed: boolean;
+  /** Other fields whose value changed while typing (readable selectors); they were restored. */
+  changed: string[];
+}
+
+/** Records the value of every field of the frame (open shadow roots too) right before typing, in `window.__icsFields`. */
+export function snapshotFields(_: null, dom: InPageDom): void {
+  const values = new Map<Element, string>();
+  for (const el of dom.findAll('input, textarea, select')) {
+    if (/^(hidden|submit|button|image|file|reset)$/i.test((el as HTMLInputElement).type)) continue;
+    const f = el as HTMLInputElement;
+    values.set(el, f.type === 'checkbox' || f.type === 'radio' ? String(f.checked) : f.value);
+  }
+  (window as unknown as { __icsFields?: Map<Element, string> }).__icsFields = values;
+}
+
+/**
+ * After typing: did the answer land in the answer input, and did any other field change since `snapshotFields`?
+ * Changed fields are put back as they were (with input/change events, so frameworks see it). The answer input's
+ * value is remembered as typed by us (`window.__icsTyped`), so the next scan does not count it as page-set.
+ */
+export function checkTyped(args: { input: string; text: string }, dom: InPageDom): TypedCheck {
+  const w = window as unknown as { __icsFields?: Map<Element, string>; __icsTyped?: WeakMap<Element, string> };
+  const input = dom.find(args.input) as HTMLInputElement | null;
+  const norm = (s: string) => s.replace(/\s+/g, '').toLowerCase();
+  const value = input?.value ?? '';
+  const cut = input && input.maxLength > 0 ? args.text.slice(0, input.maxLength) : args.text;
+  const landed = !!input && (norm(value) === norm(args.text) || norm(value) === norm(cut));
+  if (input) (w.__icsTyped ??= new WeakMap()).set(input, value);
+  const changed: string[] = [];
+  for (const [el, before] of w.__icsFields ?? []) {
+    if (el === input || !el.isConnected) continue;
+    const f = el as HTMLInputElement;
+    const checkable = f.type === 'checkbox' || f.type === 'radio';
+    if ((checkable ? String(f.checked) : f.value) === before) continue;
+    changed.push(f.id ? `#${f.id}` : f.name ? `${f.tagName.toLowerCase()}[name="${f.name}"]` : f.tagName.toLowerCase());
+    if (checkable) f.checked = before === 'true';
+    else Object.getOwnPropertyDescriptor(Object.getPrototypeOf(f), 'value')?.set?.call(f, before);
+    for (const type of ['input', 'change']) f.dispatchEvent(new Event(type, { bubbles: true }));
+  }
+  return { present: !!input, landed, changed };
+}

@@ -5,12 +5,13 @@ import type { FrameDriver, PageDriver } from '../browser/driver.js';
 import { captureElement, type CapturedImage } from '../capture/index.js';
 import { recorderFor } from '../capture/recorder.js';
 import { Deadline } from '../core/deadline.js';
-import { CaptchaNotFoundError, CaptchaSolverError, InvalidOptionError, UnsolvableError, WrongAnswerError } from '../core/errors.js';
+import { CaptchaSolverError, InvalidOptionError, UnsolvableError, WrongAnswerError } from '../core/errors.js';
 import type { ImageToTextTask, Solution, Solver } from '../core/types.js';
 import { locate, type Located } from '../locate/index.js';
 import { DebugWriter } from './debug.js';
 import { FLOW_DEFAULTS, type CaptchaResult, type ProgressEvent, type SolveImageCaptchaOptions } from './options.js';
-import { baseline, guarded, refresh, submit, typeInto, validateOptions, verify, type StepContext, type VerifyResult } from './steps.js';
+import { answerInput, baseline, guarded, refresh, submit, typeInto, validateOptions, verify, type StepContext, type VerifyResult } from './steps.js';
+import { chosenControls, describeChosen } from './chosen.js';
 import { PageWatch } from './watch.js';
 import { collectVerified, describeCollect, reportVerdict, validateCollect } from './collect.js';
 
@@ -80,6 +81,7 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
     }
   };
   let lastImage: CapturedImage | undefined;
+  let lastLocated: Located | undefined;
   try {
     deadline.check();
     if (driver.isClosed()) watch.fail('the page was closed');
@@ -90,7 +92,6 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
     const maxAttempts = o.verify === false ? 1 : o.retries + 1;
     let previous: { located: Located; image: CapturedImage; verdict: VerifyResult; refreshed: boolean } | undefined;
     let lastSolution: Solution | undefined;
-    let lastLocated: Located | undefined;
 
     while (attempt < maxAttempts) {
       attempt++;
@@ -125,13 +126,8 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
         lastLocated = located;
         watch.frame = located.frame;
         watch.probeHandle = located.handle;
-        if (!o.input && !located.input) {
-          // fail before paying for a solve
-          throw new CaptchaNotFoundError(
-            `solveImageCaptcha: found the captcha ${located.selector} but no answer input next to it (in ${located.frameUrl})`,
-            { hint: 'Pass the input selector as `input`', log: [...deadline.log] },
-          );
-        }
+        deadline.note(`locate: chose ${describeChosen(chosenControls(located, o))}`);
+        answerInput(located, o, [...deadline.log]); // fail before paying for a solve: no answer input, or no clear one
 
         // ---- capture ----
         progress('capture', `${located.kind} ${located.selector}`);
@@ -283,6 +279,7 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
         image: img.body,
         timings: { ...timings },
         answers: [...answers],
+        chosen: chosenControls(lastLocated!, o),
       };
     }
 
@@ -303,6 +300,7 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
     const mapped = await watch.settle(err, watch.step);
     if (mapped instanceof CaptchaSolverError) {
       if (mapped.log.length === 0) mapped.log = [...deadline.log];
+      if (lastLocated && !mapped.chosen) mapped.chosen = chosenControls(lastLocated, o);
       if (lastImage && !mapped.image) mapped.image = { body: lastImage.body, mime: lastImage.mime };
     }
     throw mapped;

@@ -4,10 +4,10 @@
  */
 import type { FrameDriver, PageDriver } from '../browser/driver.js';
 import type { Deadline } from '../core/deadline.js';
-import { CaptchaNotFoundError, InvalidOptionError, SubmitError } from '../core/errors.js';
+import { CaptchaNotFoundError, InputAmbiguousError, InputTypingError, InvalidOptionError, SubmitError } from '../core/errors.js';
 import { scanFrame } from '../locate/scan.js';
 import type { Located } from '../locate/index.js';
-import { ERROR_SELECTORS, SUCCESS_SELECTORS, isVisibleSelector, probeAfterSubmit, submitByScript, takeBaseline, type ProbeResult } from './page-functions.js';
+import { ERROR_SELECTORS, SUCCESS_SELECTORS, checkTyped, isVisibleSelector, probeAfterSubmit, snapshotFields, submitByScript, takeBaseline, type ProbeResult } from './page-functions.js';
 import type { SolveImageCaptchaOptions, VerifyContext } from './options.js';
 import { PageWatch } from './watch.js';
 
@@ -22,21 +22,54 @@ export function guarded<T>(ctx: StepContext, step: Parameters<PageWatch['run']>[
   return ctx.watch ? ctx.watch.run(step, p) : ctx.deadline.race(p);
 }
 
-function inputHandle(c: Located, opts: Pick<SolveImageCaptchaOptions, 'input'>): string {
-  const h = opts.input ?? c.input?.handle;
-  if (!h) {
+/**
+ * The answer input to type into: the `input` option, else the one the scan chose. Throws CaptchaNotFoundError when
+ * there is none, InputAmbiguousError when no input is clearly best (call it before paying for a solve).
+ */
+export function answerInput(c: Located, opts: Pick<SolveImageCaptchaOptions, 'input'>, log: string[] = []): string {
+  if (opts.input) return opts.input;
+  if (!c.input) {
     throw new CaptchaNotFoundError(`solveImageCaptcha: found the captcha ${c.selector} but no answer input next to it (in ${c.frameUrl})`, {
       hint: 'Pass the input selector as `input`',
+      log,
     });
   }
-  return h;
+  const contenders = c.input.ambiguous;
+  if (contenders?.length) {
+    const list = contenders.map((x) => `${x.selector} (score ${x.score}: ${x.reasons.join(', ')})`).join('; ');
+    throw new InputAmbiguousError(`solveImageCaptcha: no input is clearly the answer input of the captcha ${c.selector} (in ${c.frameUrl}); nothing was typed. Candidates: ${list}`, {
+      hint: `Name the answer input with the \`input\` option, e.g. solveImageCaptcha(page, { input: '${contenders[0]!.selector.replace(/'/g, "\\'")}' })`,
+      candidates: contenders,
+      log,
+    });
+  }
+  return c.input.handle;
 }
 
-/** Clears the answer input and types `text` with real keyboard events. */
+/**
+ * Clears the answer input and types `text` with real keyboard events, then checks that the text landed there and
+ * that no other field of the frame changed (a changed field is restored, and InputTypingError thrown).
+ */
 export async function typeInto(ctx: StepContext, c: Located, text: string, opts: Pick<SolveImageCaptchaOptions, 'input' | 'typingDelay'>): Promise<void> {
-  const handle = inputHandle(c, opts);
+  const handle = answerInput(c, opts, [...ctx.deadline.log]);
+  const where = opts.input ?? c.input?.selector;
+  await guarded(ctx, 'act', c.frame.evaluate(snapshotFields, null));
   await guarded(ctx, 'act', c.frame.typeText(handle, text, { delay: opts.typingDelay ?? 0, timeout: ctx.deadline.budget(15_000) }));
-  ctx.deadline.note(`act: typed ${text.length} characters into ${opts.input ?? c.input?.selector}`);
+  const check = await guarded(ctx, 'act', c.frame.evaluate(checkTyped, { input: handle, text }));
+  if (check.changed.length) {
+    throw new InputTypingError(`solveImageCaptcha: typing the answer into ${where} changed another field: ${check.changed.join(', ')} (restored; in ${c.frameUrl}). Nothing was submitted`, {
+      hint: 'The page moved the focus while typing: pass the answer input as `input`, or `typingDelay` for a page that reacts to each key',
+      changed: check.changed,
+      log: [...ctx.deadline.log],
+    });
+  }
+  if (check.present && !check.landed) {
+    throw new InputTypingError(`solveImageCaptcha: the answer typed into ${where} did not land there (the field holds something else; in ${c.frameUrl}). Nothing was submitted`, {
+      hint: 'The field may be read-only, masked, or replaced while typing: pass the right input as `input`',
+      log: [...ctx.deadline.log],
+    });
+  }
+  ctx.deadline.note(`act: typed ${text.length} characters into ${where}; no other field changed`);
 }
 
 /** Records the page state that verify compares against. Call right before submitting. */
@@ -72,19 +105,19 @@ export async function submit(ctx: StepContext, c: Located, opts: Pick<SolveImage
   let action: Promise<unknown>;
   if (opts.submit === 'enter' || (opts.submit === undefined && c.submit?.method === 'enter')) {
     how = 'pressed Enter';
-    action = frame.press(inputHandle(c, opts), 'Enter', { timeout });
+    action = frame.press(answerInput(c, opts), 'Enter', { timeout });
   } else if (typeof opts.submit === 'string') {
     how = `clicked ${opts.submit}`;
     action = frame.click(opts.submit, { timeout: Math.min(timeout, CLICK_TIMEOUT_MS) });
   } else if (c.submit?.method === 'form-submit') {
     how = 'submitted the form (requestSubmit)';
-    action = frame.evaluate(submitByScript, { input: inputHandle(c, opts) });
+    action = frame.evaluate(submitByScript, { input: answerInput(c, opts) });
   } else if (c.submit?.handle) {
     how = `clicked ${c.submit.selector}${c.submit.text ? ` "${c.submit.text}"` : ''}`;
     action = frame.click(c.submit.handle, { timeout: Math.min(timeout, CLICK_TIMEOUT_MS) });
   } else {
     how = 'pressed Enter';
-    action = frame.press(inputHandle(c, opts), 'Enter', { timeout });
+    action = frame.press(answerInput(c, opts), 'Enter', { timeout });
   }
   try {
     await guarded(ctx, 'act', action);
@@ -238,7 +271,19 @@ export async function verify(
   if (typeof mode === 'function') return await predicate(ctx, c, answer, attempt, mode, navigated, done);
   if (typeof mode === 'string' && mode !== 'auto') return done('failure', `${mode} did not appear within ${limit}ms`);
   if (last && !last.newDocument && last.inputPresent && last.inputValue === '' && last.mutations > 0) return done('failure', 'the input was cleared', false);
+  if (ctx.watch && !navigated && ctx.watch.navigations === 0 && !ctx.watch.sentRequests() && last && !last.newDocument && last.mutations === 0) {
+    throw nothingSent(c, opts, limit, [...deadline.log]);
+  }
   return done('unknown', `no sign of success or failure within ${limit}ms`);
+}
+
+/** The submit was made, but no request, navigation, dialog or DOM change followed: the answer never left the page. */
+function nothingSent(c: Located, opts: Pick<SolveImageCaptchaOptions, 'submit'>, limit: number, log: string[]): SubmitError {
+  const how = typeof opts.submit === 'string' ? (opts.submit === 'enter' ? 'Enter in the input' : opts.submit) : c.submit?.selector ?? (c.submit?.method === 'form-submit' ? 'form.requestSubmit()' : 'Enter in the input');
+  return new SubmitError(`solveImageCaptcha: the answer was typed and submitted (${how}), but no request, navigation or page change followed within ${limit}ms: it was not sent (in ${c.frameUrl})`, {
+    hint: 'Pass the control that sends the form as `submit` (a selector of its button, link or div)',
+    log,
+  });
 }
 
 /**

@@ -26,6 +26,20 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
   const SMS_BUTTON = /send (me )?(a |the |sms |e-?mail )?(code|sms|otp)|get (a |the )?code|获取|发送验证码|重新发送|resend|получить код/i;
   const PRIMARY =
     /\b(log ?in|sign ?(in|up)|submit|send|continue|verify|confirm|check|ok|next|register|post|save|enter|proceed|go|join|login)\b|登录|登 录|登陆|注册|注 册|提交|确定|确认|確定|驗證|验证|ログイン|送信|登録|войти|отправить|продолжить|anmelden|absenden|envoyer|connexion|valider|enviar|entrar|invia|accedi|not a robot/i;
+  /** Submit verbs in other languages, as whole words (`\b` does not work around non-ASCII letters). */
+  const PRIMARY_INTL =
+    /(?<!\p{L})(gönder|giriş( yap)?|oturum aç|devam( et)?|onayla|doğrula|kaydet|tamam|войти|вход|отправить|продолжить|подтвердить|проверить|далее|enviar|entrar|iniciar sesión|acceder|continuar|confirmar|verificar|aceptar|senden|absenden|weiter|bestätigen|anmelden|einloggen|envoyer|valider|continuer|se connecter|connexion|confirmer|invia|accedi|conferma|zaloguj|wyślij|inloggen|verzenden|versturen|doorgaan|đăng nhập|gửi|xác nhận|masuk|kirim|إرسال|دخول|로그인|제출|확인|전송)(?!\p{L})|登录|登 录|登陆|登入|提交|确定|确认|確定|確認|驗證|验证|发送|發送|送出|ログイン|送信|次へ/iu;
+  /** Never a submit: forgotten passwords, search, help, cancel, log out (in several languages). */
+  const NOT_SUBMIT_ALWAYS =
+    /forgot|reset (your )?password|lost (your )?password|\bsearch\b|\bhelp\b|\bcancel\b|\bback\b|privacy|\bterms\b|log ?out|sign ?out|unuttum|yardım|iptal|忘记|忘記|找回|搜索|搜尋|帮助|取消|退出|забыли|восстанов|поиск|помощь|отмена|выход|olvid|buscar|ayuda|cancelar|recuperar|vergessen|suche|hilfe|abbrechen|oublié|recherche|annuler|dimenticat|annulla|esqueceu|pesquisar/i;
+  /** A link or styled control with these words leads to another form (registration), not the submit. */
+  const NOT_SUBMIT = /regist|sign ?up|create (an )?account|kayıt|üye ol|注册|註冊|регистрац|inscri|konto erstellen|cadastr/i;
+  const LANGUAGE_NAME =
+    /^(english|türkçe|turkce|中文|简体中文|繁體中文|繁体中文|русский|español|deutsch|français|italiano|português|日本語|한국어|polski|nederlands|العربية|en|tr|zh|ru|es|de|fr|it|pt|ja|ko|eng|рус|en-us|zh-cn)$/i;
+  /** Visible words (label, text before it, aria-label) of fields that are not the answer, in several languages. */
+  const NOT_ANSWER_WORDS =
+    /user ?name|\blog ?in\b|e-?mail|phone|mobile|password|\bsearch\b|account|nickname|用户名|用戶名|账号|帳號|账户|手机|邮箱|电子邮件|密码|密碼|搜索|логин|пароль|почта|телефон|имя пользователя|поиск|kullanıcı|şifre|parola|e-posta|telefon|usuario|contraseña|correo|teléfono|buscar|benutzer|passwort|suche|utilisateur|mot de passe|courriel|recherche|utente|senha|ユーザー名|パスワード|メール|사용자|비밀번호|이메일/i;
+  const NOT_ANSWER_AUTOCOMPLETE = /(^|\s)(username|email|tel|tel-national|current-password|new-password|one-time-code|name|given-name|family-name|nickname|street-address|postal-code|cc-number)$/;
   const CACHE_BUSTER = /[?&](t|ts|v|n|r|rnd|rand|random|guid|id|sid|uuid|idhash|captcha_sid|confirm_id|time|_)=|\?[0-9a-z.]{6,}$/i;
 
   const rejected: string[] = [];
@@ -171,14 +185,51 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
     return found;
   }
 
-  /** How well an input fits as the answer input, and why (`strong`: captcha words in its attributes or label; `decoy`: an SMS-code field). */
+  /** How well an input fits as the answer input, and why (`strong`: captcha words in its attributes, label or the words before it; `decoy`: an SMS-code field). */
   interface InputTraits {
     score: number;
     reasons: string[];
     strong: boolean;
     decoy: boolean;
+    /** Holds a value the library did not type (set by the page or the user). */
+    prefilled: boolean;
   }
   const traitsOf = new Map<HTMLInputElement, InputTraits>();
+
+  /** UTF-8 text the browser decoded as windows-1252 (a page with no charset): its bytes decoded again; else the text as is. */
+  function decoded(s: string): string {
+    if (!/[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]/.test(s)) return s;
+    const HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+    const bytes: number[] = [];
+    for (const ch of s) {
+      const code = ch.charCodeAt(0);
+      const high = HIGH.indexOf(ch);
+      if (high >= 0) bytes.push(0x80 + high);
+      else if (code <= 0xff) bytes.push(code);
+      else return s;
+    }
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes));
+    } catch {
+      return s;
+    }
+  }
+
+  /** The words a person reads right before an input: text nodes and inline elements back to the previous field or line break, or the previous table cell. */
+  function wordsBefore(input: Element): string {
+    const parts: string[] = [];
+    let node: Node | null = input.previousSibling;
+    for (let n = 0; node && n < 6; n++, node = node.previousSibling) {
+      if (node.nodeType === Node.TEXT_NODE) parts.unshift(node.textContent ?? '');
+      else if (node instanceof Element) {
+        if (/^(INPUT|SELECT|TEXTAREA|BUTTON|BR|IMG|CANVAS|SVG|HR)$/i.test(node.tagName) || node.querySelector('input, select, textarea, img')) break;
+        parts.unshift(visibleText(node));
+      }
+    }
+    const cell = dom.parent(input);
+    if (!parts.join('').trim() && cell && /^T[DH]$/.test(cell.tagName) && !input.previousElementSibling) parts.push(visibleText(cell.previousElementSibling ?? document.createElement('i')));
+    return parts.join(' ').replace(/\s+/g, ' ').trim().slice(-80);
+  }
 
   /** What an input says about itself, whatever image it is paired with: computed once per input and scan. */
   function inputTraits(input: HTMLInputElement): InputTraits {
@@ -186,15 +237,25 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
     if (known) return known;
     const reasons: string[] = [];
     let s = 0;
-    const own = `${attrText(input)} ${labelText(input)} ${input.getAttribute('autocomplete') ?? ''}`;
-    const strong = INPUT_TOK.test(own);
+    const autocomplete = (input.getAttribute('autocomplete') ?? '').toLowerCase();
+    const words = decoded(`${labelText(input)} ${wordsBefore(input)}`);
+    const own = decoded(`${attrText(input)} ${autocomplete}`);
+    const strong = INPUT_TOK.test(`${own} ${words}`);
     if (strong) {
       s += 3;
-      reasons.push('captcha words in name/label/placeholder');
-    } else if (NOT_ANSWER.test(`${input.name} ${input.id} ${input.getAttribute('autocomplete') ?? ''} ${input.getAttribute('placeholder') ?? ''}`)) {
-      s -= 3;
+      reasons.push(`captcha words in its name, label or the words before it (${(INPUT_TOK.exec(`${own} ${words}`)?.[0] ?? '').toLowerCase()})`);
+    } else {
+      const not = NOT_ANSWER.exec(`${input.name} ${input.id} ${autocomplete} ${decoded(input.getAttribute('placeholder') ?? '')}`) ?? NOT_ANSWER_WORDS.exec(`${words} ${decoded(`${input.getAttribute('aria-label') ?? ''} ${input.title}`)}`);
+      if (not) {
+        s -= 3;
+        reasons.push(`names another field (${not[0].toLowerCase()})`);
+      }
+      if (NOT_ANSWER_AUTOCOMPLETE.test(autocomplete) || /^(search|email)$/.test(input.type)) {
+        s -= 3;
+        reasons.push(`autocomplete/type of another field (${autocomplete || input.type})`);
+      }
     }
-    if ((input.getAttribute('autocomplete') ?? '').toLowerCase() === 'off') s += 0.5;
+    if (autocomplete === 'off') s += 0.5;
     const ml = input.maxLength;
     if (ml >= 3 && ml <= 10) s += 0.5;
     if (input.getAttribute('spellcheck') === 'false') s += 0.3;
@@ -212,12 +273,34 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
         }
       }
     }
-    const traits = { score: s, reasons, strong, decoy };
+    const typed = (window as unknown as { __icsTyped?: WeakMap<Element, string> }).__icsTyped?.get(input);
+    const prefilled = input.value !== '' && (typed === undefined || typed.toLowerCase() !== input.value.toLowerCase());
+    const traits = { score: s, reasons, strong, decoy, prefilled };
     traitsOf.set(input, traits);
     return traits;
   }
 
-  function inputScore(input: HTMLInputElement, img: Element, imgForm: Element | null): { score: number; reasons: string[]; strong: boolean; decoy: boolean } {
+  /** Where the input sits for a person reading the form: after the image, on its row, or before it on another line. */
+  function placeScore(input: Element, img: Element): { s: number; why: string } {
+    const ri = rectOf(input);
+    const rm = rectOf(img);
+    const sameRow = ri.top < rm.bottom && rm.top < ri.bottom;
+    const follows = !!(img.compareDocumentPosition(input) & Node.DOCUMENT_POSITION_FOLLOWING);
+    const row = dom.closest(img, 'tr');
+    if (follows) return { s: sameRow ? 2.5 : 1.5, why: sameRow ? 'follows the image on its row' : 'follows the image' };
+    if (sameRow || (row && row === dom.closest(input, 'tr'))) return { s: 1, why: 'on the image\'s row' };
+    return { s: -1.5, why: 'comes before the image, on another line' };
+  }
+
+  interface InputPick {
+    el: HTMLInputElement;
+    score: number;
+    reasons: string[];
+    strong: boolean;
+    decoy: boolean;
+  }
+
+  function inputScore(input: HTMLInputElement, img: Element, imgForm: Element | null): InputPick {
     const t = inputTraits(input);
     const reasons = [...t.reasons];
     let s = t.score;
@@ -227,19 +310,33 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
     const fi = input.form;
     if (fi && imgForm) s += fi === imgForm ? 1 : -3;
     s -= pixelDistance(input, img) / 400;
-    if (reasons.length === 0 || t.strong) reasons.push(`${h} DOM hops from the image`);
-    return { score: s, reasons, strong: t.strong && !t.decoy, decoy: t.decoy };
+    const place = placeScore(input, img);
+    s += place.s;
+    reasons.push(place.why, `${h} DOM hops from the image`);
+    return { el: input, score: Math.round(s * 100) / 100, reasons, strong: t.strong && !t.decoy, decoy: t.decoy };
   }
 
-  function findInput(img: Element): { el: HTMLInputElement; reasons: string[]; strong: boolean } | undefined {
-    let best: { el: HTMLInputElement; score: number; reasons: string[]; strong: boolean; decoy: boolean } | undefined;
+  /** Two inputs closer than this, neither alone carrying captcha words, are too close to call. */
+  const AMBIGUOUS_MARGIN = 1.5;
+
+  /**
+   * The answer input of an image: the best-ranked input; `ambiguous` lists the contenders when no input is clearly
+   * best. An input holding a value the library did not type is never taken unless it carries captcha words.
+   */
+  function findInput(img: Element): (InputPick & { ambiguous?: InputPick[] }) | undefined {
     const imgForm = dom.closest(img, 'form');
+    const ranked: InputPick[] = [];
     for (const input of textInputs) {
-      const r = inputScore(input, img, imgForm);
-      if (!best || r.score > best.score) best = { el: input, ...r };
+      const t = inputTraits(input);
+      if (t.prefilled && !t.strong) continue;
+      ranked.push(inputScore(input, img, imgForm));
     }
+    ranked.sort((a, b) => b.score - a.score);
+    const [best, second] = ranked;
     // An image whose best input is an SMS-code field is not paired with an answer input at all.
-    return best && best.score > 0.5 && !best.decoy ? best : undefined;
+    if (!best || best.score <= 0.5 || best.decoy) return undefined;
+    const close = second && second.score > 0.5 && !second.decoy && best.score - second.score < AMBIGUOUS_MARGIN && !(best.strong && !second.strong);
+    return close ? { ...best, ambiguous: ranked.filter((r) => r.score > 0.5 && !r.decoy && best.score - r.score < AMBIGUOUS_MARGIN).slice(0, 4) } : best;
   }
 
   // ---- refresh control ----
@@ -287,44 +384,34 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
   function findSubmit(input: Element | undefined, img: Element): { el?: Element; method: 'click' | 'enter' | 'form-submit'; reasons: string[]; text?: string } {
     const anchor = input ?? img;
     const form = (input as HTMLInputElement | undefined)?.form ?? (dom.closest(img, 'form') as HTMLFormElement | null);
-    let scope: Element | null = form;
-    if (!scope) {
-      scope = anchor;
-      for (let i = 0; i < 6 && dom.parent(scope); i++) {
-        scope = dom.parent(scope)!;
-        const buttons = dom.findAll('button, input[type=submit], input[type=button], [role=button], a', scope);
-        if (buttons.length) {
-          if (buttons.some((b) => PRIMARY.test(`${visibleText(b)} ${(b as HTMLInputElement).value ?? ''}`) || isSubmitType(b))) break;
-        }
-      }
-    }
-    let best: { el: Element; s: number; text: string } | undefined;
+    const scope = form ?? submitScope(anchor);
+    let best: { el: Element; s: number; text: string; why: string } | undefined;
     let eligible = 0;
-    for (const el of dom.findAll('button, input[type=submit], input[type=button], input[type=image], [role=button], a', scope!).slice(0, 80)) {
-      if (el === img || el.contains(img) || el === input) continue;
-      const text = `${visibleText(el)} ${el.tagName === 'INPUT' ? (el as HTMLInputElement).value : ''} ${el.getAttribute('title') ?? ''} ${el.getAttribute('aria-label') ?? ''}`.trim();
+    for (const el of submitControls(scope)) {
+      if (el === img || el.contains(img) || el === input || el.contains(anchor)) continue;
+      const text = controlText(el);
       const all = `${text} ${el.id} ${cls(el)} ${el.getAttribute('name') ?? ''} ${el.getAttribute('src') ?? ''}`;
       if (REFRESH.test(all) || AUDIO.test(all)) continue;
-      if (SMS_BUTTON.test(text) && !PRIMARY.test(text.replace(SMS_BUTTON, ''))) continue;
+      if (SMS_BUTTON.test(text) && !isPrimary(text.replace(SMS_BUTTON, ''))) continue;
+      if (isLanguageSwitch(el, text) || NOT_SUBMIT_ALWAYS.test(text)) continue;
+      const styled = el.tagName === 'A' || !/^(BUTTON|INPUT)$/.test(el.tagName);
+      if (styled && (!isPrimary(text) || text.length > 40 || !actsInPlace(el) || (el.tagName === 'A' && NOT_SUBMIT.test(text)))) continue;
       if (!isVisible(el)) continue;
-      if (el.tagName === 'A') {
-        const href = el.getAttribute('href') ?? '';
-        if (!PRIMARY.test(text) || (href && !href.startsWith('#') && !href.startsWith('javascript:'))) continue;
-      }
       eligible++;
       let s = 0;
       if (isSubmitType(el)) s += 3;
-      if (PRIMARY.test(text)) s += 2;
+      if (isPrimary(text)) s += 2;
       if (/primary|submit|login|btn-main/i.test(cls(el))) s += 0.5;
-      if (el.getAttribute('type') === 'button' && !PRIMARY.test(text)) s -= 1;
+      if (el.getAttribute('type') === 'button' && !isPrimary(text)) s -= 1;
+      if (!isSubmitType(el) && NOT_SUBMIT.test(text)) s -= 1.5; // a registration button next to a login form
       if (anchor.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) s += 0.5;
       s -= pixelDistance(el, anchor) / 500;
-      if (!best || s > best.s) best = { el, s, text };
+      if (!best || s > best.s) best = { el, s, text, why: styled ? `a ${el.tagName === 'A' ? 'link' : `${el.tagName.toLowerCase()}`} styled as a button, with a submit verb ("${text.slice(0, 30)}")` : 'a primary-verb button near the input' };
     }
     // The only button of a form is its submit, whatever it says.
-    if (best && eligible === 1 && form && best.el.tagName !== 'A') best.s = Math.max(best.s, 1.5);
+    if (best && eligible === 1 && form && /^(BUTTON|INPUT)$/.test(best.el.tagName)) best.s = Math.max(best.s, 1.5);
     if (best && best.s >= 1.5) {
-      return { el: best.el, method: 'click', text: best.text.slice(0, 60), reasons: [isSubmitType(best.el) ? 'the form\'s submit control' : 'a primary-verb button near the input'] };
+      return { el: best.el, method: 'click', text: best.text.slice(0, 60), reasons: [isSubmitType(best.el) ? 'the form\'s submit control' : best.why] };
     }
     if (form) {
       const first = form.querySelector('button:not([type]), button[type=submit], input[type=submit], input[type=image]');
@@ -333,6 +420,62 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
       }
     }
     return { method: 'enter', reasons: ['no submit control found: pressing Enter in the input'] };
+  }
+
+  /** With no form: the smallest box around the anchor that holds a button or a control with a submit verb. */
+  function submitScope(anchor: Element): Element {
+    let scope = anchor;
+    for (let i = 0; i < 6 && dom.parent(scope); i++) {
+      scope = dom.parent(scope)!;
+      if (submitControls(scope).some((b) => isSubmitType(b) || (isPrimary(controlText(b)) && !NOT_SUBMIT.test(controlText(b))))) break;
+    }
+    return scope;
+  }
+
+  /** A box this big is a page section: only its real controls are looked at, not every div and span. */
+  const STYLED_SCOPE_MAX = 300;
+  const controlsOf = new Map<Element, Element[]>();
+
+  /**
+   * Buttons, links, and (in a form or a small box) div/span elements made clickable (onclick, role=button, tabindex,
+   * a pointer cursor) holding a short text. Once per scope and scan.
+   */
+  function submitControls(scope: Element): Element[] {
+    const known = controlsOf.get(scope);
+    if (known) return known;
+    const out: Element[] = [];
+    const styled = scope.tagName === 'FORM' || scope.getElementsByTagName('*').length <= STYLED_SCOPE_MAX;
+    const query = `button, input[type=submit], input[type=button], input[type=image], [role=button], a, [onclick]${styled ? ', div, span' : ''}`;
+    controlsOf.set(scope, out);
+    for (const el of dom.findAll(query, scope).slice(0, 400)) {
+      if (el.tagName === 'INPUT' && !/^(submit|button|image)$/i.test((el as HTMLInputElement).type)) continue;
+      if (/^(DIV|SPAN)$/.test(el.tagName) && el.getAttribute('role') !== 'button') {
+        if (el.childElementCount > 2 || !/\S/.test(el.textContent ?? '') || (el.textContent ?? '').length > 40) continue;
+        if (!el.hasAttribute('onclick') && !el.hasAttribute('tabindex') && getComputedStyle(el).cursor !== 'pointer') continue;
+      }
+      out.push(el);
+      if (out.length >= 80) break;
+    }
+    return out;
+  }
+
+  function controlText(el: Element): string {
+    return decoded(`${visibleText(el)} ${el.tagName === 'INPUT' ? (el as HTMLInputElement).value : ''} ${el.getAttribute('title') ?? ''} ${el.getAttribute('aria-label') ?? ''}`.trim());
+  }
+
+  function isPrimary(text: string): boolean {
+    return PRIMARY.test(text) || PRIMARY_INTL.test(text);
+  }
+
+  /** A link or styled element that runs script in place (`#`, `javascript:`, onclick), not one that leads elsewhere. */
+  function actsInPlace(el: Element): boolean {
+    if (el.tagName !== 'A') return true;
+    const href = el.getAttribute('href') ?? '';
+    return !href || href.startsWith('#') || /^javascript:/i.test(href) || el.hasAttribute('onclick');
+  }
+
+  function isLanguageSwitch(el: Element, text: string): boolean {
+    return el.hasAttribute('hreflang') || LANGUAGE_NAME.test(text.trim()) || /(^|[-_ ])(lang|language|locale)([-_ ]|$)/i.test(`${el.id} ${cls(el)}`) || /[?&](lang|locale|hl)=/i.test(el.getAttribute('href') ?? '');
   }
 
   // ---- candidates ----
@@ -536,7 +679,13 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
       score: Math.round(s * 100) / 100,
       reasons,
       input: input
-        ? { handle: mark(input.el, 'i'), selector: describe(input.el), reasons: input.reasons, ...(input.el.maxLength >= 1 && input.el.maxLength <= 32 ? { maxLength: input.el.maxLength } : {}) }
+        ? {
+            handle: mark(input.el, 'i'),
+            selector: describe(input.el),
+            reasons: input.reasons,
+            ...(input.el.maxLength >= 1 && input.el.maxLength <= 32 ? { maxLength: input.el.maxLength } : {}),
+            ...(input.ambiguous ? { ambiguous: input.ambiguous.map((a) => ({ selector: describe(a.el), score: a.score, reasons: a.reasons })) } : {}),
+          }
         : undefined,
       submit: submit.el
         ? { method: 'click', handle: mark(submit.el, 's'), selector: describe(submit.el), reasons: submit.reasons, text: submit.text }

@@ -1,4 +1,7 @@
 /** Shapes shared by the in-page scanner and the Node side. */
+import type { InputContender } from '../core/errors.js';
+
+export type { InputContender };
 
 /** What carries the challenge. */
 export type CaptchaKind = 'img' | 'canvas' | 'svg' | 'background' | 'input-image' | 'element';
@@ -12,7 +15,13 @@ export interface ControlRef {
   reasons: string[];
   /** The answer input's `maxlength` attribute (1–32), when it has one: the flow sends it as `task.maxLength`. */
   maxLength?: number;
+  /**
+   * Answer inputs only: set when no input is clearly the best (the contenders, best first, with their score and why);
+   * the flow then stops before typing with InputAmbiguousError.
+   */
+  ambiguous?: InputContender[];
 }
+
 
 export interface SubmitRef extends Partial<ControlRef> {
   /** `click` a control, press `enter` in the input, or `form-submit` (requestSubmit) when Enter would hit a refresh button. */

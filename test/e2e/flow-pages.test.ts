@@ -2,7 +2,8 @@
  * The page flow on every fixture page, with no selector, over BOTH adapters (one shared suite): solved,
  * checked by the server, single-use respected, no second request for a one-time URL, original bytes
  * captured where the page has them, websiteURL = page.url(), and the body is an image of the captcha's
- * real size. A second pass answers wrong once: verify + refresh + retry must take exactly 2 attempts.
+ * real size. A second pass answers wrong once: verify + refresh + retry must take exactly 2 attempts. In both, the
+ * field guard (test/support/e2e.ts) fails the test when any field but the answer input was typed into or changed.
  */
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
@@ -10,7 +11,7 @@ import { createFixtureSolver, startFixtureServer, type FixtureServer, type Fixtu
 import { pageFunction } from '../../src/browser/serialize.js';
 import { attachImageRecorder, solveImageCaptcha, type CaptchaResult } from '../../src/flow/index.js';
 import { ADAPTERS, type HarnessPage } from '../support/browsers.js';
-import { useFixtureBrowser } from '../support/e2e.js';
+import { guardFields, useFixtureBrowser } from '../support/e2e.js';
 
 /** Deliveries where the flow cannot send the server's own bytes (drawn or rasterised in the browser). */
 const NO_ORIGINAL_BYTES = new Set(['canvas', 'svg']);
@@ -76,6 +77,7 @@ for (const adapter of ADAPTERS) {
     const paths = [
       '/login', '/iframe', '/iframe-cross', '/two-captchas', '/data-url', '/ruoyi', '/svg', '/canvas', '/canvas-client',
       '/css-background', '/react', '/xhr', '/lazy', '/queue', '/phpbb', '/cf7', '/botdetect', '/django', '/conditional', '/decoys', '/demo', '/blob', '/spinner', '/shadow', '/easycaptcha',
+      '/forms/inline', '/forms/table', '/forms/div', '/forms/link-es', '/forms/nocharset',
     ];
 
     it('covers every page the fixture site has', () => {
@@ -91,7 +93,9 @@ for (const adapter of ADAPTERS) {
         try {
           const before = info.delivery === 'injected' || path === '/conditional' ? undefined : await intrinsicSize(hp, info, env.server);
           const pageUrl = hp.page.url();
+          const guard = await guardFields(hp, info.selectors.input);
           const r: CaptchaResult = await solveImageCaptcha(hp.page, { solver, timeout: 30_000 });
+          await guard.expectUntouched();
 
           expect(r.solved).toBe(true);
           expect(r.verified, r.verification).toBe(true);
@@ -151,7 +155,9 @@ for (const adapter of ADAPTERS) {
         const solver = createFixtureSolver(env.server, { wrongFirst: 1 });
         const hp = await open(info);
         try {
+          const guard = await guardFields(hp, info.selectors.input);
           const r = await solveImageCaptcha(hp.page, { solver, timeout: 30_000 });
+          await guard.expectUntouched();
           expect(r.attempts).toBe(2);
           expect(r.solved).toBe(true);
           expect(r.verified).toBe(true);

@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { createFixtureSolver, startFixtureServer, type FixtureServer, type FixtureSolver } from '../../fixtures/site/index.js';
 import type { ImageCaptchaPluginInstance } from '../../src/plugins/extra.js';
-import { LAUNCHERS, type AdapterName, type BrowserHarness } from './browsers.js';
+import { pageFunction } from '../../src/browser/serialize.js';
+import { LAUNCHERS, type AdapterName, type BrowserHarness, type HarnessPage } from './browsers.js';
 import { speakCapSolver, startProviderServer, type ProviderServer } from './providers/server.js';
 
 /** The fixture site of a suite. */
@@ -194,4 +195,150 @@ export async function expectAutoSolved(
   expect(event.type).toBe('solved');
   expect(event.results?.results.map((r) => r.solved)).toEqual([true]);
   expect(site.okSubmissions(path)).toBe(1);
+}
+
+/** A field as the guard names it: `#id`, `input[name="u"]`, or its tag. */
+type FieldKey = string;
+
+/**
+ * In the page, once per document (an init script, so documents loaded after a form post have it too): while armed,
+ * every `input` event on a field other than the answer input is logged, in sessionStorage so a form post keeps it.
+ * `input` is composed, so typing inside open shadow roots reaches the document's listener too.
+ */
+const recordFieldInput = pageFunction((_: null, dom): void => {
+  const w = window as unknown as { __icsGuardOn?: boolean; __icsGuardMem?: string };
+  if (w.__icsGuardOn) return;
+  w.__icsGuardOn = true;
+  void dom;
+  const load = (): string | null => {
+    try {
+      return sessionStorage.getItem('__icsGuard');
+    } catch {
+      return w.__icsGuardMem ?? null;
+    }
+  };
+  const save = (v: string): void => {
+    try {
+      sessionStorage.setItem('__icsGuard', v);
+    } catch {
+      w.__icsGuardMem = v;
+    }
+  };
+  document.addEventListener('input', (e) => {
+    const raw = load();
+    const target = e.composedPath()[0];
+    if (!raw || !(target instanceof Element) || !/^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+    const state = JSON.parse(raw) as { answer: string; log: string[] };
+    let isAnswer = false;
+    try {
+      isAnswer = target.matches(state.answer);
+    } catch {
+      // an answer selector this document cannot parse matches nothing here
+    }
+    if (isAnswer) return;
+    const f = target as HTMLInputElement;
+    state.log.push(f.id ? `#${f.id}` : f.name ? `${f.tagName.toLowerCase()}[name="${f.name}"]` : f.tagName.toLowerCase());
+    save(JSON.stringify(state));
+  }, true);
+});
+
+/** The value of every user-editable field of the document (open shadow roots too), keyed by position, less the answer input. */
+const fieldValues = pageFunction((answer: string, dom): Array<[FieldKey, string]> => {
+  const matches = (el: Element): boolean => {
+    try {
+      return el.matches(answer);
+    } catch {
+      return false;
+    }
+  };
+  return dom
+    .findAll('input, textarea, select')
+    .filter((el) => !/^(hidden|submit|button|image|file|reset)$/i.test((el as HTMLInputElement).type))
+    .flatMap((el, i): Array<[FieldKey, string]> => {
+      const f = el as HTMLInputElement;
+      const key = `${f.id ? `#${f.id}` : f.name ? `${f.tagName.toLowerCase()}[name="${f.name}"]` : f.tagName.toLowerCase()} (field ${i})`;
+      return matches(el) ? [] : [[key, f.type === 'checkbox' || f.type === 'radio' ? String(f.checked) : f.value]];
+    });
+});
+
+/** Arms the recorder of this document and remembers its field values (in `window.__icsGuardValues`) and a document token. */
+const armFieldGuard = pageFunction((answer: string, dom): void => {
+  const w = window as unknown as { __icsGuardMem?: string; __icsGuardDoc?: boolean };
+  const state = JSON.stringify({ answer, log: [] });
+  try {
+    sessionStorage.setItem('__icsGuard', state);
+  } catch {
+    w.__icsGuardMem = state;
+  }
+  w.__icsGuardDoc = true;
+  void dom;
+});
+
+/** What the guard saw: the fields typed into (all documents since arming) and whether this is still the armed document. */
+const readFieldGuard = pageFunction((_: null): { log: string[]; sameDocument: boolean } => {
+  const w = window as unknown as { __icsGuardMem?: string; __icsGuardDoc?: boolean };
+  let raw: string | null | undefined;
+  try {
+    raw = sessionStorage.getItem('__icsGuard');
+  } catch {
+    raw = w.__icsGuardMem;
+  }
+  return { log: raw ? (JSON.parse(raw) as { log: string[] }).log : [], sameDocument: w.__icsGuardDoc === true };
+});
+
+export interface FieldGuard {
+  /** Fields other than the answer input that were typed into or changed value since the guard was armed. */
+  violations(): Promise<string[]>;
+  /** Fails the test when `violations()` is not empty. */
+  expectUntouched(): Promise<void>;
+}
+
+interface NativeFrame {
+  evaluate(fn: unknown, arg: unknown): Promise<unknown>;
+  url(): string;
+}
+
+function framesOf(page: { frames(): NativeFrame[] }): NativeFrame[] {
+  return page.frames();
+}
+
+/**
+ * The suite-wide guard of issue 30: call it right before a solve with the selector of the real answer input (relative
+ * to its frame). It snapshots every field value in every frame and logs every field typed into from then on (across
+ * form posts); `violations()` lists each field other than the answer input that was typed into, or whose value on the
+ * same document differs from the snapshot.
+ */
+export async function guardFields(hp: HarnessPage, answer: string): Promise<FieldGuard> {
+  const page = hp.page as { frames(): NativeFrame[]; addInitScript?: (fn: unknown, arg: unknown) => Promise<void>; evaluateOnNewDocument?: (fn: unknown, arg: unknown) => Promise<unknown> };
+  if (page.addInitScript) await page.addInitScript(recordFieldInput, null);
+  else await page.evaluateOnNewDocument!(recordFieldInput, null);
+  const before = new Map<NativeFrame, Map<FieldKey, string>>();
+  for (const frame of framesOf(page)) {
+    try {
+      await frame.evaluate(recordFieldInput, null);
+      await frame.evaluate(armFieldGuard, answer);
+      before.set(frame, new Map((await frame.evaluate(fieldValues, answer)) as Array<[FieldKey, string]>));
+    } catch {
+      // a frame detached meanwhile holds nothing to guard
+    }
+  }
+  const violations = async (): Promise<string[]> => {
+    const out = new Set<string>();
+    for (const frame of framesOf(page)) {
+      const seen = (await frame.evaluate(readFieldGuard, null).catch(() => undefined)) as { log: string[]; sameDocument: boolean } | undefined;
+      if (!seen) continue;
+      for (const f of seen.log) out.add(`${f} was typed into (${frame.url()})`);
+      const then = before.get(frame);
+      if (!seen.sameDocument || !then) continue;
+      const now = (await frame.evaluate(fieldValues, answer).catch(() => [])) as Array<[FieldKey, string]>;
+      for (const [key, value] of now) if (then.has(key) && then.get(key) !== value) out.add(`${key} changed value (${frame.url()})`);
+    }
+    return [...out];
+  };
+  return {
+    violations,
+    async expectUntouched() {
+      expect(await violations(), 'fields other than the answer input were typed into or changed').toEqual([]);
+    },
+  };
 }
