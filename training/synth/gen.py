@@ -766,3 +766,5 @@ def sample(rng: random.Random, style: str | None = None):
 from synth import sites  # noqa: E402  (after everything it uses from here)
 
 STYLES.update(sites.SITE_STYLES)
+from synth import imitations  # noqa: E402  (server-side generators imitated from their source: synth/imitations.py)
+STYLES.update(imitations.IMITATION_STYLES)
