@@ -67,6 +67,16 @@ for (let i = images.length ? N : 0; i < N; i++) {
 const pct = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 
+/**
+ * CPU time (user + system, all threads) a process has used, in ms, from /proc (Linux): what a solve costs,
+ * whatever else the machine runs. The machine's cores divided by it is the rate the load leaves room for.
+ */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 /** Runs `fn(image)` over all images with `c` callers; returns solves/s, latency percentiles, correct answers. */
 async function drive(c, fn) {
   const lat = [];
@@ -145,6 +155,7 @@ async function startServer([workers, maxRunning, batch]) {
   const { url } = await nextLine();
   return {
     url,
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       const { stats } = await nextLine();
@@ -198,7 +209,10 @@ for (const c of LEVELS) {
           await new Promise((r) => setTimeout(r, 25));
         }
       })();
-      results.get(k.label).push(await drive(c, k.run));
+      const cpu0 = k.server ? cpuMs(k.server.pid) : cpuMs('self');
+      const r = await drive(c, k.run);
+      r.cpuPerSolve = ((k.server ? cpuMs(k.server.pid) : cpuMs('self')) - cpu0) / Math.max(1, r.ok);
+      results.get(k.label).push(r);
       probing = false;
       await prober;
     }
@@ -208,7 +222,8 @@ for (const c of LEVELS) {
     const rs = results.get(k.label);
     const m = median(rs);
     row(k.label, c, m, k.server ? ceilingRate : undefined);
-    const range = `rounds: ${rs.map((r) => f1(r.rate)).join(', ')} solves/s`;
+    const cpu = `CPU ${f1(m.cpuPerSolve)} ms/solve${k.server ? ' (server process)' : ' (this process)'} = ${f1((availableParallelism() * 1000) / m.cpuPerSolve)} solves/s on ${availableParallelism()} free cores`;
+    const range = `${cpu}; rounds: ${rs.map((r) => f1(r.rate)).join(', ')} solves/s`;
     const h = health.get(k.label);
     if (h) {
       h.sort((a, b) => a - b);
