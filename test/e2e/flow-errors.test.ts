@@ -16,7 +16,7 @@ import {
   isCaptchaSolverError,
 } from '../../src/core/errors.js';
 import { ADAPTERS, type HarnessPage } from '../support/browsers.js';
-import { useFixtureBrowser } from '../support/e2e.js';
+import { guardFields, useFixtureBrowser } from '../support/e2e.js';
 
 for (const adapter of ADAPTERS) {
   describe(`flow errors over ${adapter}`, () => {
@@ -64,7 +64,9 @@ for (const adapter of ADAPTERS) {
 
     it('a captcha image that fails once (500): its refresh control is clicked, the new image solved', async () => {
       await onPage('/login?imageFailsFirst=1', async (hp) => {
+        const guard = await guardFields(hp, '#captcha_code');
         const result = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), timeout: 30_000 });
+        await guard.expectUntouched();
         expect([result.solved, result.verified, result.attempts], result.verification).toEqual([true, true, 1]);
         expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['ok']);
         expect(env.server.stats().captchas.map((c) => c.imageRequests)).toEqual([2]); // the 500, then the refreshed image
@@ -178,8 +180,14 @@ for (const adapter of ADAPTERS) {
         attachImageRecorder(hp.page);
         await hp.goto(`${env.server.url}/login`);
         const solver = createFixtureSolver(env.server, { wrongFirst: 10 });
+        const guard = await guardFields(hp, '#captcha_code');
         const err = await solveImageCaptcha(hp.page, { solver, retries: 1, timeout: 30_000 }).catch((e: unknown) => e);
+        await guard.expectUntouched();
         expect(err).toBeInstanceOf(WrongAnswerError);
+        // the error says what the flow chose, and why
+        expect((err as WrongAnswerError).chosen?.input).toMatchObject({ selector: '#captcha_code' });
+        expect((err as WrongAnswerError).chosen?.submit).toMatchObject({ selector: '#login-submit', method: 'click' });
+        expect((err as WrongAnswerError).chosen?.refresh?.reasons.length).toBeGreaterThan(0);
         expect((err as WrongAnswerError).answers).toHaveLength(2);
         expect((err as WrongAnswerError).answers).toEqual(solver.solutions.map((s) => s.text));
         expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['wrong', 'wrong']);
@@ -242,7 +250,9 @@ for (const adapter of ADAPTERS) {
         const inner = createFixtureSolver(env.server, { wrongFirst: 1 });
         const reported: string[] = [];
         const solver = { name: inner.name, solve: inner.solve.bind(inner), reportIncorrect: async (s: { text: string }) => void reported.push(s.text) };
+        const guard = await guardFields(hp, '#form_captcha');
         const r = await solveImageCaptcha(hp.page, { solver, timeout: 30_000 });
+        await guard.expectUntouched();
         expect(r.attempts).toBe(2);
         expect(reported).toEqual([r.answers[0]]);
       } finally {

@@ -21,12 +21,17 @@ for (const adapter of ADAPTERS) {
   describe(`hand-written forms over ${adapter} (issue 30)`, () => {
     const env = useFixtureBrowser(adapter);
 
-    async function open(path: string): Promise<HarnessPage> {
+    /** A fresh site state and a page at `path` (recorder attached), closed after `fn`. */
+    async function onForm(path: string, fn: (hp: HarnessPage) => Promise<void>): Promise<void> {
       env.server.reset();
       const hp = await env.browser.newPage();
-      attachImageRecorder(hp.page);
-      await hp.goto(env.server.url + path);
-      return hp;
+      try {
+        attachImageRecorder(hp.page);
+        await hp.goto(env.server.url + path);
+        await fn(hp);
+      } finally {
+        await hp.close();
+      }
     }
 
     const reasons = (path: string) => env.server.stats().submissions.filter((s) => s.page === path).map((s) => s.reason);
@@ -34,8 +39,7 @@ for (const adapter of ADAPTERS) {
     for (const path of FORMS) {
       it(`${path}: the answer goes into the answer field, every other field arrives as the page set it`, async () => {
         const info = env.server.page(path);
-        const hp = await open(path);
-        try {
+        await onForm(path, async (hp) => {
           const guard = await guardFields(hp, info.selectors.input);
           const r: CaptchaResult = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), timeout: 30_000 });
           expect([r.solved, r.verified, r.attempts], r.verification).toEqual([true, true, 1]);
@@ -47,43 +51,51 @@ for (const adapter of ADAPTERS) {
             expect(r.chosen.submit?.reasons.join(' ')).toMatch(STYLED_SUBMIT[path]!);
           }
           expect(r.chosen.refresh).toBeDefined();
-        } finally {
-          await hp.close();
-        }
+        });
       }, 45_000);
 
       it(`${path}: a wrong first answer, then the right one, neither touching another field`, async () => {
         const info = env.server.page(path);
-        const hp = await open(path);
-        try {
+        await onForm(path, async (hp) => {
           const guard = await guardFields(hp, info.selectors.input);
           const r = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server, { wrongFirst: 1 }), timeout: 30_000 });
           expect([r.solved, r.verified, r.attempts], r.verification).toEqual([true, true, 2]);
           expect(reasons(path)).toEqual(['wrong', 'ok']);
           await guard.expectUntouched();
-        } finally {
-          await hp.close();
-        }
+        });
       }, 45_000);
     }
 
+    it('the field guard itself fails on a field typed into, also after the form was posted', async () => {
+      await onForm('/forms/inline', async (hp) => {
+        const guard = await guardFields(hp, 'input[name="code"]');
+        await hp.fill('input[name="code"]', 'abc'); // the answer input: allowed
+        expect(await guard.violations()).toEqual([]);
+        await hp.evaluate(() => {
+          (document.querySelector('input[name="p"]') as HTMLInputElement).value = 'changed by script';
+        });
+        await hp.fill('input[name="u"]', 'x');
+        const violations = await guard.violations();
+        expect(violations.some((v) => v.startsWith('input[name="u"] was typed into'))).toBe(true);
+        expect(violations.some((v) => v.startsWith('input[name="p"] (field 1) changed value'))).toBe(true);
+        await Promise.all([hp.page.waitForNavigation(), hp.evaluate(() => (document.querySelector('form') as HTMLFormElement).submit())]);
+        expect((await guard.violations()).some((v) => v.startsWith('input[name="u"] was typed into'))).toBe(true);
+      });
+    }, 45_000);
+
     it('no charset and a Chinese placeholder: the words are read decoded (验证码, 登录), not as mojibake', async () => {
-      const hp = await open('/forms/nocharset');
-      try {
+      await onForm('/forms/nocharset', async (hp) => {
         const placeholder = await hp.evaluate(() => document.querySelector('input[name="f4"]')!.getAttribute('placeholder'));
         expect(placeholder).not.toBe('验证码'); // the browser itself shows mojibake: the page really has no charset
         const r = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), timeout: 30_000 });
         expect(r.verified).toBe(true);
         expect(r.chosen.input?.reasons.join(' ')).toContain('验证码');
         expect(r.chosen.submit?.reasons.join(' ')).toContain('登录');
-      } finally {
-        await hp.close();
-      }
+      });
     }, 45_000);
 
     it('two inputs equally likely: InputAmbiguousError before the solve, listing both and naming the `input` option', async () => {
-      const hp = await open('/forms/inline');
-      try {
+      await onForm('/forms/inline', async (hp) => {
         await hp.evaluate(() => document.querySelector('input[name="code"]')!.insertAdjacentHTML('afterend', ' <input name="code2">'));
         const guard = await guardFields(hp, '#none');
         const solver = createFixtureSolver(env.server);
@@ -100,14 +112,11 @@ for (const adapter of ADAPTERS) {
         expect(r.verified).toBe(true);
         expect(r.chosen.input).toEqual({ selector: 'input[name="code"]', method: 'option', reasons: ['named by the `input` option'] });
         expect(reasons('/forms/inline')).toEqual(['ok']);
-      } finally {
-        await hp.close();
-      }
+      });
     }, 45_000);
 
     it('never overwrites: with every input near the image holding a page-set value, nothing is typed', async () => {
-      const hp = await open('/forms/inline');
-      try {
+      await onForm('/forms/inline', async (hp) => {
         await hp.evaluate(() => {
           (document.querySelector('input[name="code"]') as HTMLInputElement).value = 'xyz';
         });
@@ -119,14 +128,11 @@ for (const adapter of ADAPTERS) {
         expect(solver.calls).toHaveLength(0);
         await guard.expectUntouched();
         expect(await hp.evaluate(() => (document.querySelector('input[name="u"]') as HTMLInputElement).value)).toBe('alice');
-      } finally {
-        await hp.close();
-      }
+      });
     }, 45_000);
 
     it('a page-set value in an input with captcha words is replaced (strong signals)', async () => {
-      const hp = await open('/forms/inline');
-      try {
+      await onForm('/forms/inline', async (hp) => {
         await hp.evaluate(() => {
           const code = document.querySelector('input[name="code"]') as HTMLInputElement;
           code.value = 'type here';
@@ -137,14 +143,11 @@ for (const adapter of ADAPTERS) {
         expect(r.verified).toBe(true);
         expect(reasons('/forms/inline')).toEqual(['ok']);
         await guard.expectUntouched();
-      } finally {
-        await hp.close();
-      }
+      });
     }, 45_000);
 
     it('typing that spills into another field: that field is restored and InputTypingError thrown, nothing submitted', async () => {
-      const hp = await open('/forms/inline');
-      try {
+      await onForm('/forms/inline', async (hp) => {
         // the page moves the focus to the user name after the first key
         await hp.evaluate(() => {
           const u = document.querySelector('input[name="u"]') as HTMLInputElement;
@@ -157,14 +160,11 @@ for (const adapter of ADAPTERS) {
         expect((err as Error).message).toMatch(/changed another field: input\[name="u"\] \(restored/);
         expect(await hp.evaluate(() => (document.querySelector('input[name="u"]') as HTMLInputElement).value)).toBe('alice');
         expect(env.server.stats().submissions).toHaveLength(0);
-      } finally {
-        await hp.close();
-      }
+      });
     }, 45_000);
 
     it('a submit that sends nothing (no control found, Enter does nothing): SubmitError, not solved: true', async () => {
-      const hp = await open('/forms/table');
-      try {
+      await onForm('/forms/table', async (hp) => {
         await hp.evaluate(() => document.getElementById('gonder')!.remove());
         const err = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), verifyTimeout: 2_000, timeout: 30_000 }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(SubmitError);
@@ -174,9 +174,7 @@ for (const adapter of ADAPTERS) {
         expect(env.server.stats().submissions).toHaveLength(0);
         // no decoy (forgotten password, register, language) was clicked instead
         expect(await hp.evaluate(() => document.body.getAttribute('data-decoy'))).toBeNull();
-      } finally {
-        await hp.close();
-      }
+      });
     }, 45_000);
   });
 }

@@ -25,7 +25,7 @@ import {
 } from '../../src/flow/index.js';
 import { detectFramework } from '../../src/browser/detect.js';
 import { ADAPTERS } from '../support/browsers.js';
-import { useFixtureBrowser } from '../support/e2e.js';
+import { guardFields, useFixtureBrowser } from '../support/e2e.js';
 
 /** A PNG data URL of a given size (solid colour: geometry is what the detector sees). */
 async function png(width: number, height: number, colour = '#ccc'): Promise<string> {
@@ -102,7 +102,9 @@ for (const adapter of ADAPTERS) {
           });
         });
         const solver = { name: 'const', solve: async () => ({ text: 'ab12', provider: 'const', elapsedMs: 0 }) };
+        const guard = await guardFields(hp, '#answer');
         const r = await solveImageCaptcha(hp.page, { solver, timeout: 15_000 });
+        await guard.expectUntouched();
         expect(r.verified).toBe(true);
         expect(r.text).toBe('ab12');
         expect(await hp.evaluate(() => (window as unknown as { __submitter: string }).__submitter)).toBe('go');
@@ -180,7 +182,9 @@ for (const name of ['x-card', 'x-login']) customElements.define(name, class exte
         expect(found.map((c) => c.selector).sort()).toEqual(['#login_captcha_image', '#register_captcha_image']);
         expect(new Set(found.map((c) => c.input?.selector)).size).toBe(2);
         const solver = createFixtureSolver(env.server);
+        const guard = await guardFields(hp, '#login_captcha_code, #register_captcha_code');
         const all = await solveImageCaptchas(hp.page, { solver, timeout: 40_000 });
+        await guard.expectUntouched();
         expect(all.errors.map((e) => e.error.message)).toEqual([]);
         expect(all.results).toHaveLength(2);
         expect(env.server.stats().submissions.map((s) => s.reason)).toEqual(['ok', 'ok']);
@@ -262,7 +266,9 @@ for (const name of ['x-card', 'x-login']) customElements.define(name, class exte
           solve: async (task: Parameters<typeof inner.solve>[0]) => ({ ...(await inner.solve(task)), raw: { clientKey: secret } }),
         };
         const events: ProgressEvent[] = [];
+        const guard = await guardFields(hp, '#captcha');
         const r = await solveImageCaptcha(hp.page, { solver, debug: dir, timeout: 30_000, onProgress: (e) => events.push(e) });
+        await guard.expectUntouched();
         expect(r.attempts).toBe(2);
         const [run] = await readdir(dir);
         const files = (await readdir(join(dir, run!))).sort();
@@ -304,7 +310,9 @@ for (const name of ['x-card', 'x-login']) customElements.define(name, class exte
         try {
           attachImageRecorder(hp.page);
           await hp.goto(`${env.server.url}/login`);
+          const guard = await guardFields(hp, info.selectors.input);
           const r = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server, { wrongFirst: 1 }), verify, timeout: 30_000 });
+          await guard.expectUntouched();
           expect(r.attempts).toBe(2);
           expect(r.verified).toBe(true);
           expect(env.server.stats().submissions.map((x) => x.reason)).toEqual(['wrong', 'ok']);
@@ -317,7 +325,9 @@ for (const name of ['x-card', 'x-login']) customElements.define(name, class exte
       const hp = await env.browser.newPage();
       try {
         await hp.goto(`${env.server.url}/login`);
+        const guard = await guardFields(hp, info.selectors.input);
         const r = await solveImageCaptcha(hp.page, { solver: createFixtureSolver(env.server), submit: false, timeout: 30_000 });
+        await guard.expectUntouched();
         expect([r.solved, r.verified, r.attempts]).toEqual([true, false, 1]);
         expect(await hp.page.evaluate(() => (document.querySelector('#captcha_code') as HTMLInputElement).value)).toBe(r.text);
         expect(env.server.stats().submissions).toHaveLength(0);
