@@ -6,3 +6,4 @@ export * from './core/index.js';
 export * from './solvers/index.js';
 export * from './flow/index.js';
 export * from './collect/index.js';
+export * from './adapt/index.js';

@@ -6,6 +6,7 @@
  *   image-captcha ocr <files|dir|-> [--json] read captcha images with the offline model (see ocr.ts)
  *   image-captcha serve [options]         a local CapSolver-compatible server (see `serve --help`)
  *   image-captcha demo                    the fixture site's demo page, solved offline, end to end
+ *   image-captcha adapt <dir> --out <dir> fine-tune the offline model on labelled captchas (see `adapt --help`)
  *
  * stdout carries only the result (JSON for `solve`/`demo`, answers for `ocr`); progress and errors go to
  * stderr. Exit codes: 0 success, 1 not solved / runtime error, 2 usage or invalid option, 3 no captcha found,
@@ -40,6 +41,7 @@ Usage:
   image-captcha ocr <files|dir|-> [--json]  read captcha images with the built-in offline model
   image-captcha serve [options]           run a local CapSolver-compatible HTTP server
   image-captcha demo                      solve the fixture site's demo page offline (repo checkout only)
+  image-captcha adapt <dir> --out <dir>   fine-tune the offline model on a folder of labelled captchas
 
 Run "image-captcha <command> --help" for a command's options.
 
@@ -400,6 +402,17 @@ async function startDemoSite(): Promise<FixtureServer> {
   return mod.startFixtureServer();
 }
 
+/** `adapt` lives in ./adapt.ts; its usage errors exit with 2 like ours. */
+async function cmdAdaptCommand(args: string[], io: Io, signal: AbortSignal): Promise<number> {
+  const { cmdAdapt, AdaptUsageError } = await import('./adapt.js');
+  try {
+    return await cmdAdapt(args, io, signal, io === defaultIo && process.stderr.isTTY === true);
+  } catch (error) {
+    if (error instanceof AdaptUsageError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 async function cmdDemo(args: string[], io: Io, signal: AbortSignal): Promise<number> {
   const { values, positionals } = parse(args, {
     headed: { type: 'boolean' },
@@ -476,6 +489,8 @@ export async function main(argv: string[], io: Io = defaultIo, signal: AbortSign
         return await cmdServe(rest, io);
       case 'demo':
         return await cmdDemo(rest, io, signal);
+      case 'adapt':
+        return await cmdAdaptCommand(rest, io, signal);
       default:
         throw new UsageError(`unknown command "${command}"; run image-captcha --help`);
     }

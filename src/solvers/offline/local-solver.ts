@@ -16,12 +16,13 @@ import { SCRIPTS, charsetClasses, charsetScript, resolveScript, type Script } fr
 import { parseArithmetic } from './math.js';
 import { importOrt, type OrtModule } from './ort.js';
 import { InferenceBatcher } from './batcher.js';
-import { combineReadings, defaultMathModelPath, defaultModelPath, loadModelSpec, secondLookProblem, type ModelSpec, type Reading, type SecondLook } from './model.js';
+import { combineReadings, defaultMathModelPath, defaultModelPath, loadModelSpec, resolveModelPath, secondLookProblem, type ModelSpec, type Reading, type SecondLook } from './model.js';
 import { DEFAULT_MAX_INPUT_PIXELS, cropRows, decodeToRgba, flattenToGray, imageBytes, toModelInput, type GrayImage, type ModelInput, type ViewFilter } from './preprocess.js';
 
 export interface LocalSolverOptions {
   /**
-   * Path to an `.onnx` model; its JSON sidecar (same basename, `.json`) must sit beside it.
+   * Path to an `.onnx` model; its JSON sidecar (same basename, `.json`) must sit beside it. Or a model folder
+   * holding `captcha-ocr.onnx` and `captcha-ocr.json` (what `image-captcha adapt` writes).
    * @default the shipped `models/captcha-ocr.onnx` of this package
    */
   model?: string;
@@ -290,7 +291,7 @@ export class LocalSolver implements Solver {
         provider: PROVIDER,
       });
     }
-    this.modelPath = model === undefined ? defaultModelPath() : resolvePath(model);
+    this.modelPath = model === undefined ? defaultModelPath() : resolveModelPath(resolvePath(model));
     this.threads = threads;
     this.maxInputPixels = maxInputPixels;
     this.minConfidence = minConfidence;

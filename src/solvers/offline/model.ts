@@ -2,7 +2,7 @@
  * The model contract: where the shipped model lives, and its JSON sidecar (`<model>.json` beside `<model>.onnx`),
  * read and validated once. Errors say which file and what to do.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, parse as parsePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -206,6 +206,17 @@ export function defaultModelPath(): string {
 /** Path of the shipped arithmetic model (`models/captcha-math.onnx`, beside the shipped text model). */
 export function defaultMathModelPath(): string {
   return join(dirname(defaultModelPath()), DEFAULT_MATH_MODEL_FILE);
+}
+
+/** File name of the model inside a model folder (what `image-captcha adapt` writes, with `captcha-ocr.json`). */
+export const MODEL_FOLDER_FILE = 'captcha-ocr.onnx';
+
+/**
+ * The .onnx file `model` names: `model` itself, or `model/captcha-ocr.onnx` when `model` is a folder (a model
+ * folder, as `image-captcha adapt` writes it). A path that does not exist is returned as it is.
+ */
+export function resolveModelPath(model: string): string {
+  return existsSync(model) && statSync(model).isDirectory() ? join(model, MODEL_FOLDER_FILE) : model;
 }
 
 /** `/x/y/model.onnx` → `/x/y/model.json`. */

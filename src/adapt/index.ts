@@ -1,0 +1,150 @@
+/**
+ * `adaptModel`: fine-tunes the offline model on a site's own labelled captchas (a `collect` folder), on the CPU,
+ * in Node alone. The convolutional features stay frozen (computed once per image by onnxruntime); the head's last
+ * layers are trained in TypeScript with CTC; the result is the base model with those weights replaced, written as
+ * a model folder (`captcha-ocr.onnx` + `captcha-ocr.json`) that `new LocalSolver({ model: out })` reads.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { defaultModelPath, loadModelSpec, resolveModelPath, type ModelSpec } from '../solvers/offline/model.js';
+import { decodeAll, checkLabels, readLabelledFolder, splitValidation, type GraySample, type LabelledImage } from './dataset.js';
+import { AdaptError } from './errors.js';
+import { FeatureExtractor, VIEWS, type View } from './features.js';
+import { findHead, type Head } from './head.js';
+import { ortMatMul } from './matmul.js';
+import { paramsFrom } from './network.js';
+import { readOnnxGraph } from './onnx-proto.js';
+import { trainHead, type EpochReport, type TrainSample } from './train.js';
+import { checkOut, writeAdapted, type AdaptSummary } from './write.js';
+
+export { AdaptError, isAdaptError, type AdaptErrorReason } from './errors.js';
+export { MIN_IMAGES as ADAPT_MIN_IMAGES, type LabelledImage } from './dataset.js';
+export type { EpochReport as AdaptEpochReport, Score as AdaptScore } from './train.js';
+
+export interface AdaptOptions {
+  /** A folder with labels.tsv (`file<TAB>text`) and the images, or the labelled images themselves. */
+  data: string | readonly LabelledImage[];
+  /** The model folder to write (`captcha-ocr.onnx` + `captcha-ocr.json`). */
+  out: string;
+  /** The model to start from: an .onnx file or a model folder. @default the shipped model */
+  base?: string;
+  /** Most passes over the training images (early stopping may end sooner). @default 40 */
+  epochs?: number;
+  /** Share of the images held out to measure (and choose) the result, 0.05–0.5. @default 0.1 */
+  val?: number;
+  /** Overwrite the model files in an existing `out`. @default false */
+  force?: boolean;
+  /** How many of the head's last 1-D convolutions to train, besides the final linear layer. @default 2 */
+  trainLayers?: number;
+  /** onnxruntime threads for training's matrix products. @default 2 */
+  threads?: number;
+  onProgress?: (event: AdaptProgress) => void;
+  signal?: AbortSignal;
+}
+
+export type AdaptProgress =
+  | { phase: 'features'; done: number; total: number; elapsedMs: number }
+  | ({ phase: 'train' } & EpochReport)
+  | { phase: 'write'; out: string };
+
+export interface AdaptResult extends AdaptSummary {
+  /** The model folder written. */
+  out: string;
+  elapsedMs: number;
+}
+
+const DEFAULTS = { epochs: 40, val: 0.1, trainLayers: 2, threads: 2 } as const;
+
+function invalid(what: string, hint: string): AdaptError {
+  return new AdaptError(`adaptModel: ${what}`, { reason: 'invalid-option', hint });
+}
+
+function checkOptions(o: AdaptOptions): { epochs: number; val: number; trainLayers: number } {
+  const { epochs = DEFAULTS.epochs, val = DEFAULTS.val, trainLayers = DEFAULTS.trainLayers } = o;
+  if (!o || (typeof o.data !== 'string' && !Array.isArray(o.data))) throw invalid('`data` must be a folder path or an array of { name, image, text }', 'Pass the folder `collect` wrote');
+  if (typeof o.out !== 'string' || o.out === '') throw invalid('`out` must be a folder path', 'Pass where to write the adapted model');
+  if (!Number.isInteger(epochs) || epochs < 1 || epochs > 1000) throw invalid(`\`epochs\` must be an integer 1–1000, got ${String(epochs)}`, 'Omit it for 40');
+  if (typeof val !== 'number' || !(val >= 0.05 && val <= 0.5)) throw invalid(`\`val\` must be a share 0.05–0.5, got ${String(val)}`, 'Omit it for 0.1');
+  if (!Number.isInteger(trainLayers) || trainLayers < 1) throw invalid(`\`trainLayers\` must be an integer >= 1, got ${String(trainLayers)}`, 'Omit it for 2');
+  return { epochs, val, trainLayers };
+}
+
+interface Base {
+  path: string;
+  bytes: Uint8Array;
+  spec: ModelSpec;
+  head: Head;
+}
+
+async function loadBase(base: string | undefined): Promise<Base> {
+  const path = resolveModelPath(base === undefined ? defaultModelPath() : resolve(base));
+  const spec = await loadModelSpec(path);
+  const bytes = new Uint8Array(await readFile(path));
+  const head = findHead(bytes, readOnnxGraph(bytes), spec.output, path);
+  if (head.linear.classes !== spec.classes.length) {
+    throw invalid(`the model has ${head.linear.classes} output classes but its sidecar lists ${spec.classes.length} (${path})`, 'Use the sidecar exported with this model');
+  }
+  return { path, bytes, spec, head };
+}
+
+async function loadSamples(data: AdaptOptions['data'], spec: ModelSpec): Promise<GraySample[]> {
+  const items = typeof data === 'string' ? await readLabelledFolder(resolve(data)) : data;
+  checkLabels(items, spec);
+  return decodeAll(items, typeof data === 'string' ? data : '`data`');
+}
+
+/** Features of every image: all views for training images, the plain view for validation images. */
+async function extract(base: Base, firstTrained: number, split: { train: GraySample[]; val: GraySample[] }, o: AdaptOptions): Promise<{ train: TrainSample[]; val: TrainSample[]; channels: number }> {
+  const conv = base.head.convs[firstTrained]!;
+  const channels = conv.inChannels;
+  const fx = await FeatureExtractor.create(base.bytes, base.spec, conv.input, channels);
+  const index = new Map(base.spec.classes.map((c, i) => [c, i] as const));
+  const total = split.train.length + split.val.length;
+  const started = Date.now();
+  let done = 0;
+  const one = async (s: GraySample, views: readonly View[]): Promise<TrainSample> => {
+    o.signal?.throwIfAborted();
+    const out: TrainSample = { views: [], target: Array.from(s.text, (c) => index.get(c)!), text: s.text };
+    for (const v of views) out.views.push(await fx.run(s.gray, v));
+    if (++done % 25 === 0 || done === total) o.onProgress?.({ phase: 'features', done, total, elapsedMs: Date.now() - started });
+    return out;
+  };
+  try {
+    const train: TrainSample[] = [];
+    for (const s of split.train) train.push(await one(s, VIEWS));
+    const val: TrainSample[] = [];
+    for (const s of split.val) val.push(await one(s, VIEWS.slice(0, 1)));
+    return { train, val, channels };
+  } finally {
+    await fx.close();
+  }
+}
+
+/** Fine-tunes the base model on `data` and writes the adapted model folder `out`. */
+export async function adaptModel(options: AdaptOptions): Promise<AdaptResult> {
+  const started = Date.now();
+  const { epochs, val, trainLayers } = checkOptions(options);
+  const out = resolve(options.out);
+  await checkOut(out, options.force === true);
+  const base = await loadBase(options.base);
+  const samples = await loadSamples(options.data, base.spec);
+  options.signal?.throwIfAborted();
+  const split = splitValidation(samples, val);
+  const first = base.head.convs.length - Math.min(trainLayers, base.head.convs.length);
+  const features = await extract(base, first, split, options);
+  const params = paramsFrom(base.head.convs.slice(first), base.head.linear);
+  const mm = await ortMatMul(options.threads ?? DEFAULTS.threads);
+  const result = await trainHead(params, features.train, features.val, {
+    mm,
+    epochs,
+    classes: base.spec.classes,
+    blank: base.spec.blank,
+    channels: features.channels,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onEpoch: (r) => options.onProgress?.({ phase: 'train', ...r }),
+  }).finally(() => mm.close());
+  options.onProgress?.({ phase: 'write', out });
+  const summary = { images: samples.length, trainImages: split.train.length, valImages: split.val.length, before: result.before, after: result.after, epochs: result.epochsRun };
+  await writeAdapted(out, base, base.head.convs.slice(first), base.head.linear, result.params, summary);
+  return { out, ...summary, elapsedMs: Date.now() - started };
+}

@@ -1,0 +1,76 @@
+/**
+ * Writing the adapted model folder: the base ONNX with the trained weights patched into its initializers (same
+ * graph, same speed) and the base sidecar with a note of how it was adapted.
+ */
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sidecarPath } from '../solvers/offline/model.js';
+import { AdaptError } from './errors.js';
+import type { HeadConv, HeadLinear } from './head.js';
+import type { HeadParams } from './network.js';
+import { patchInitializers } from './onnx-proto.js';
+import type { Score } from './train.js';
+
+/** File names inside a model folder (what `LocalSolver` looks for). */
+export const MODEL_FILE = 'captcha-ocr.onnx';
+export const SIDECAR_FILE = 'captcha-ocr.json';
+
+/** Refuses an existing `out` unless `force`. */
+export async function checkOut(out: string, force: boolean): Promise<void> {
+  const exists = await stat(out).then((s) => s, () => undefined);
+  if (exists && !force) {
+    throw new AdaptError(`adaptModel: ${out} already exists`, { reason: 'out-exists', files: [out], hint: 'Choose another --out, or pass --force (force: true) to overwrite its model files' });
+  }
+  if (exists && !exists.isDirectory()) {
+    throw new AdaptError(`adaptModel: ${out} exists and is not a folder`, { reason: 'out-exists', files: [out], hint: 'Choose another --out' });
+  }
+}
+
+/** What an adaptation did (in the result of `adaptModel` and the sidecar's `adaptedFrom`). */
+export interface AdaptSummary {
+  images: number;
+  trainImages: number;
+  valImages: number;
+  /** The base model on the validation images (one look, no second look). */
+  before: Score;
+  /** The adapted model on the same images. */
+  after: Score;
+  epochs: number;
+}
+
+const pct = (x: number) => Math.round(x * 1000) / 10;
+
+async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
+
+/** Writes `out/captcha-ocr.onnx` (base + trained weights) and `out/captcha-ocr.json`. */
+export async function writeAdapted(out: string, base: { path: string; bytes: Uint8Array }, convs: readonly HeadConv[], linear: HeadLinear, params: HeadParams, summary: AdaptSummary): Promise<void> {
+  const weights = new Map<string, Float32Array>();
+  convs.forEach((c, i) => {
+    weights.set(c.weightName, params.convs[i]!.w);
+    weights.set(c.biasName, params.convs[i]!.b);
+  });
+  // the MatMul's weight and the Add's bias, in the layout the graph holds them
+  weights.set(linear.weightName, params.linear.w);
+  weights.set(linear.biasName, params.linear.b);
+  const model = patchInitializers(base.bytes, weights);
+  const sidecar = JSON.parse(await readFile(sidecarPath(base.path), 'utf8')) as Record<string, unknown>;
+  sidecar['adaptedFrom'] = {
+    model: base.path,
+    at: new Date().toISOString(),
+    images: summary.images,
+    trainImages: summary.trainImages,
+    valImages: summary.valImages,
+    epochs: summary.epochs,
+    trained: [...convs.map((c) => c.weightName), linear.weightName],
+    valAccuracyBefore: pct(summary.before.accuracy),
+    valAccuracyAfter: pct(summary.after.accuracy),
+    note: 'image-captcha adapt: the base model with its sequence head fine-tuned (CTC) on these labelled images; the CNN features are the base model\'s',
+  };
+  await mkdir(out, { recursive: true });
+  await writeAtomic(join(out, MODEL_FILE), model);
+  await writeAtomic(join(out, SIDECAR_FILE), `${JSON.stringify(sidecar, null, 2)}\n`);
+}
