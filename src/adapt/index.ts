@@ -65,6 +65,7 @@ function checkOptions(o: AdaptOptions): { epochs: number; val: number; trainLaye
   if (typeof o.out !== 'string' || o.out === '') throw invalid('`out` must be a folder path', 'Pass where to write the adapted model');
   if (!Number.isInteger(epochs) || epochs < 1 || epochs > 1000) throw invalid(`\`epochs\` must be an integer 1–1000, got ${String(epochs)}`, 'Omit it for 40');
   if (typeof val !== 'number' || !(val >= 0.05 && val <= 0.5)) throw invalid(`\`val\` must be a share 0.05–0.5, got ${String(val)}`, 'Omit it for 0.1');
+  if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > 64)) throw invalid(`\`threads\` must be an integer 1–64, got ${String(o.threads)}`, 'Omit it for 2');
   if (!Number.isInteger(trainLayers) || trainLayers < 1) throw invalid(`\`trainLayers\` must be an integer >= 1, got ${String(trainLayers)}`, 'Omit it for 2');
   return { epochs, val, trainLayers };
 }
@@ -124,6 +125,7 @@ async function extract(base: Base, firstTrained: number, split: { train: GraySam
 export async function adaptModel(options: AdaptOptions): Promise<AdaptResult> {
   const started = Date.now();
   const { epochs, val, trainLayers } = checkOptions(options);
+  options.signal?.throwIfAborted();
   const out = resolve(options.out);
   await checkOut(out, options.force === true);
   const base = await loadBase(options.base);
