@@ -110,6 +110,7 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
               waitMs: attempt === 1 ? o.locateTimeout : Math.max(o.locateTimeout, 3000),
               deadline,
               notSrc: sameDoc && previous!.located.kind === 'img' ? previous!.located.src : undefined,
+              typed: answers,
               check: () => {
                 if (watch.failure) throw watch.failure;
               },
@@ -117,7 +118,7 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
           ).catch(async (err: unknown) => {
             // After a refresh the image may keep its URL (same src, new bytes): accept it and compare bytes.
             if (sameDoc && err instanceof CaptchaSolverError && err.code === 'ICS_ERR_CAPTCHA_NOT_FOUND') {
-              return guarded(ctx, 'locate', locate(driver, { selector: o.selector, frame: restrict, minConfidence: o.minConfidence, waitMs: 1000, deadline }));
+              return guarded(ctx, 'locate', locate(driver, { selector: o.selector, frame: restrict, minConfidence: o.minConfidence, waitMs: 1000, deadline, typed: answers }));
             }
             throw err;
           });

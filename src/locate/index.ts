@@ -31,6 +31,8 @@ export interface LocateParams {
   notSrc?: string;
   /** Called before each scan round: throws to stop (page closed). */
   check?: () => void;
+  /** Answers already typed by this call (see ScanArgs.typed). */
+  typed?: string[];
 }
 
 let scanSerial = 0;
@@ -52,7 +54,7 @@ async function scanAll(driver: PageDriver, params: LocateParams): Promise<{ foun
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
         const r = await Promise.race([
-          frame.evaluate(scanFrame, { selector: params.selector, tag, minConfidence: params.minConfidence }),
+          frame.evaluate(scanFrame, { selector: params.selector, tag, minConfidence: params.minConfidence, typed: params.typed }),
           new Promise<undefined>((resolve) => {
             timer = setTimeout(() => resolve(undefined), params.deadline.budget(3000));
           }),

@@ -28,7 +28,7 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
     /\b(log ?in|sign ?(in|up)|submit|send|continue|verify|confirm|check|ok|next|register|post|save|enter|proceed|go|join|login)\b|登录|登 录|登陆|注册|注 册|提交|确定|确认|確定|驗證|验证|ログイン|送信|登録|войти|отправить|продолжить|anmelden|absenden|envoyer|connexion|valider|enviar|entrar|invia|accedi|not a robot/i;
   /** Submit verbs in other languages, as whole words (`\b` does not work around non-ASCII letters). */
   const PRIMARY_INTL =
-    /(?<!\p{L})(gönder|giriş( yap)?|oturum aç|devam( et)?|onayla|doğrula|kaydet|tamam|войти|вход|отправить|продолжить|подтвердить|проверить|далее|enviar|entrar|iniciar sesión|acceder|continuar|confirmar|verificar|aceptar|senden|absenden|weiter|bestätigen|anmelden|einloggen|envoyer|valider|continuer|se connecter|connexion|confirmer|invia|accedi|conferma|zaloguj|wyślij|inloggen|verzenden|versturen|doorgaan|đăng nhập|gửi|xác nhận|masuk|kirim|إرسال|دخول|로그인|제출|확인|전송)(?!\p{L})|登录|登 录|登陆|登入|提交|确定|确认|確定|確認|驗證|验证|发送|發送|送出|ログイン|送信|次へ/iu;
+    /(?<!\p{L})(gönder|g[iİ]r[iİ]ş( yap)?|oturum aç|devam( et)?|onayla|doğrula|kaydet|tamam|войти|вход|отправить|продолжить|подтвердить|проверить|далее|enviar|entrar|iniciar sesión|acceder|continuar|confirmar|verificar|aceptar|senden|absenden|weiter|bestätigen|anmelden|einloggen|envoyer|valider|continuer|se connecter|connexion|confirmer|invia|accedi|conferma|zaloguj|wyślij|inloggen|verzenden|versturen|doorgaan|đăng nhập|gửi|xác nhận|masuk|kirim|إرسال|دخول|로그인|제출|확인|전송)(?!\p{L})|登录|登 录|登陆|登入|提交|确定|确认|確定|確認|驗證|验证|发送|發送|送出|ログイン|送信|次へ/iu;
   /** Never a submit: forgotten passwords, search, help, cancel, log out (in several languages). */
   const NOT_SUBMIT_ALWAYS =
     /forgot|reset (your )?password|lost (your )?password|\bsearch\b|\bhelp\b|\bcancel\b|\bback\b|privacy|\bterms\b|log ?out|sign ?out|unuttum|yardım|iptal|忘记|忘記|找回|搜索|搜尋|帮助|取消|退出|забыли|восстанов|поиск|помощь|отмена|выход|olvid|buscar|ayuda|cancelar|recuperar|vergessen|suche|hilfe|abbrechen|oublié|recherche|annuler|dimenticat|annulla|esqueceu|pesquisar/i;
@@ -274,35 +274,36 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
       }
     }
     const typed = (window as unknown as { __icsTyped?: WeakMap<Element, string> }).__icsTyped?.get(input);
-    const prefilled = input.value !== '' && (typed === undefined || typed.toLowerCase() !== input.value.toLowerCase());
+    const value = input.value.toLowerCase();
+    const prefilled = value !== '' && typed?.toLowerCase() !== value && !(args.typed ?? []).some((t) => t.toLowerCase() === value);
     const traits = { score: s, reasons, strong, decoy, prefilled };
     traitsOf.set(input, traits);
     return traits;
   }
 
   /** Where the input sits for a person reading the form: after the image, on its row, or before it on another line. */
-  function placeScore(input: Element, img: Element): { s: number; why: string } {
+  function placeScore(input: Element, img: Element, imgRow: Element | null): { s: number; why: string } {
     const ri = rectOf(input);
     const rm = rectOf(img);
     const sameRow = ri.top < rm.bottom && rm.top < ri.bottom;
     const follows = !!(img.compareDocumentPosition(input) & Node.DOCUMENT_POSITION_FOLLOWING);
-    const row = dom.closest(img, 'tr');
-    if (follows) return { s: sameRow ? 2.5 : 1.5, why: sameRow ? 'follows the image on its row' : 'follows the image' };
-    if (sameRow || (row && row === dom.closest(input, 'tr'))) return { s: 1, why: 'on the image\'s row' };
+    if (follows) return sameRow ? { s: 2.5, why: 'follows the image on its row' } : { s: 1.5, why: 'follows the image' };
+    if (sameRow || (imgRow && imgRow.contains(input))) return { s: 2.5, why: 'on the image\'s row, before it' };
     return { s: -1.5, why: 'comes before the image, on another line' };
   }
 
   interface InputPick {
     el: HTMLInputElement;
     score: number;
-    reasons: string[];
     strong: boolean;
     decoy: boolean;
+    place: string;
+    hops: number;
   }
 
-  function inputScore(input: HTMLInputElement, img: Element, imgForm: Element | null): InputPick {
+  /** How well `input` fits as the answer input of `img` (whose form and table row are given), as a number; see reasonsOf. */
+  function inputScore(input: HTMLInputElement, img: Element, imgForm: Element | null, imgRow: Element | null): InputPick {
     const t = inputTraits(input);
-    const reasons = [...t.reasons];
     let s = t.score;
     const h = hops(input, img);
     if (h <= 8) s += 3 - h * 0.35;
@@ -310,10 +311,14 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
     const fi = input.form;
     if (fi && imgForm) s += fi === imgForm ? 1 : -3;
     s -= pixelDistance(input, img) / 400;
-    const place = placeScore(input, img);
+    const place = placeScore(input, img, imgRow);
     s += place.s;
-    reasons.push(place.why, `${h} DOM hops from the image`);
-    return { el: input, score: Math.round(s * 100) / 100, reasons, strong: t.strong && !t.decoy, decoy: t.decoy };
+    return { el: input, score: Math.round(s * 100) / 100, strong: t.strong && !t.decoy, decoy: t.decoy, place: place.why, hops: h };
+  }
+
+  /** Why a pick scored as it did (built only for what is reported). */
+  function reasonsOf(p: InputPick): string[] {
+    return [...inputTraits(p.el).reasons, p.place, `${p.hops} DOM hops from the image`];
   }
 
   /** Two inputs closer than this, neither alone carrying captcha words, are too close to call. */
@@ -323,20 +328,25 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
    * The answer input of an image: the best-ranked input; `ambiguous` lists the contenders when no input is clearly
    * best. An input holding a value the library did not type is never taken unless it carries captcha words.
    */
-  function findInput(img: Element): (InputPick & { ambiguous?: InputPick[] }) | undefined {
+  function findInput(img: Element): (InputPick & { reasons: string[]; ambiguous?: Array<InputPick & { reasons: string[] }> }) | undefined {
     const imgForm = dom.closest(img, 'form');
-    const ranked: InputPick[] = [];
+    const imgRow = dom.closest(img, 'tr');
+    const picks: InputPick[] = [];
+    let best: InputPick | undefined;
     for (const input of textInputs) {
       const t = inputTraits(input);
       if (t.prefilled && !t.strong) continue;
-      ranked.push(inputScore(input, img, imgForm));
+      const p = inputScore(input, img, imgForm, imgRow);
+      picks.push(p);
+      if (!best || p.score > best.score) best = p;
     }
-    ranked.sort((a, b) => b.score - a.score);
-    const [best, second] = ranked;
     // An image whose best input is an SMS-code field is not paired with an answer input at all.
     if (!best || best.score <= 0.5 || best.decoy) return undefined;
-    const close = second && second.score > 0.5 && !second.decoy && best.score - second.score < AMBIGUOUS_MARGIN && !(best.strong && !second.strong);
-    return close ? { ...best, ambiguous: ranked.filter((r) => r.score > 0.5 && !r.decoy && best.score - r.score < AMBIGUOUS_MARGIN).slice(0, 4) } : best;
+    const top = best;
+    const close = picks.filter((p) => p.score > 0.5 && !p.decoy && top.score - p.score < AMBIGUOUS_MARGIN && !(top.strong && !p.strong));
+    const picked = { ...top, reasons: reasonsOf(top) };
+    if (close.length < 2) return picked;
+    return { ...picked, ambiguous: close.sort((x, y) => y.score - x.score).slice(0, 4).map((p) => ({ ...p, reasons: reasonsOf(p) })) };
   }
 
   // ---- refresh control ----

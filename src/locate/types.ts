@@ -69,6 +69,8 @@ export interface ScanArgs {
   tag: string;
   /** Drop candidates below this confidence (ignored with a selector). */
   minConfidence: number;
+  /** Answers this call already typed: an input holding one of them (a form that echoes it back) is not page-set. */
+  typed?: string[];
 }
 
 export interface ScanResult {
