@@ -50,7 +50,7 @@ for (const adapter of ADAPTERS) {
             expect(r.chosen.submit?.method).toBe('click');
             expect(r.chosen.submit?.reasons.join(' ')).toMatch(STYLED_SUBMIT[path]!);
           }
-          expect(r.chosen.refresh).toBeDefined();
+          expect(r.chosen.refresh).toEqual({ method: 'none', reasons: ['no refresh control and the image is not clickable'] });
         });
       }, 45_000);
 
@@ -65,6 +65,17 @@ for (const adapter of ADAPTERS) {
         });
       }, 45_000);
     }
+
+    it('a form that writes the rejected answer back into its field (?sticky=1): that field is still the answer input', async () => {
+      await onForm('/forms/inline?sticky=1', async (hp) => {
+        const guard = await guardFields(hp, 'input[name="code"]');
+        const solver = createFixtureSolver(env.server, { wrongFirst: 1 });
+        const r = await solveImageCaptcha(hp.page, { solver, timeout: 30_000 });
+        expect([r.solved, r.verified, r.attempts], r.verification).toEqual([true, true, 2]);
+        expect(reasons('/forms/inline')).toEqual(['wrong', 'ok']);
+        await guard.expectUntouched();
+      });
+    }, 45_000);
 
     it('the field guard itself fails on a field typed into, also after the form was posted', async () => {
       await onForm('/forms/inline', async (hp) => {
