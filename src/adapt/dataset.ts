@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelSpec } from '../solvers/offline/model.js';
 import { decodeToRgba, flattenToGray, type GrayImage } from '../solvers/offline/preprocess.js';
+import { charsetClasses } from '../solvers/offline/script.js';
 import { AdaptError } from './errors.js';
 
 /** One labelled captcha: its bytes (any format LocalSolver reads) and the accepted answer. */
@@ -78,15 +79,24 @@ function unreadable(files: string[], where: string): AdaptError {
   });
 }
 
+/**
+ * The model's class for each character of a label: the character's own, or, for a Cyrillic letter drawn like a Latin
+ * one (`с`, `р`, `н`…), the class the model reads it from (see script.ts); undefined for a character it cannot output.
+ */
+export function labelClasses(text: string, spec: Pick<ModelSpec, 'classes' | 'blank'>): (number | undefined)[] {
+  const index = new Map(spec.classes.map((c, i) => [c, i] as const).filter(([, i]) => i !== spec.blank));
+  return Array.from(text, (c) => index.get(c) ?? index.get(charsetClasses(c)));
+}
+
 /** Refuses too few images and labels with characters the model cannot output. */
 export function checkLabels(items: readonly LabelledImage[], spec: ModelSpec): void {
   if (items.length < MIN_IMAGES) {
     throw new AdaptError(`adaptModel: ${items.length} labelled image(s) is too few to learn from (at least ${MIN_IMAGES})`, { reason: 'too-few-images', hint: 'Collect more verified captures (a few hundred is best)' });
   }
-  const known = new Set(spec.classes.filter((_, i) => i !== spec.blank));
-  const unknown = [...new Set(items.flatMap((it) => Array.from(it.text)))].filter((c) => !known.has(c)).sort();
+  const known = (c: string) => labelClasses(c, spec)[0] !== undefined;
+  const unknown = [...new Set(items.flatMap((it) => Array.from(it.text)))].filter((c) => !known(c)).sort();
   if (unknown.length > 0) {
-    const files = items.filter((it) => Array.from(it.text).some((c) => !known.has(c))).map((it) => it.name);
+    const files = items.filter((it) => Array.from(it.text).some((c) => !known(c))).map((it) => it.name);
     throw new AdaptError(`adaptModel: labels use character(s) the model cannot output: ${unknown.map((c) => JSON.stringify(c)).join(' ')} (in ${listed(files)})`, {
       reason: 'unknown-characters',
       characters: unknown,

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defaultModelPath, loadModelSpec, resolveModelPath, type ModelSpec } from '../solvers/offline/model.js';
-import { decodeAll, checkLabels, readLabelledFolder, splitValidation, type GraySample, type LabelledImage } from './dataset.js';
+import { decodeAll, checkLabels, labelClasses, readLabelledFolder, splitValidation, type GraySample, type LabelledImage } from './dataset.js';
 import { AdaptError } from './errors.js';
 import { FeatureExtractor, VIEWS, type View } from './features.js';
 import { findHead, type Head } from './head.js';
@@ -99,13 +99,13 @@ async function extract(base: Base, firstTrained: number, split: { train: GraySam
   const conv = base.head.convs[firstTrained]!;
   const channels = conv.inChannels;
   const fx = await FeatureExtractor.create(base.bytes, base.spec, conv.input, channels);
-  const index = new Map(base.spec.classes.map((c, i) => [c, i] as const));
   const total = split.train.length + split.val.length;
   const started = Date.now();
   let done = 0;
   const one = async (s: GraySample, views: readonly View[]): Promise<TrainSample> => {
     o.signal?.throwIfAborted();
-    const out: TrainSample = { views: [], target: Array.from(s.text, (c) => index.get(c)!), text: s.text };
+    const target = labelClasses(s.text, base.spec) as number[];
+    const out: TrainSample = { views: [], target, text: target.map((k) => base.spec.classes[k]).join('') };
     for (const v of views) out.views.push(await fx.run(s.gray, v));
     if (++done % 25 === 0 || done === total) o.onProgress?.({ phase: 'features', done, total, elapsedMs: Date.now() - started });
     return out;

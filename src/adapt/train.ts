@@ -12,6 +12,7 @@ import { backwardHead, forwardHead, makeBatch, segmentLogits, tensorsOf, zerosLi
 export interface TrainSample {
   views: Features[];
   target: number[];
+  /** The label in the model's classes (a Cyrillic look-alike as the Latin class it is read from). */
   text: string;
 }
 

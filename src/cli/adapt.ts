@@ -18,6 +18,8 @@ Options:
   --epochs <n>     most passes over the images (default 40; stops early when validation stops improving)
   --val <share>    share of the images held out for validation, 0.05–0.5 (default 0.1)
   --base <model>   the model to start from, an .onnx file or a model folder (default: the built-in model)
+  --layers <n>     how many of the head's last convolutions to train besides its linear layer (default 2; more
+                   can learn a far-off style better, and forgets more of the others)
   --force          overwrite the model files in an existing --out
   --quiet          no progress on stderr
   -h, --help       this help
@@ -82,7 +84,7 @@ function options(args: string[]) {
       args,
       allowPositionals: true,
       strict: true,
-      options: { out: { type: 'string' }, epochs: { type: 'string' }, val: { type: 'string' }, base: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { out: { type: 'string' }, epochs: { type: 'string' }, val: { type: 'string' }, base: { type: 'string' }, layers: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
     throw new AdaptUsageError((error as Error).message);
@@ -107,6 +109,7 @@ export async function cmdAdapt(args: string[], io: Io, signal: AbortSignal, tty:
   if (!values.out) throw new AdaptUsageError('adapt needs --out <folder> for the adapted model');
   const epochs = numberOption(values.epochs, 'epochs');
   const val = numberOption(values.val, 'val');
+  const trainLayers = numberOption(values.layers, 'layers');
   const print = printer(io, tty, values.quiet === true);
   try {
     const result = await adaptModel({
@@ -114,6 +117,7 @@ export async function cmdAdapt(args: string[], io: Io, signal: AbortSignal, tty:
       out: values.out,
       ...(epochs === undefined ? {} : { epochs }),
       ...(val === undefined ? {} : { val }),
+      ...(trainLayers === undefined ? {} : { trainLayers }),
       ...(values.base ? { base: values.base } : {}),
       force: values.force === true,
       onProgress: print.progress,
