@@ -205,11 +205,10 @@ type FieldKey = string;
  * every `input` event on a field other than the answer input is logged, in sessionStorage so a form post keeps it.
  * `input` is composed, so typing inside open shadow roots reaches the document's listener too.
  */
-const recordFieldInput = pageFunction((_: null, dom): void => {
+const recordFieldInput = pageFunction((_: null): void => {
   const w = window as unknown as { __icsGuardOn?: boolean; __icsGuardMem?: string };
   if (w.__icsGuardOn) return;
   w.__icsGuardOn = true;
-  void dom;
   const load = (): string | null => {
     try {
       return sessionStorage.getItem('__icsGuard');
@@ -261,8 +260,8 @@ const fieldValues = pageFunction((answer: string, dom): Array<[FieldKey, string]
     });
 });
 
-/** Arms the recorder of this document and remembers its field values (in `window.__icsGuardValues`) and a document token. */
-const armFieldGuard = pageFunction((answer: string, dom): void => {
+/** Arms the recorder (a fresh log in sessionStorage) and marks this document as the armed one. */
+const armFieldGuard = pageFunction((answer: string): void => {
   const w = window as unknown as { __icsGuardMem?: string; __icsGuardDoc?: boolean };
   const state = JSON.stringify({ answer, log: [] });
   try {
@@ -271,7 +270,6 @@ const armFieldGuard = pageFunction((answer: string, dom): void => {
     w.__icsGuardMem = state;
   }
   w.__icsGuardDoc = true;
-  void dom;
 });
 
 /** What the guard saw: the fields typed into (all documents since arming) and whether this is still the armed document. */
