@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
 import random
 import sys
@@ -117,7 +118,10 @@ def main():
         from synth import math as mathgen
         model, arch, draw = train_math.build(), train_math.ARCH, mathgen.sample_math
     else:
-        model, arch, draw = build_model(ARCH), ARCH, gen.sample
+        # the charset (and so the output width) comes from the model's sidecar: Latin, or Latin + Cyrillic
+        with open(os.path.splitext(a.onnx)[0] + ".json", encoding="utf-8") as fh:
+            arch = {**ARCH, "charset": json.load(fh)["charset"]}
+        model, draw = build_model(arch), gen.sample
     biases = load_onnx_weights(model, a.onnx)
     rng = random.Random(7)
     samples = [draw(rng) for _ in range(a.calib)]
