@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { InvalidOptionError } from '../../src/core/errors.js';
+import { LocalSolver } from '../../src/solvers/offline/local-solver.js';
 import { charsetClasses, charsetScript, hasCyrillic, resolveScript } from '../../src/solvers/offline/script.js';
 
 describe('script: Latin or Cyrillic per reading', () => {
@@ -36,5 +40,32 @@ describe('script: Latin or Cyrillic per reading', () => {
     expect(charsetScript(undefined)).toBe('auto');
     expect(hasCyrillic('abc')).toBe(false);
     expect(hasCyrillic('abж')).toBe(true);
+  });
+});
+
+describe('LocalSolver: script and Cyrillic charsets with the shipped model', () => {
+  const vector = readFileSync(join(__dirname, '..', '..', 'training', 'testdata', 'vector3.png'));
+
+  it('refuses a script it does not know', async () => {
+    expect(() => new LocalSolver({ script: 'greek' as never })).toThrow(InvalidOptionError);
+    const solver = new LocalSolver();
+    try {
+      await expect(solver.recognize(vector, { script: 'greek' as never })).rejects.toThrow(InvalidOptionError);
+    } finally {
+      await solver.close();
+    }
+  });
+
+  it('reads a Cyrillic charset in Cyrillic (look-alikes through their Latin classes)', async () => {
+    const solver = new LocalSolver({ secondLook: false });
+    try {
+      const r = await solver.recognize(vector, { charset: 'бвгдкмнпрст' });
+      expect(r.text.length).toBeGreaterThan(0);
+      expect([...r.text].every((c) => 'бвгдкмнпрст'.includes(c)), r.text).toBe(true);
+      // told nothing, the same image (a Latin digits captcha) reads as Latin
+      expect(hasCyrillic((await solver.recognize(vector)).text)).toBe(false);
+    } finally {
+      await solver.close();
+    }
   });
 });

@@ -261,11 +261,8 @@ export class LocalSolver implements Solver {
   private readonly batcher: InferenceBatcher<ModelRun>;
 
   constructor(options: LocalSolverOptions = {}) {
-    const { model, threads = 1, maxInputPixels = DEFAULT_MAX_INPUT_PIXELS, minConfidence = 0, secondLook = true, math = true, batch = DEFAULT_BATCH, script = 'auto' } = options;
-    if (!SCRIPTS.includes(script)) {
-      throw new InvalidOptionError(`new LocalSolver: \`script\` must be ${SCRIPTS.map((x) => `'${x}'`).join(', ')}, got ${String(script)}`, { hint: "Omit it ('auto')", provider: PROVIDER });
-    }
-    this.script = script;
+    const { model, threads = 1, maxInputPixels = DEFAULT_MAX_INPUT_PIXELS, minConfidence = 0, secondLook = true, math = true, batch = DEFAULT_BATCH } = options;
+    this.script = scriptHint(options.script, 'new LocalSolver') ?? 'auto';
     if (!Number.isInteger(batch) || batch < 1 || batch > 64) {
       throw new InvalidOptionError(`new LocalSolver: \`batch\` must be an integer 1–64, got ${String(batch)}`, { hint: `Omit it (${DEFAULT_BATCH}), or pass 1 to run every image alone`, provider: PROVIDER });
     }
@@ -690,7 +687,7 @@ function classesOutside(spec: ModelSpec, charset: string, caseSensitive: boolean
   const unknown = [...new Set(charset)].filter((c) => !known.has(c));
   if (unknown.length > 0) {
     throw new InvalidOptionError(`LocalSolver: the model cannot read ${unknown.map((c) => JSON.stringify(c)).join(', ')} (\`charset\`)`, {
-      hint: 'Use characters of the model\'s charset (models/captcha-ocr.json: digits, a-z, A-Z)',
+      hint: 'Use characters of the model\'s charset (models/captcha-ocr.json: digits, a-z, A-Z and, in a model with Cyrillic classes, Cyrillic)',
       provider: PROVIDER,
       step: 'solve',
     });
