@@ -8,8 +8,8 @@
 Data: training/synth/gen.py generated on the fly in DataLoader workers (a small pool recycles each
 sample `--reuse` times to save CPU), mixed with PNGs from the npm generators in training/data/npm
 (`node training/gen_npm.mjs`). Logs to stdout (redirect to training/runs/<name>/train.log):
-throughput, loss, synthetic-val accuracy, hold-out families accuracy and, for information only,
-dev-set accuracy (/work/shared/data/dev; never trained on).
+throughput, loss, synthetic-val accuracy, hold-out families accuracy and the real dev sets' accuracy
+(../shared/data/dev; validation only, never trained on), whose mean chooses best.pt.
 """
 from __future__ import annotations
 
@@ -188,7 +188,7 @@ def main():
                     "exactly at the --init model instead of drifting with each batch's statistics")
     ap.add_argument("--end-time", default="", help="UTC HH:MM; the cosine schedule also advances with wall time so "
                     "training ends by then on a busy machine (progress = max(step/steps, elapsed/budget))")
-    ap.add_argument("--dev-limit", type=int, default=200, help="dev images per set in periodic evals (all at the end)")
+    ap.add_argument("--dev-limit", type=int, default=200, help="first images of each dev set read in every evaluation (best.pt is chosen on their mean)")
     ap.add_argument("--ckpt-min", type=float, default=4.0)
     ap.add_argument("--snap-min", type=float, default=0.0,
                     help="also keep a weights-only snapshot snaps/<samples>.pt every N minutes (0 = off), "
