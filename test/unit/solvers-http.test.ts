@@ -3,6 +3,7 @@ import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -267,7 +268,9 @@ describe('deadlines and aborts', () => {
     const ac = new AbortController();
     const reason = new Error('page closed');
     const pending = make({ pollInterval: 20 }).solve({ body: BODY }, { signal: ac.signal });
-    setTimeout(() => ac.abort(reason), 120);
+    // abort once polling has begun (a fixed delay raced the first poll on a loaded machine)
+    while (server.requestsTo('/getTaskResult').length === 0) await sleep(5);
+    ac.abort(reason);
     await expect(pending).rejects.toBe(reason);
     expect(server.requestsTo('/getTaskResult').length).toBeGreaterThan(0);
   });
