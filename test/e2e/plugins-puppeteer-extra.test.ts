@@ -9,27 +9,14 @@ import { PuppeteerExtraPlugin } from 'puppeteer-extra-plugin';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ImageCaptchaPlugin, withImageCaptcha, type AutoSolveEvent, type ImageCaptchaPluginInstance } from '../../src/plugins/extra.js';
 import { AuthError, type Solver } from '../../src/index.js';
-import { CHROMIUM_LAUNCH } from '../support/chromium.js';
-import { closeAfterEach, collectUnhandledRejections, expectAutoSolved, useFixtureSite } from '../support/e2e.js';
+import { closeAfterEach, collectUnhandledRejections, expectAutoSolved, useFixtureSite, usePuppeteerExtra } from '../support/e2e.js';
 
 const unhandled = collectUnhandledRejections();
 const site = useFixtureSite({ resetEach: true });
-let plugin: ImageCaptchaPluginInstance;
-let browser: Browser;
-
-beforeAll(async () => {
-  plugin = ImageCaptchaPlugin({ solver: site.solver, timeout: 45_000 });
-  const puppeteer = addExtra(puppeteerCore as never);
-  puppeteer.use(plugin);
-  browser = (await puppeteer.launch(CHROMIUM_LAUNCH)) as unknown as Browser;
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const extra = usePuppeteerExtra(() => ImageCaptchaPlugin({ solver: site.solver, timeout: 45_000 }));
 
 const closeLater = closeAfterEach<Page>();
-async function newPage(b: Browser = browser): Promise<Page> {
+async function newPage(b: Browser = extra.browser): Promise<Page> {
   return closeLater(await b.newPage());
 }
 
@@ -41,11 +28,11 @@ function unpatch(target: object): void {
 
 describe('puppeteer-extra plugin', () => {
   it('is a real PuppeteerExtraPlugin, registered by use()', { timeout: 10_000 }, () => {
-    expect(plugin).toBeInstanceOf(PuppeteerExtraPlugin);
-    expect(plugin.base).toBe('puppeteer-extra-plugin');
-    expect(plugin._isPuppeteerExtraPlugin).toBe(true);
-    expect(plugin.name).toBe('image-captcha');
-    expect(plugin.noPuppeteerShim).toBe(true);
+    expect(extra.plugin).toBeInstanceOf(PuppeteerExtraPlugin);
+    expect(extra.plugin.base).toBe('puppeteer-extra-plugin');
+    expect(extra.plugin._isPuppeteerExtraPlugin).toBe(true);
+    expect(extra.plugin.name).toBe('image-captcha');
+    expect(extra.plugin.noPuppeteerShim).toBe(true);
     const other = addExtra(puppeteerCore as never).use(ImageCaptchaPlugin({}));
     expect(other.pluginNames).toEqual(['image-captcha']);
     expect(() => ImageCaptchaPlugin({ solver: 'nope' as never })).toThrow(/unknown solver/);
@@ -125,7 +112,7 @@ describe('puppeteer-extra plugin', () => {
       expect(builtin).not.toBeInstanceOf(PuppeteerExtraPlugin);
       const puppeteer = addExtra(puppeteerCore as never);
       puppeteer.use(builtin);
-      connected = (await puppeteer.connect({ browserWSEndpoint: browser.wsEndpoint() })) as unknown as Browser;
+      connected = (await puppeteer.connect({ browserWSEndpoint: extra.browser.wsEndpoint() })) as unknown as Browser;
       const page = await newPage(connected);
       await page.goto(`${site.server.url}/login`);
       const { results, errors } = await fresh.withImageCaptcha(page).solveImageCaptchas();
@@ -147,7 +134,7 @@ describe('puppeteer-extra plugin', () => {
 
     beforeAll(async () => {
       // A page that exists before the plugin sees the browser: connect() must adopt it.
-      pageBeforeConnect.page = await browser.newPage();
+      pageBeforeConnect.page = await extra.browser.newPage();
       await pageBeforeConnect.page.goto(`${site.server.url}/?before-connect`);
       const switching: Solver = {
         name: 'switching',
@@ -156,7 +143,7 @@ describe('puppeteer-extra plugin', () => {
       auto = ImageCaptchaPlugin({ solver: switching, autoSolve: true, timeout: 45_000, onAutoSolveError: (e) => void errors.push(e) });
       const puppeteer = addExtra(puppeteerCore as never);
       puppeteer.use(auto);
-      connected = (await puppeteer.connect({ browserWSEndpoint: browser.wsEndpoint() })) as unknown as Browser;
+      connected = (await puppeteer.connect({ browserWSEndpoint: extra.browser.wsEndpoint() })) as unknown as Browser;
     }, 30_000);
 
     afterAll(async () => {

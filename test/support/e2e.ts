@@ -17,8 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { createFixtureSolver, startFixtureServer, type FixtureServer, type FixtureSolver } from '../../fixtures/site/index.js';
+import puppeteerCore, { type Browser } from 'puppeteer-core';
+import { addExtra } from 'puppeteer-extra';
 import type { ImageCaptchaPluginInstance } from '../../src/plugins/extra.js';
 import { pageFunction } from '../../src/browser/serialize.js';
+import { CHROMIUM_LAUNCH } from './chromium.js';
 import { LAUNCHERS, type AdapterName, type BrowserHarness, type HarnessPage } from './browsers.js';
 import { speakCapSolver, startProviderServer, type ProviderServer } from './providers/server.js';
 
@@ -150,6 +153,32 @@ export function useTempDir(prefix: string): { readonly path: string } {
   return {
     get path() {
       return started(path, `the ${prefix} temp dir`);
+    },
+  };
+}
+
+/**
+ * Real puppeteer-extra over puppeteer-core with the plugin `makePlugin()` returns `.use()`d, one Chromium launched
+ * for the file (in its beforeAll) and closed after it. Read `plugin` and `browser` inside tests and hooks.
+ */
+export function usePuppeteerExtra(makePlugin: () => ImageCaptchaPluginInstance): { readonly plugin: ImageCaptchaPluginInstance; readonly browser: Browser } {
+  let plugin: ImageCaptchaPluginInstance | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    plugin = makePlugin();
+    const puppeteer = addExtra(puppeteerCore as never);
+    puppeteer.use(plugin);
+    browser = (await puppeteer.launch(CHROMIUM_LAUNCH)) as unknown as Browser;
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    get plugin() {
+      return started(plugin, 'the puppeteer-extra plugin');
+    },
+    get browser() {
+      return started(browser, 'the puppeteer-extra browser');
     },
   };
 }
