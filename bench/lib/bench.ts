@@ -145,11 +145,12 @@ const ARITHMETIC_SETS = new Set(['page/svg-math']);
  * arithmetic with its value, untold here) are scored on the value, ddddocr (which has no arithmetic) on the expression.
  */
 const SUM_SETS = new Set(['dev/cryptowin_math']);
+export const isSumSet = (name: string): boolean => SUM_SETS.has(name) || SUM_SETS.has(`dev/${name}`);
 /** ddddocr's set_ranges(6): digits and Latin letters. */
 const DDDDOCR_RANGE = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 /** `samples` labelled with the value of their expression (sums and differences of whole numbers). */
-function valueLabels(samples: readonly Sample[]): Sample[] {
+export function valueLabels(samples: readonly Sample[]): Sample[] {
   return samples.map((s) => {
     const terms = s.label.match(/[+-]?\d+/g) ?? [];
     return { ...s, label: String(terms.reduce((acc, t) => acc + Number(t), 0)) };

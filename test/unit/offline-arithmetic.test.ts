@@ -84,21 +84,26 @@ describe('LocalSolver: arithmetic captchas', () => {
     expect((await solver.recognize(image!.bytes, { charset: 'abcdef' })).expression).toBeUndefined();
   }, 30_000);
 
-  it(`told the captchas are arithmetic (\`arithmetic: true\`), answers the value of at least ${SVG_FLOOR * 100}% of ${N_SVG} svg-captcha sums ("7-3", no "="); untold, none`, async () => {
+  it(`told the captchas are arithmetic (\`arithmetic: true\`), answers the value of at least ${SVG_FLOOR * 100}% of ${N_SVG} svg-captcha sums ("7-3", no "="); untold, only those the text model is unsure of, rightly`, async () => {
     const rng = createRng(25);
     let right = 0;
     const misses: string[] = [];
-    const untold: string[] = [];
+    const untold = { right: 0, wrong: [] as string[] };
     for (let i = 0; i < N_SVG; i++) {
       const { answer, shown, image } = await issueStyle('svg-math', rng);
       const r = await solver.recognize(image!.bytes, { arithmetic: true });
       if (r.text === answer && r.expression === shown) right++;
       else misses.push(`${shown} → ${r.expression ?? `(no expression; text ${r.text})`}`);
       const plain = await solver.recognize(image!.bytes);
-      if (plain.expression !== undefined) untold.push(`${shown} → ${plain.expression}`);
+      if (plain.expression === undefined) continue;
+      if (plain.expression === shown && plain.text === answer) untold.right++;
+      else untold.wrong.push(`${shown} → ${plain.expression}`);
     }
     expect(right / N_SVG, misses.join('; ')).toBeGreaterThanOrEqual(SVG_FLOOR);
-    expect(untold).toEqual([]);
+    // untold, an expression without "=" is taken only when the math model is sure and the text model is not
+    // (mathConfidenceNeeded): measured 25 of 40, all right
+    expect(untold.wrong).toEqual([]);
+    expect(untold.right).toBeGreaterThanOrEqual(N_SVG / 4);
   }, 60_000);
 
   it('solve({ math: true }) refuses an image with no expression (UnsolvableError) and validates the flag', async () => {

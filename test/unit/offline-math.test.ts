@@ -1,6 +1,6 @@
 /** Arithmetic captchas: which readings are expressions, and their values. */
 import { describe, expect, it } from 'vitest';
-import { mathConfidenceNeeded } from '../../src/solvers/offline/local-solver.js';
+import { MATH_MIN_CONFIDENCE, mathConfidenceNeeded, UNTOLD_MATH_TEXT_BELOW } from '../../src/solvers/offline/local-solver.js';
 import { parseArithmetic } from '../../src/solvers/offline/math.js';
 
 describe('parseArithmetic', () => {
@@ -37,9 +37,15 @@ describe('parseArithmetic', () => {
 });
 
 describe('mathConfidenceNeeded', () => {
-  it('0.5 for "=?" (RuoYi, Kaptcha, EasyCaptcha), 0.8 for a lone "=", never without "=" (a noise line read as a minus)', () => {
+  it('0.5 for "=?" (RuoYi, Kaptcha, EasyCaptcha), 0.8 for a lone "=", whatever the text model read', () => {
     expect(mathConfidenceNeeded('3+5=?')).toBe(0.5);
-    expect(mathConfidenceNeeded('3+5=')).toBe(0.8);
+    expect(mathConfidenceNeeded('3+5=', 0.99)).toBe(0.8);
+  });
+
+  it('without "=": only when the text model is unsure of the image too (a noise line read as a minus is not)', () => {
     expect(mathConfidenceNeeded('12-4')).toBeGreaterThan(1);
+    expect(mathConfidenceNeeded('12-4', UNTOLD_MATH_TEXT_BELOW)).toBeGreaterThan(1);
+    expect(mathConfidenceNeeded('12+20', UNTOLD_MATH_TEXT_BELOW - 0.01)).toBe(MATH_MIN_CONFIDENCE.none);
+    expect(MATH_MIN_CONFIDENCE.none).toBeGreaterThan(MATH_MIN_CONFIDENCE['=']);
   });
 });

@@ -54,9 +54,9 @@ export interface LocalSolverOptions {
   secondLook?: boolean | SecondLook;
   /**
    * Arithmetic captchas ("3+5=?", "7x2=?"): a second, small model (`models/captcha-math.onnx`) reads each image too,
-   * and when it reads an expression that ends in `=?` or `=` confidently enough ({@link MATH_MIN_CONFIDENCE}: 0.5 for
-   * `3+5=?`, 0.8 for `3+5=`), the answer is its value (`text: "8"`, `expression: "3+5=?"`). It was trained to read
-   * nothing on other captchas. `true` uses the shipped math model (skipped, with a note in the call log, when the
+   * and when it reads an expression confidently enough ({@link MATH_MIN_CONFIDENCE}: 0.5 for `3+5=?`, 0.8 for `3+5=`,
+   * 0.97 for `3+5` when the text model is unsure of the image too), the answer is its value (`text: "8"`,
+   * `expression: "3+5=?"`). It was trained to read nothing on other captchas. `true` uses the shipped math model (skipped, with a note in the call log, when the
    * file is absent); a path uses that model; `false` never reads arithmetic.
    * @default true
    */
@@ -87,13 +87,34 @@ export const DEFAULT_BATCH = 8;
  * answer, by how the expression ends. `=?` is the form RuoYi, Kaptcha and EasyCaptcha draw, and two glyphs that text
  * captchas never show. On other captchas the math model's rare misreadings are a noise line read as a minus between
  * two digits of the code, with a lone `=` or none: a lone `=` needs more confidence, and an expression with no `=`
- * ("12-4") is never taken (even at 0.96 one such misreading was found on a text captcha).
+ * ("12+20", as sign-up forms draw sums in boxes) needs the most, and is taken only when the text model is unsure of
+ * the same image too ({@link UNTOLD_MATH_TEXT_BELOW}): a text captcha the math model misreads is one the text model
+ * reads well.
  */
-export const MATH_MIN_CONFIDENCE = { '=?': 0.5, '=': 0.8 } as const;
+export const MATH_MIN_CONFIDENCE = { '=?': 0.5, '=': 0.8, none: 0.97 } as const;
 
-/** The confidence the expression `text` needs to be taken ({@link MATH_MIN_CONFIDENCE}); above 1 when it never is. */
-export function mathConfidenceNeeded(text: string): number {
-  return text.endsWith('=?') ? MATH_MIN_CONFIDENCE['=?'] : text.endsWith('=') ? MATH_MIN_CONFIDENCE['='] : Number.POSITIVE_INFINITY;
+/** An expression with no `=` is taken only when the text model's first reading is below this confidence. */
+export const UNTOLD_MATH_TEXT_BELOW = 0.5;
+
+/**
+ * The confidence the expression `text` needs to be taken ({@link MATH_MIN_CONFIDENCE}); above 1 when it never is:
+ * an expression with no `=` when the text model read the image with `textConfidence` ≥ {@link UNTOLD_MATH_TEXT_BELOW}
+ * (or when that is not given).
+ */
+export function mathConfidenceNeeded(text: string, textConfidence = 1): number {
+  if (text.endsWith('=?')) return MATH_MIN_CONFIDENCE['=?'];
+  if (text.endsWith('=')) return MATH_MIN_CONFIDENCE['='];
+  return textConfidence < UNTOLD_MATH_TEXT_BELOW ? MATH_MIN_CONFIDENCE.none : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * A text model's reading that is an arithmetic expression, answered with its value (`expression` keeps the
+ * reading). Only a model that can spell an operator reads one: the shipped text model cannot, a model adapted with
+ * `newCharacters` on sums (`12+20`) can.
+ */
+function textArithmetic(r: RecognizeResult): RecognizeResult {
+  const parsed = /[-+*×÷/=]/.test(r.text) ? parseArithmetic(r.text) : undefined;
+  return parsed ? { ...r, text: String(parsed.value), expression: r.text } : r;
 }
 
 /** What `recognize()` read. */
@@ -152,7 +173,7 @@ export interface RecognizeOptions extends SolveOptions {
    * `true` when the image is known to be arithmetic ("12-4", "3+5=?"; `task.math`): the value of any expression the
    * math model reads is the answer, with or without `=` and at any confidence. When it reads none, `text` is the
    * text model's reading and `expression` is absent (`solve()` then refuses the image). @default false (an
-   * expression is taken only when it ends in `=?` or `=` and is read confidently enough, {@link MATH_MIN_CONFIDENCE})
+   * expression is taken when read confidently enough for how it ends, {@link mathConfidenceNeeded})
    */
   arithmetic?: boolean;
   /** The alphabet of this image (see {@link LocalSolverOptions.script}). @default the solver's `script` */
@@ -481,13 +502,13 @@ export class LocalSolver implements Solver {
     const firstInput = this.inputFor(gray, 1, 0, undefined, spec, deadline);
     const first = await this.readInput(firstInput, spec, deadline, ruledOut, hints);
     const animation = rgba.animation ? { animation: rgba.animation } : {};
-    const arithmetic = await this.readArithmetic(gray, { input: firstInput, spec }, deadline, hints);
+    const arithmetic = await this.readArithmetic(gray, { input: firstInput, spec, confidence: first.confidence }, deadline, hints);
     if (arithmetic) {
       return { text: String(arithmetic.value), confidence: arithmetic.confidence, elapsedMs: Date.now() - started, widthScale: 1, expression: arithmetic.expression, ...animation };
     }
     const look = this.secondLook === true ? spec.secondLook : this.secondLook || undefined;
     // told the image is arithmetic, the text reading is only what is returned when no expression was read
-    if (!look || hints.arithmetic || first.confidence >= look.below) return { text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1, ...animation };
+    if (!look || hints.arithmetic || first.confidence >= look.below) return textArithmetic({ text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1, ...animation });
     const readings: Reading[] = [{ widthScale: 1, text: first.text, confidence: first.confidence }];
     const views: { widthScale: number; crop?: number; filter?: ViewFilter }[] = [...look.widthScales.map((widthScale) => ({ widthScale })), ...(look.crops ?? []), ...(look.views ?? [])];
     // every view is prepared first, then all wait for the model together: views of one width share a run
@@ -509,7 +530,7 @@ export class LocalSolver implements Solver {
     const combine = look.combine ?? 'max';
     const best = combineReadings(readings, combine);
     deadline.note(`second look (confidence ${first.confidence.toFixed(3)} < ${look.below}, ${combine}): kept "${best.text}" read at x${best.widthScale}${best.crop ? ` cropped ${best.crop}` : ''}${best.filter ? ` filtered (${best.filter})` : ''}, confidence ${best.confidence.toFixed(3)} from ${readings.length} readings`);
-    return { text: best.text, confidence: best.confidence, elapsedMs: Date.now() - started, widthScale: best.widthScale, ...(best.crop ? { crop: best.crop } : {}), ...(best.filter ? { filter: best.filter } : {}), ...animation, readings };
+    return textArithmetic({ text: best.text, confidence: best.confidence, elapsedMs: Date.now() - started, widthScale: best.widthScale, ...(best.crop ? { crop: best.crop } : {}), ...(best.filter ? { filter: best.filter } : {}), ...animation, readings });
   }
 
   /**
@@ -517,7 +538,7 @@ export class LocalSolver implements Solver {
    * ({@link MATH_MIN_CONFIDENCE}; any expression at any confidence when the caller says the image is arithmetic), and
    * its value fits the caller's charset and length; undefined otherwise.
    */
-  private async readArithmetic(gray: GrayImage, first: { input: ModelInput; spec: ModelSpec }, deadline: Deadline, hints: ReadHints): Promise<{ expression: string; value: number; confidence: number } | undefined> {
+  private async readArithmetic(gray: GrayImage, first: { input: ModelInput; spec: ModelSpec; confidence: number }, deadline: Deadline, hints: ReadHints): Promise<{ expression: string; value: number; confidence: number } | undefined> {
     const reader = await this.arithmeticReader(deadline);
     if (!reader) return undefined;
     const { spec } = await deadline.race(reader.ensureLoaded());
@@ -526,7 +547,7 @@ export class LocalSolver implements Solver {
     if (input === first.input) deadline.note('arithmetic: the math model reads the same input');
     const read = await reader.readInput(input, spec, deadline, undefined, { caseSensitive: true, minLength: 0, maxLength: 0 });
     const parsed = parseArithmetic(read.text);
-    if (!parsed || (!hints.arithmetic && read.confidence < mathConfidenceNeeded(read.text))) {
+    if (!parsed || (!hints.arithmetic && read.confidence < mathConfidenceNeeded(read.text, first.confidence))) {
       if (hints.arithmetic) deadline.note(`arithmetic: asked for, but the math model read no expression ("${read.text}")`);
       return undefined;
     }

@@ -4,8 +4,9 @@
  * captcha generator draws and computes its value.
  *
  * Grammar: 2 or 3 whole numbers of 1–3 digits joined by `+`, `-`, `*`, `x`, `×`, `/` or `÷`, then optionally `=` or
- * `=?` (`LocalSolver` takes only expressions that end in `=` or `=?`: see `MATH_MIN_CONFIDENCE`). Times and division go before plus and minus. A division that leaves a remainder is not a captcha (generators
- * draw exact ones), so such a reading is refused.
+ * `=?` (how sure `LocalSolver` must be to take each form, unasked: `mathConfidenceNeeded`). Times and division go
+ * before plus and minus. A division that leaves a remainder is not a captcha (generators draw exact ones), so such a
+ * reading is refused.
  */
 
 /** An expression read from a captcha, and its value. */
