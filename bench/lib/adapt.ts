@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { adaptModel, isAdaptError, type AdaptResult } from '../../src/adapt/index.js';
 import { LocalSolver } from '../../src/solvers/offline/index.js';
-import { REPO } from './bench.js';
+import { isSumSet, REPO, valueLabels } from './bench.js';
 import { listDatasets, type Dataset, type Sample } from './datasets.js';
 import { evaluate } from './evaluate.js';
 import { summarize, type Summary } from './metrics.js';
@@ -22,18 +22,22 @@ interface Args {
   train: number;
   otherLimit: number;
   trainLayers?: number;
+  /** Learn label characters the base cannot spell (`+` in the sums) instead of refusing the set. */
+  newCharacters: boolean;
 }
 
-const USAGE = `Usage: npm run bench:adapt -- [--only NAME] [--epochs N] [--train N] [--other-limit N] [--layers N]
+const USAGE = `Usage: npm run bench:adapt -- [--only NAME] [--epochs N] [--train N] [--other-limit N] [--layers N] [--no-new-chars]
   --only NAME        only adapt on sets whose name contains NAME (the others are still read as "other sets")
   --epochs N         most epochs (default: adaptModel's)
   --train N          images to adapt on (default 300; the first half of sets under 2N)
   --other-limit N    images per other set read by each adapted model (default 200)
   --layers N         head convolutions trained (default: adaptModel's)
+  --no-new-chars     refuse sets whose labels have characters the model cannot spell (default: learn them, as
+                     \`adapt --new-chars\` does; the sum set is then read as sums, scored on their value)
 Env: CAPTCHA_DEV_DATA = validation data dir (default: ../shared/data/dev from the repo root)`;
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { dev: process.env.CAPTCHA_DEV_DATA ? resolve(process.env.CAPTCHA_DEV_DATA) : resolve(REPO, '..', 'shared', 'data', 'dev'), train: 300, otherLimit: 200 };
+  const a: Args = { dev: process.env.CAPTCHA_DEV_DATA ? resolve(process.env.CAPTCHA_DEV_DATA) : resolve(REPO, '..', 'shared', 'data', 'dev'), train: 300, otherLimit: 200, newCharacters: true };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = () => Number(argv[++i] ?? Number.NaN);
@@ -42,6 +46,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (k === '--train') a.train = v();
     else if (k === '--other-limit') a.otherLimit = v();
     else if (k === '--layers') a.trainLayers = v();
+    else if (k === '--no-new-chars') a.newCharacters = false;
     else if (k === '--help' || k === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -59,10 +64,11 @@ export function splitForAdapt(samples: readonly Sample[], train: number): { lear
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const both = (s: Summary) => `${pct(s.accuracy)} (${pct(s.accuracyCase)})`;
 
+/** A set's images read by `model` (the shipped one when undefined); a sum set scored on the value of its labels. */
 async function read(model: string | undefined, set: Dataset, samples: readonly Sample[]): Promise<Summary> {
   const solver = new LocalSolver(model ? { model } : {});
   try {
-    return summarize(await evaluate(solver, set, samples));
+    return summarize(await evaluate(solver, set, isSumSet(set.name) ? valueLabels(samples) : samples));
   } finally {
     await solver.close();
   }
@@ -89,7 +95,7 @@ async function adaptOne(set: Dataset, args: Args, tmp: string, baseOthers: Map<s
   const out = join(tmp, set.name);
   const cpu0 = process.cpuUsage();
   try {
-    row.result = await adaptModel({ data, out, ...(args.epochs ? { epochs: args.epochs } : {}), ...(args.trainLayers ? { trainLayers: args.trainLayers } : {}), onProgress: (e) => {
+    row.result = await adaptModel({ data, out, newCharacters: args.newCharacters, ...(args.epochs ? { epochs: args.epochs } : {}), ...(args.trainLayers ? { trainLayers: args.trainLayers } : {}), onProgress: (e) => {
       if (e.phase === 'train') process.stderr.write(`  ${set.name} epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(3)} val ${pct(e.val.accuracy)} ${(e.elapsedMs / 1000).toFixed(0)}s\n`);
     } });
   } catch (e) {

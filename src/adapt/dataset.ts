@@ -88,22 +88,35 @@ export function labelClasses(text: string, spec: Pick<ModelSpec, 'classes' | 'bl
   return Array.from(text, (c) => index.get(c) ?? index.get(charsetClasses(c)));
 }
 
-/** Refuses too few images and labels with characters the model cannot output. */
-export function checkLabels(items: readonly LabelledImage[], spec: ModelSpec): void {
+/** The characters of the labels that the model cannot output (no class of its own, no look-alike), sorted. */
+export function unknownCharacters(items: readonly Pick<LabelledImage, 'text'>[], spec: Pick<ModelSpec, 'classes' | 'blank'>): string[] {
+  const known = (c: string) => labelClasses(c, spec)[0] !== undefined;
+  return [...new Set(items.flatMap((it) => Array.from(it.text)))].filter((c) => !known(c)).sort();
+}
+
+/** Most characters `newCharacters` may add: a site's few symbols, not a new alphabet. */
+export const MAX_NEW_CHARACTERS = 16;
+
+/**
+ * Refuses too few images, and labels with characters the model cannot output unless `newCharacters` (then at most
+ * {@link MAX_NEW_CHARACTERS} of them, printable, not a space). Returns the characters to add (none by default).
+ */
+export function checkLabels(items: readonly LabelledImage[], spec: ModelSpec, newCharacters = false): string[] {
   if (items.length < MIN_IMAGES) {
     throw new AdaptError(`adaptModel: ${items.length} labelled image(s) is too few to learn from (at least ${MIN_IMAGES})`, { reason: 'too-few-images', hint: 'Collect more verified captures (a few hundred is best)' });
   }
-  const known = (c: string) => labelClasses(c, spec)[0] !== undefined;
-  const unknown = [...new Set(items.flatMap((it) => Array.from(it.text)))].filter((c) => !known(c)).sort();
-  if (unknown.length > 0) {
-    const files = items.filter((it) => Array.from(it.text).some((c) => !known(c))).map((it) => it.name);
-    throw new AdaptError(`adaptModel: labels use character(s) the model cannot output: ${unknown.map((c) => JSON.stringify(c)).join(' ')} (in ${listed(files)})`, {
-      reason: 'unknown-characters',
-      characters: unknown,
-      files,
-      hint: 'Fix those labels, or adapt a model whose charset has them',
-    });
-  }
+  const unknown = unknownCharacters(items, spec);
+  if (unknown.length === 0) return [];
+  const unfit = unknown.filter((c) => /\s|\p{C}/u.test(c));
+  if (newCharacters && unfit.length === 0 && unknown.length <= MAX_NEW_CHARACTERS) return unknown;
+  const files = items.filter((it) => Array.from(it.text).some((c) => unknown.includes(c))).map((it) => it.name);
+  const why = !newCharacters ? '' : unfit.length > 0 ? ' (spaces and control characters cannot be learned)' : ` (more than ${MAX_NEW_CHARACTERS} to learn)`;
+  throw new AdaptError(`adaptModel: labels use character(s) the model cannot output: ${unknown.map((c) => JSON.stringify(c)).join(' ')}${why} (in ${listed(files)})`, {
+    reason: 'unknown-characters',
+    characters: unknown,
+    files,
+    hint: newCharacters ? 'Fix those labels' : 'Fix those labels, or let the model learn them as new characters (`newCharacters: true`, `--new-chars`)',
+  });
 }
 
 /** Decodes every image to gray; refuses the lot, naming each, when any cannot be decoded. */

@@ -4,8 +4,8 @@
  * layers are trained in TypeScript with CTC; the result is the base model with those weights replaced, written as
  * a model folder (`captcha-ocr.onnx` + `captcha-ocr.json`) that `new LocalSolver({ model: out })` reads.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { defaultModelPath, loadModelSpec, resolveModelPath, type ModelSpec } from '../solvers/offline/model.js';
 import { decodeAll, checkLabels, labelClasses, readLabelledFolder, splitValidation, type GraySample, type LabelledImage } from './dataset.js';
 import { AdaptError } from './errors.js';
@@ -34,10 +34,26 @@ export interface AdaptOptions {
   val?: number;
   /** Overwrite the model files in an existing `out`. @default false */
   force?: boolean;
-  /** How many of the head's last 1-D convolutions to train, besides the final linear layer. @default 2 */
+  /**
+   * How many of the head's last 1-D convolutions to train, besides the final linear layer (the shipped model's head
+   * has three; more than it has trains them all). @default 3
+   */
   trainLayers?: number;
   /** onnxruntime threads for training's matrix products. @default 2 */
   threads?: number;
+  /**
+   * Generated captchas of other styles (a folder like `data`: labels.tsv and images) mixed into every epoch, half as
+   * many as the site's training images, so the adapted model keeps reading what the base read; images whose labels
+   * the base cannot output are skipped. `false`: the site's images only (a little better on the site, much worse
+   * elsewhere). @default the pack shipped beside the models (`models/rehearsal`, drawn by training/make_rehearsal.py)
+   */
+  rehearsal?: string | false;
+  /**
+   * Learn label characters the base model cannot output (a `+` in sums, a symbol the site draws) as new output
+   * classes, up to 16, instead of refusing them. A reading that is then an expression (`12+20`) is answered with its
+   * value by `LocalSolver`. @default false (such labels are refused with `unknown-characters`, naming them)
+   */
+  newCharacters?: boolean;
   onProgress?: (event: AdaptProgress) => void;
   signal?: AbortSignal;
 }
@@ -53,7 +69,12 @@ export interface AdaptResult extends AdaptSummary {
   elapsedMs: number;
 }
 
-const DEFAULTS = { epochs: 40, val: 0.1, trainLayers: 2, threads: 2 } as const;
+const DEFAULTS = { epochs: 40, val: 0.1, trainLayers: 3, threads: 2 } as const;
+
+/** The rehearsal pack shipped beside the models. */
+export function defaultRehearsalDir(): string {
+  return join(dirname(defaultModelPath()), 'rehearsal');
+}
 
 function invalid(what: string, hint: string): AdaptError {
   return new AdaptError(`adaptModel: ${what}`, { reason: 'invalid-option', hint });
@@ -66,7 +87,9 @@ function checkOptions(o: AdaptOptions): { epochs: number; val: number; trainLaye
   if (!Number.isInteger(epochs) || epochs < 1 || epochs > 1000) throw invalid(`\`epochs\` must be an integer 1–1000, got ${String(epochs)}`, 'Omit it for 40');
   if (typeof val !== 'number' || !(val >= 0.05 && val <= 0.5)) throw invalid(`\`val\` must be a share 0.05–0.5, got ${String(val)}`, 'Omit it for 0.1');
   if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > 64)) throw invalid(`\`threads\` must be an integer 1–64, got ${String(o.threads)}`, 'Omit it for 2');
-  if (!Number.isInteger(trainLayers) || trainLayers < 1) throw invalid(`\`trainLayers\` must be an integer >= 1, got ${String(trainLayers)}`, 'Omit it for 2');
+  if (!Number.isInteger(trainLayers) || trainLayers < 1) throw invalid(`\`trainLayers\` must be an integer >= 1, got ${String(trainLayers)}`, 'Omit it for 3');
+  if (o.newCharacters !== undefined && typeof o.newCharacters !== 'boolean') throw invalid('`newCharacters` must be true or false', 'Omit it to refuse labels the model cannot spell');
+  if (o.rehearsal !== undefined && o.rehearsal !== false && (typeof o.rehearsal !== 'string' || o.rehearsal === '')) throw invalid('`rehearsal` must be a folder path or false', 'Omit it for the shipped pack');
   return { epochs, val, trainLayers };
 }
 
@@ -75,6 +98,8 @@ interface Base {
   bytes: Uint8Array;
   spec: ModelSpec;
   head: Head;
+  /** Characters added as new classes (`newCharacters`), at the end of `spec.classes`. */
+  added?: string[];
 }
 
 async function loadBase(base: string | undefined): Promise<Base> {
@@ -88,18 +113,58 @@ async function loadBase(base: string | undefined): Promise<Base> {
   return { path, bytes, spec, head };
 }
 
-async function loadSamples(data: AdaptOptions['data'], spec: ModelSpec): Promise<GraySample[]> {
+/** The decoded samples, and the label characters to add as new classes (`newCharacters`). */
+async function loadSamples(data: AdaptOptions['data'], spec: ModelSpec, newCharacters: boolean): Promise<{ samples: GraySample[]; added: string[] }> {
   const items = typeof data === 'string' ? await readLabelledFolder(resolve(data)) : data;
-  checkLabels(items, spec);
-  return decodeAll(items, typeof data === 'string' ? data : '`data`');
+  const added = checkLabels(items, spec, newCharacters);
+  return { samples: await decodeAll(items, typeof data === 'string' ? data : '`data`'), added };
 }
 
-/** Features of every image: all views for training images, the plain view for validation images. */
-async function extract(base: Base, firstTrained: number, split: { train: GraySample[]; val: GraySample[] }, o: AdaptOptions): Promise<{ train: TrainSample[]; val: TrainSample[]; channels: number }> {
+/**
+ * The base with `added` characters as new output classes at the end: the linear layer grown by one column each,
+ * its weights small and seeded, its bias the lowest of the others (a new class starts rarely read).
+ */
+function withNewClasses(base: Base, added: readonly string[]): Base {
+  if (added.length === 0) return base;
+  const { linear } = base.head;
+  const C = linear.classes, K = C + added.length;
+  const weight = new Float32Array(linear.inFeatures * K);
+  let seed = 12345;
+  const small = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return (seed / 2 ** 32 - 0.5) * 0.02;
+  };
+  for (let i = 0; i < linear.inFeatures; i++) {
+    weight.set(linear.weight.subarray(i * C, (i + 1) * C), i * K);
+    for (let k = C; k < K; k++) weight[i * K + k] = small();
+  }
+  const bias = new Float32Array(K);
+  bias.set(linear.bias);
+  bias.fill(Math.min(...linear.bias), C);
+  return { ...base, spec: { ...base.spec, classes: [...base.spec.classes, ...added] }, head: { ...base.head, linear: { ...linear, classes: K, weight, bias } }, added: [...added] };
+}
+
+/** The rehearsal images the base can learn from (labels it can output); none when turned off or absent by default. */
+async function loadRehearsal(option: AdaptOptions['rehearsal'], spec: ModelSpec): Promise<GraySample[]> {
+  if (option === false) return [];
+  const dir = option === undefined ? defaultRehearsalDir() : resolve(option);
+  if (option === undefined && !(await stat(join(dir, 'labels.tsv')).then((s) => s.isFile(), () => false))) return [];
+  const items = (await readLabelledFolder(dir)).filter((it) => labelClasses(it.text, spec).every((k) => k !== undefined));
+  return decodeAll(items, dir);
+}
+
+interface Split {
+  train: GraySample[];
+  val: GraySample[];
+  rehearsal: GraySample[];
+}
+
+/** Features of every image: all views for training images, the plain view for validation and rehearsal images. */
+async function extract(base: Base, firstTrained: number, split: Split, o: AdaptOptions): Promise<{ train: TrainSample[]; val: TrainSample[]; rehearsal: TrainSample[]; channels: number }> {
   const conv = base.head.convs[firstTrained]!;
   const channels = conv.inChannels;
   const fx = await FeatureExtractor.create(base.bytes, base.spec, conv.input, channels);
-  const total = split.train.length + split.val.length;
+  const total = split.train.length + split.val.length + split.rehearsal.length;
   const started = Date.now();
   let done = 0;
   const one = async (s: GraySample, views: readonly View[]): Promise<TrainSample> => {
@@ -115,7 +180,9 @@ async function extract(base: Base, firstTrained: number, split: { train: GraySam
     for (const s of split.train) train.push(await one(s, VIEWS));
     const val: TrainSample[] = [];
     for (const s of split.val) val.push(await one(s, VIEWS.slice(0, 1)));
-    return { train, val, channels };
+    const rehearsal: TrainSample[] = [];
+    for (const s of split.rehearsal) rehearsal.push(await one(s, VIEWS.slice(0, 1)));
+    return { train, val, rehearsal, channels };
   } finally {
     await fx.close();
   }
@@ -128,16 +195,20 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptResult> {
   options.signal?.throwIfAborted();
   const out = resolve(options.out);
   await checkOut(out, options.force === true);
-  const base = await loadBase(options.base);
-  const samples = await loadSamples(options.data, base.spec);
+  const loaded = await loadBase(options.base);
+  const { samples, added } = await loadSamples(options.data, loaded.spec, options.newCharacters === true);
+  const base = withNewClasses(loaded, added);
   options.signal?.throwIfAborted();
-  const split = splitValidation(samples, val);
+  const rehearsal = await loadRehearsal(options.rehearsal, base.spec);
+  options.signal?.throwIfAborted();
+  const split = { ...splitValidation(samples, val), rehearsal };
   const first = base.head.convs.length - Math.min(trainLayers, base.head.convs.length);
   const features = await extract(base, first, split, options);
   const params = paramsFrom(base.head.convs.slice(first), base.head.linear);
   const mm = await ortMatMul(options.threads ?? DEFAULTS.threads);
   const result = await trainHead(params, features.train, features.val, {
     mm,
+    rehearsal: features.rehearsal,
     epochs,
     classes: base.spec.classes,
     blank: base.spec.blank,
@@ -146,7 +217,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptResult> {
     onEpoch: (r) => options.onProgress?.({ phase: 'train', ...r }),
   }).finally(() => mm.close());
   options.onProgress?.({ phase: 'write', out });
-  const summary = { images: samples.length, trainImages: split.train.length, valImages: split.val.length, before: result.before, after: result.after, epochs: result.epochsRun };
+  const summary = { images: samples.length, trainImages: split.train.length, valImages: split.val.length, rehearsalImages: rehearsal.length, newCharacters: added, before: result.before, after: result.after, epochs: result.epochsRun };
   await writeAdapted(out, base, base.head.convs.slice(first), base.head.linear, result.params, summary);
   return { out, ...summary, elapsedMs: Date.now() - started };
 }

@@ -2,7 +2,7 @@
  * Just enough of the ONNX protobuf to adapt a model: read a ModelProto's graph (nodes, initializers, outputs),
  * overwrite initializer weights in place, and add graph outputs. No dependency: the protobuf wire format is
  * varints and length-prefixed fields. Field numbers from onnx/onnx.proto:
- * ModelProto.graph 7; GraphProto node 1, initializer 5, output 12; NodeProto input 1, output 2, name 3,
+ * ModelProto.graph 7; GraphProto node 1, initializer 5, output 12, value_info 13; NodeProto input 1, output 2, name 3,
  * op_type 4, attribute 5; AttributeProto name 1, i 3, ints 8; TensorProto dims 1, data_type 2, float_data 4,
  * name 8, raw_data 9; ValueInfoProto name 1, type 2; TypeProto tensor_type 1; TypeProto.Tensor elem_type 1.
  */
@@ -171,7 +171,7 @@ export function initializerValues(model: Uint8Array, t: OnnxInitializer): Float3
 
 /**
  * A copy of `model` with the given initializers' values replaced (same names, same sizes: the graph and every
- * other byte stay as they were).
+ * other byte stay as they were). {@link resizeInitializers} changes their shapes.
  */
 export function patchInitializers(model: Uint8Array, weights: ReadonlyMap<string, Float32Array>): Uint8Array {
   const graph = readOnnxGraph(model);
@@ -215,15 +215,60 @@ export function addGraphOutputs(model: Uint8Array, names: readonly string[]): Ui
   const body = new Uint8Array(graph.graphEnd - graph.graphStart + extra.length);
   body.set(model.subarray(graph.graphStart, graph.graphEnd));
   body.set(extra, graph.graphEnd - graph.graphStart);
+  return withGraph(model, graph, body);
+}
+
+/** A float32 TensorProto: dims, data_type 1, name, raw_data (little-endian, as ONNX stores it). */
+function floatTensor(name: string, dims: readonly number[], values: Float32Array): number[] {
+  const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  return [...dims.flatMap((d) => varintField(1, d)), ...varintField(2, 1), ...lengthDelimited(8, utf8Bytes(name)), ...lengthDelimited(9, raw)];
+}
+
+/** `model` with its GraphProto replaced by `body` (the ModelProto's other fields kept). */
+function withGraph(model: Uint8Array, graph: OnnxGraph, body: Uint8Array): Uint8Array {
   const head = Uint8Array.from([...varint(7 * 8 + 2), ...varint(body.length)]);
-  const parts = [model.subarray(0, graph.graphTagStart), head, body, model.subarray(graph.graphEnd)];
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  return concat([model.subarray(0, graph.graphTagStart), head, body, model.subarray(graph.graphEnd)]);
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
     out.set(p, o);
     o += p.length;
   }
   return out;
+}
+
+/**
+ * A copy of `model` whose initializers `weights` names get new shapes and values (a linear layer grown by new
+ * output classes). The graph outputs lose their declared shapes and the intermediate `value_info` hints are dropped
+ * (they would name the old sizes); onnxruntime infers both again.
+ */
+export function resizeInitializers(model: Uint8Array, weights: ReadonlyMap<string, { dims: readonly number[]; values: Float32Array }>): Uint8Array {
+  const graph = readOnnxGraph(model);
+  const parts: Uint8Array[] = [];
+  const seen = new Set<string>();
+  for (const f of fields(model, graph.graphStart, graph.graphEnd)) {
+    const name = f.wire === 2 && (f.field === 5 || f.field === 12) ? initializerOrValueName(model, f) : undefined;
+    const w = f.field === 5 && name !== undefined ? weights.get(name) : undefined;
+    if (w) {
+      if (w.dims.reduce((a, b) => a * b, 1) !== w.values.length) throw new OnnxFormatError(`initializer "${name}": ${w.values.length} values for dims [${w.dims.join(',')}]`);
+      parts.push(Uint8Array.from(lengthDelimited(5, floatTensor(name!, w.dims, w.values))));
+      seen.add(name!);
+    } else if (f.field === 12 && name !== undefined) parts.push(Uint8Array.from(lengthDelimited(12, floatValueInfo(name))));
+    else if (f.field !== 13) parts.push(model.subarray(f.tagStart, f.end));
+  }
+  const missing = [...weights.keys()].filter((n) => !seen.has(n));
+  if (missing.length > 0) throw new OnnxFormatError(`the model has no initializer ${missing.map((n) => `"${n}"`).join(', ')}`);
+  return withGraph(model, graph, concat(parts));
+}
+
+/** The name of an initializer (TensorProto field 8) or a value info (ValueInfoProto field 1). */
+function initializerOrValueName(model: Uint8Array, at: Field): string | undefined {
+  const nameField = at.field === 5 ? 8 : 1;
+  const f = fields(model, at.start, at.end).find((g) => g.field === nameField && g.wire === 2);
+  return f ? text(model, f) : undefined;
 }
 
 function varintField(field: number, value: number): number[] {

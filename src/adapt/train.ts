@@ -51,9 +51,13 @@ export interface TrainOptions {
   seed?: number;
   /** The matrix product engine (onnxruntime's Gemm in adaptModel). */
   mm: MatMul;
+  /** Images of other styles, a random `rehearsalShare` of the training count of them mixed into each epoch. */
+  rehearsal?: readonly TrainSample[];
+  /** @default 0.5 */
+  rehearsalShare?: number;
 }
 
-const DEFAULTS = { batchSize: 16, learningRate: 1e-3, patience: 8, seed: 7, clipNorm: 5, pullBack: 10, dropout: 0.2, ema: 0.95 } as const;
+const DEFAULTS = { batchSize: 16, learningRate: 1e-3, patience: 8, seed: 7, clipNorm: 5, pullBack: 10, dropout: 0.2, ema: 0.95, rehearsalShare: 0.5 } as const;
 
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -147,15 +151,31 @@ async function batchStep(params: HeadParams, items: readonly { features: Feature
   return { loss, counted };
 }
 
-/** One pass over the training images, each under one random view. Returns the mean loss. */
+/** The epoch's images: every training image, and a fresh random share of the rehearsal images, shuffled. */
+function epochImages(train: readonly TrainSample[], random: () => number, opts: TrainOptions): TrainSample[] {
+  const pool = opts.rehearsal ?? [];
+  const extra = Math.min(pool.length, Math.round(train.length * (opts.rehearsalShare ?? DEFAULTS.rehearsalShare)));
+  const picked = shuffle([...pool], random).slice(0, extra);
+  return shuffle([...train, ...picked], random);
+}
+
+/** Fisher–Yates, in place. */
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+/** One pass over the training images (plus rehearsal), each under one random view. Returns the mean loss. */
 async function runEpoch(params: HeadParams, ema: HeadParams, adam: Adam, train: readonly TrainSample[], lr: number, random: () => number, opts: TrainOptions): Promise<number> {
   const bs = opts.batchSize ?? DEFAULTS.batchSize;
-  const order = train.map((_, i) => i).sort(() => random() - 0.5);
+  const images = epochImages(train, random, opts);
   let total = 0, n = 0;
-  for (let s = 0; s < order.length; s += bs) {
+  for (let s = 0; s < images.length; s += bs) {
     opts.signal?.throwIfAborted();
-    const items = order.slice(s, s + bs).map((i) => {
-      const sample = train[i]!;
+    const items = images.slice(s, s + bs).map((sample) => {
       return { features: sample.views[Math.floor(random() * sample.views.length)]!, target: sample.target };
     });
     const grads = zerosLike(params);

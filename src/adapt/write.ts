@@ -8,7 +8,7 @@ import { sidecarPath } from '../solvers/offline/model.js';
 import { AdaptError } from './errors.js';
 import type { HeadConv, HeadLinear } from './head.js';
 import type { HeadParams } from './network.js';
-import { patchInitializers } from './onnx-proto.js';
+import { patchInitializers, resizeInitializers } from './onnx-proto.js';
 import type { Score } from './train.js';
 
 /** File names inside a model folder (what `LocalSolver` looks for). */
@@ -31,6 +31,10 @@ export interface AdaptSummary {
   images: number;
   trainImages: number;
   valImages: number;
+  /** Rehearsal images (generated, other styles) mixed into training; 0 without. */
+  rehearsalImages: number;
+  /** Label characters learned as new output classes (`newCharacters`); empty: none. */
+  newCharacters: string[];
   /** The base model on the validation images (one look, no second look). */
   before: Score;
   /** The adapted model on the same images. */
@@ -46,6 +50,11 @@ async function writeAtomic(file: string, data: Uint8Array | string): Promise<voi
   await rename(tmp, file);
 }
 
+/** The sidecar's charset (a string, or a full class list) with `added` appended: the grown classes' labels. */
+function withCharacters(charset: unknown, added: readonly string[]): string | string[] {
+  return Array.isArray(charset) ? [...(charset as string[]), ...added] : `${String(charset)}${added.join('')}`;
+}
+
 /** Writes `out/captcha-ocr.onnx` (base + trained weights) and `out/captcha-ocr.json`. */
 export async function writeAdapted(out: string, base: { path: string; bytes: Uint8Array }, convs: readonly HeadConv[], linear: HeadLinear, params: HeadParams, summary: AdaptSummary): Promise<void> {
   const weights = new Map<string, Float32Array>();
@@ -53,11 +62,17 @@ export async function writeAdapted(out: string, base: { path: string; bytes: Uin
     weights.set(c.weightName, params.convs[i]!.w);
     weights.set(c.biasName, params.convs[i]!.b);
   });
-  // the MatMul's weight and the Add's bias, in the layout the graph holds them
-  weights.set(linear.weightName, params.linear.w);
-  weights.set(linear.biasName, params.linear.b);
-  const model = patchInitializers(base.bytes, weights);
+  // the MatMul's weight and the Add's bias, in the layout the graph holds them; grown by new classes, rewritten
+  const added = summary.newCharacters;
+  const { w, b, inFeatures, classes } = params.linear;
+  if (added.length === 0) {
+    weights.set(linear.weightName, w);
+    weights.set(linear.biasName, b);
+  }
+  let model = patchInitializers(base.bytes, weights);
+  if (added.length > 0) model = resizeInitializers(model, new Map([[linear.weightName, { dims: [inFeatures, classes], values: w }], [linear.biasName, { dims: [classes], values: b }]]));
   const sidecar = JSON.parse(await readFile(sidecarPath(base.path), 'utf8')) as Record<string, unknown>;
+  if (added.length > 0) sidecar['charset'] = withCharacters(sidecar['charset'], added);
   sidecar['adaptedFrom'] = {
     model: base.path,
     at: new Date().toISOString(),
@@ -66,6 +81,7 @@ export async function writeAdapted(out: string, base: { path: string; bytes: Uin
     valImages: summary.valImages,
     epochs: summary.epochs,
     trained: [...convs.map((c) => c.weightName), linear.weightName],
+    ...(added.length > 0 ? { newCharacters: added.join('') } : {}),
     valAccuracyBefore: pct(summary.before.accuracy),
     valAccuracyAfter: pct(summary.after.accuracy),
     note: 'image-captcha adapt: the base model with its sequence head fine-tuned (CTC) on these labelled images; the CNN features are the base model\'s',

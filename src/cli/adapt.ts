@@ -1,5 +1,5 @@
 /**
- * `image-captcha adapt DIR --out OUT [--epochs N] [--val 0.1] [--force]`: fine-tunes the offline model on a
+ * `image-captcha adapt DIR --out OUT [--epochs N] [--val 0.1] [--rehearsal DIR | --no-rehearsal] [--force]`: fine-tunes the offline model on a
  * folder of labelled captchas (what `collect` writes) and writes a model folder `--model` accepts. Progress on
  * stderr (a redrawn bar on a terminal, plain lines otherwise); the summary on stdout.
  */
@@ -18,8 +18,13 @@ Options:
   --epochs <n>     most passes over the images (default 40; stops early when validation stops improving)
   --val <share>    share of the images held out for validation, 0.05–0.5 (default 0.1)
   --base <model>   the model to start from, an .onnx file or a model folder (default: the built-in model)
-  --layers <n>     how many of the head's last convolutions to train besides its linear layer (default 2; more
-                   can learn a far-off style better, and forgets more of the others)
+  --layers <n>     how many of the head's last convolutions to train besides its linear layer (default 3, all
+                   of the shipped model's; fewer can forget less of the other styles)
+  --rehearsal <d>  generated captchas of other styles (labels.tsv + images) mixed into training so the model keeps
+                   reading them (default: the pack shipped with the models)
+  --no-rehearsal   train on <dir> only (reads other styles much worse afterwards)
+  --new-chars      learn label characters the model cannot output (a "+" in sums, a site's symbol; up to 16) as
+                   new classes instead of refusing them; a reading that is a sum is answered with its value
   --force          overwrite the model files in an existing --out
   --quiet          no progress on stderr
   -h, --help       this help
@@ -70,7 +75,8 @@ function printer(io: Io, tty: boolean, quiet: boolean): { progress: (e: AdaptPro
 
 function summary(r: AdaptResult): string {
   return [
-    `adapted on ${r.trainImages} images, validated on ${r.valImages} (${r.epochs} epochs, ${duration(r.elapsedMs)})`,
+    `adapted on ${r.trainImages} images${r.rehearsalImages ? ` (with ${r.rehearsalImages} rehearsal images of other styles)` : ''}, validated on ${r.valImages} (${r.epochs} epochs, ${duration(r.elapsedMs)})`,
+    ...(r.newCharacters.length > 0 ? [`learned new characters: ${r.newCharacters.join(' ')}`] : []),
     `validation accuracy before: ${pct(r.before.accuracy)} (ignoring case ${pct(r.before.accuracyIgnoreCase)})`,
     `validation accuracy after:  ${pct(r.after.accuracy)} (ignoring case ${pct(r.after.accuracyIgnoreCase)})`,
     `wrote ${r.out} (use it with --model ${r.out})`,
@@ -84,7 +90,7 @@ function options(args: string[]) {
       args,
       allowPositionals: true,
       strict: true,
-      options: { out: { type: 'string' }, epochs: { type: 'string' }, val: { type: 'string' }, base: { type: 'string' }, layers: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { out: { type: 'string' }, epochs: { type: 'string' }, val: { type: 'string' }, base: { type: 'string' }, layers: { type: 'string' }, rehearsal: { type: 'string' }, 'no-rehearsal': { type: 'boolean' }, 'new-chars': { type: 'boolean' }, force: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
     throw new AdaptUsageError((error as Error).message);
@@ -110,6 +116,8 @@ export async function cmdAdapt(args: string[], io: Io, signal: AbortSignal, tty:
   const epochs = numberOption(values.epochs, 'epochs');
   const val = numberOption(values.val, 'val');
   const trainLayers = numberOption(values.layers, 'layers');
+  if (values.rehearsal !== undefined && values['no-rehearsal']) throw new AdaptUsageError('--rehearsal and --no-rehearsal cannot be used together');
+  const rehearsal = values['no-rehearsal'] ? false : values.rehearsal;
   const print = printer(io, tty, values.quiet === true);
   try {
     const result = await adaptModel({
@@ -119,6 +127,8 @@ export async function cmdAdapt(args: string[], io: Io, signal: AbortSignal, tty:
       ...(val === undefined ? {} : { val }),
       ...(trainLayers === undefined ? {} : { trainLayers }),
       ...(values.base ? { base: values.base } : {}),
+      ...(rehearsal === undefined ? {} : { rehearsal }),
+      newCharacters: values['new-chars'] === true,
       force: values.force === true,
       onProgress: print.progress,
       signal,

@@ -41,6 +41,9 @@ describe('image-captcha adapt', () => {
     const noOut = await runCli(['adapt', work.path]);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toMatch(/needs --out/);
+    const both = await runCli(['adapt', work.path, '--out', join(work.path, 'x'), '--rehearsal', work.path, '--no-rehearsal']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--rehearsal and --no-rehearsal cannot be used together/);
   });
 
   it('refuses too few images, unknown characters and unreadable images, naming them', { timeout: 60_000 }, async () => {
@@ -65,6 +68,7 @@ describe('image-captcha adapt', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/epoch 2\/2 {2}loss \d+\.\d{3} {2}val \d+\.\d%/);
     expect(run.stdout).toMatch(/validation accuracy before: \d+\.\d%[^\n]*\nvalidation accuracy after: {2}\d+\.\d%/);
+    expect(run.stdout).toMatch(/adapted on 54 images \(with \d+ rehearsal images of other styles\)/);
     expect(JSON.parse(readFileSync(join(out, 'captcha-ocr.json'), 'utf8')).adaptedFrom.trainImages).toBe(54);
     const image = join(data, readFileSync(join(data, 'labels.tsv'), 'utf8').split('\n')[1]!.split('\t')[0]!);
     const ocr = await runCli(['ocr', '--model', out, '--json', image]);
@@ -73,8 +77,9 @@ describe('image-captcha adapt', () => {
     const again = await runCli(['adapt', data, '--out', out, '--epochs', '1']);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists.*--force/);
-    const forced = await runCli(['adapt', data, '--out', out, '--epochs', '1', '--force', '--quiet']);
+    const forced = await runCli(['adapt', data, '--out', out, '--epochs', '1', '--force', '--quiet', '--no-rehearsal']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toBe('');
+    expect(forced.stdout).toMatch(/adapted on 54 images, validated/);
   });
 });

@@ -15,9 +15,18 @@ function rng(seed: number): () => number {
   };
 }
 
+/** Five characters of the style's charset. */
+const code = (random: () => number): string => Array.from({ length: 5 }, () => STYLE_CHARSET[Math.floor(random() * STYLE_CHARSET.length)]!).join('');
+
+/** A sum of two numbers 2–89 (digits the charset has), as sign-up forms draw it: `47+8`. */
+export const sumText = (random: () => number): string => {
+  const n = () => String(2 + Math.floor(random() * 88)).replace(/[01]/g, '7');
+  return `${n()}+${n()}`;
+};
+
 /** One PNG of the style and its text. */
-function draw(random: () => number): { image: Buffer; text: string } {
-  const text = Array.from({ length: 5 }, () => STYLE_CHARSET[Math.floor(random() * STYLE_CHARSET.length)]!).join('');
+function draw(random: () => number, makeText: (random: () => number) => string): { image: Buffer; text: string } {
+  const text = makeText(random);
   const canvas = createCanvas(140, 48);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#1d2348';
@@ -47,8 +56,8 @@ function draw(random: () => number): { image: Buffer; text: string } {
   return { image: canvas.toBuffer('image/png'), text };
 }
 
-/** `n` labelled images of the style from `seed`. */
-export function styleImages(n: number, seed: number): { name: string; image: Buffer; text: string }[] {
+/** `n` labelled images of the style from `seed`: five-character codes, or the texts `makeText` draws. */
+export function styleImages(n: number, seed: number, makeText: (random: () => number) => string = code): { name: string; image: Buffer; text: string }[] {
   const random = rng(seed);
-  return Array.from({ length: n }, (_, i) => ({ name: `s${seed}-${i}.png`, ...draw(random) }));
+  return Array.from({ length: n }, (_, i) => ({ name: `s${seed}-${i}.png`, ...draw(random, makeText) }));
 }

@@ -1,7 +1,8 @@
 /**
  * The ONNX editing behind `adaptModel`, on the shipped model: the head is found from the graph, a patched model
- * loads in onnxruntime-node and answers with the patched weights, and the TypeScript head reproduces the graph's
- * logits from the features tensor it adds as an output.
+ * loads in onnxruntime-node and answers with the patched weights, a grown linear layer (a new class) loads and
+ * answers with it, and the TypeScript head reproduces the graph's logits from the features tensor it adds as an
+ * output.
  */
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -9,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { findHead, type Head } from '../../src/adapt/head.js';
 import { jsMatMul } from '../../src/adapt/matmul.js';
 import { forwardHead, makeBatch, paramsFrom, segmentLogits } from '../../src/adapt/network.js';
-import { addGraphOutputs, patchInitializers, readOnnxGraph } from '../../src/adapt/onnx-proto.js';
+import { addGraphOutputs, patchInitializers, readOnnxGraph, resizeInitializers } from '../../src/adapt/onnx-proto.js';
 import { defaultModelPath, loadModelSpec, type ModelSpec } from '../../src/solvers/offline/model.js';
 
 const modelPath = defaultModelPath();
@@ -67,6 +68,28 @@ describe('the ONNX head', () => {
 
   it('refuses a patch of the wrong size', () => {
     expect(() => patchInitializers(bytes, new Map([[head.linear.biasName, new Float32Array(3)]]))).toThrow(/bytes/);
+  });
+
+  it('a linear layer grown by a class: the old classes read as before, the new one wins where its bias says', async () => {
+    const { inFeatures, classes: C, weight, bias, weightName, biasName } = head.linear;
+    const w = new Float32Array(inFeatures * (C + 1));
+    for (let i = 0; i < inFeatures; i++) w.set(weight.subarray(i * C, (i + 1) * C), i * (C + 1));
+    const b = new Float32Array(C + 1);
+    b.set(bias);
+    const grow = (last: number) => resizeInitializers(bytes, new Map([[weightName, { dims: [inFeatures, C + 1], values: w }], [biasName, { dims: [C + 1], values: Float32Array.from(b, (v, k) => (k === C ? last : v)) }]]));
+    const before = (await run(bytes))[spec.output]!;
+    const quiet = (await run(grow(-1000)))[spec.output]!;
+    const [, T] = before.dims as number[];
+    expect(quiet.dims).toEqual([1, T, C + 1]);
+    const old = before.data as Float32Array, grown = quiet.data as Float32Array;
+    for (let t = 0; t < T!; t++) for (let c = 0; c < C; c++) expect(Math.abs(grown[t * (C + 1) + c]! - old[t * C + c]!)).toBeLessThan(1e-4);
+    const loud = (await run(grow(1000)))[spec.output]!.data as Float32Array;
+    for (let t = 0; t < T!; t++) {
+      const row = Array.from(loud.subarray(t * (C + 1), (t + 1) * (C + 1)));
+      expect(row.indexOf(Math.max(...row))).toBe(C);
+    }
+    expect(() => resizeInitializers(bytes, new Map([[biasName, { dims: [C + 2], values: b }]]))).toThrow(/values for dims/);
+    expect(() => resizeInitializers(bytes, new Map([['nope', { dims: [1], values: new Float32Array(1) }]]))).toThrow(/no initializer "nope"/);
   });
 
   it('the TypeScript head gives the graph\'s logits from the features output it adds', async () => {
