@@ -195,8 +195,12 @@ def style_outline3d(rng):
     """Bold outlined glyphs with an extruded edge, or thin pen strokes; mixed case, overlapping."""
     text, fonts = any_text(rng, 0.05, rng.choice(["mixed", "mixed", "all", "upper"]), rng.choice([4, 4, 4, 5]))
     W, H = rng.choice([(150, 60), (120, 50), (160, 60), (130, 48)])
-    if rng.random() < 0.5:
+    kind = rng.random()
+    if kind < 0.4:
         return text, _thin_pen(rng, text, fonts, W, H)
+    if kind < 0.8:
+        text = gen.random_text(rng, rng.choice(["upper_digits", "upper_digits", "upper"]), len(text))
+        return text, _blocks3d(rng, text, W, H)
     size = fit_size(H, 0.6, 0.9, rng)
     mask, *_ = text_mask(rng, text, gen.BOLDISH, size, W, H, angle=(-20, 20), spacing=(0.75, 1.0), yjit=0.15,
                          shear=rng.uniform(-0.3, 0.3))
@@ -218,6 +222,42 @@ def style_outline3d(rng):
     if rng.random() < 0.5:
         out = gen.salt_pepper(out, rng, rng.uniform(0.01, 0.06))
     return text, out
+
+
+def _blocks3d(rng, text, W, H):
+    """Each glyph a turned 3-D block: a white face with a thin dark outline and speckles, over a deep extrusion
+    filled with a dark, grainy texture (not solid), all glyphs extruded the same way; drawn at 2x, then reduced."""
+    S = 2
+    size = fit_size(H, 0.6, 0.8, rng) * S
+    heavy = [f for f in gen.BOLDISH if any(k in f for k in ("Black", "Heavy", "Bold"))] or gen.FONTS
+    mask, *_ = text_mask(rng, text, heavy, size, W * S, H * S, angle=(-28, 28), spacing=(0.85, 1.1), yjit=0.15,
+                         shear=rng.uniform(-0.25, 0.25))
+    mask = mask.filter(ImageFilter.MaxFilter(rng.choice([1, 3, 3, 5])))  # heavier strokes than the font's
+    g = np.random.default_rng(rng.getrandbits(32))
+    depth = rng.randint(4, 9) * S
+    ang = rng.uniform(0, 2 * np.pi) if rng.random() < 0.3 else rng.choice([2.2, 2.4, 0.8, 1.0]) + rng.uniform(-0.2, 0.2)
+    dx, dy = np.cos(ang), np.sin(ang)
+    side = Image.new("L", mask.size, 0)
+    for k in range(depth, 0, -1):
+        side.paste(255, (int(round(k * dx)), int(round(k * dy))), mask)
+    face = mask.point(lambda v: 255 if v > 128 else 0)
+    dens = rng.uniform(0.45, 0.8)
+    tex = Image.fromarray(((g.random((H * S, W * S)) < dens) * rng.randint(0, 90)).astype(np.uint8) +
+                          ((g.random((H * S, W * S)) >= dens) * 255).astype(np.uint8))
+    img = Image.new("L", mask.size, 255)
+    img.paste(tex, (0, 0), side)
+    img.paste(255, (0, 0), face)
+    ring = rng.choice([3, 3, 5])
+    edge = ImageChops.subtract(face, face.filter(ImageFilter.MinFilter(ring)))
+    img.paste(0, (0, 0), edge)
+    if rng.random() < 0.7:  # speckles on the faces
+        spk = Image.fromarray(((g.random((H * S, W * S)) < rng.uniform(0.01, 0.06)) * 255).astype(np.uint8))
+        img.paste(0, (0, 0), ImageChops.multiply(spk, face))
+    out = img.resize((W, H), Image.BILINEAR)
+    if rng.random() < 0.6:  # palette GIF look: hard thresholded pixels
+        t = rng.randint(110, 170)
+        out = out.point(lambda v: 0 if v < t else 255)
+    return out.convert("RGB")
 
 
 def _thin_pen(rng, text, fonts, W, H):
@@ -300,30 +340,51 @@ def style_boxed(rng):
     """Each character in its own small square box, turned at its own angle, over faint curves (crypto sign-up
     forms; their arithmetic "12+20" reads the same way)."""
     text = gen.random_text(rng, rng.choice(["digits", "all", "upper_digits"]), rng.choice([4, 5, 5]))
-    H = rng.randint(28, 44)
-    box = int(H * rng.uniform(0.42, 0.6))
-    W = max(rng.randint(130, 200), int(len(text) * box * 1.5) + 10)
+    # small boxes inside the canvas, or (the narrow-strip variant) boxes nearly as tall as the canvas, cut by its
+    # edges, in pale greyish colours, hollow glyphs and many faint curves
+    strip = rng.random() < 0.5
+    H = rng.randint(26, 34) if strip else rng.randint(28, 44)
+    box = int(H * (rng.uniform(0.7, 0.95) if strip else rng.uniform(0.42, 0.6)))
+    W = max(rng.randint(130, 200), int(len(text) * box * (1.6 if strip else 1.5)) + 10)
     img = Image.new("RGB", (W, H), (255, 255, 255) if rng.random() < 0.8 else gen.light_color(rng, 230))
     d = ImageDraw.Draw(img)
-    for _ in range(rng.randint(2, 9)):
+    for _ in range(rng.randint(6, 16) if strip else rng.randint(2, 9)):
         d.line(gen.bezier_pts(rng, W, H, 24, 1.0), fill=(rng.randint(185, 235),) * 3, width=1)
     fonts = gen.BOLDISH if rng.random() < 0.3 else gen.FONTS
     fpath = rng.choice(fonts)
     same = rng.random() < 0.4
-    col = bright_color(rng, (0.3, 0.8), (0.4, 0.8))
-    x = rng.uniform(0.02, 0.25) * (W - len(text) * box * 1.3)
+    sat, val = ((0.1, 0.5), (0.35, 0.7)) if strip else ((0.3, 0.8), (0.4, 0.8))
+    col = bright_color(rng, sat, val)
+    hollow = strip and rng.random() < 0.4
+    x = (rng.uniform(-0.25, 0.3) * box) if strip else rng.uniform(0.02, 0.25) * (W - len(text) * box * 1.3)
     for ch in text:
-        c = col if same else bright_color(rng, (0.3, 0.8), (0.4, 0.8))
-        tile = Image.new("L", (box + 2, box + 2), 0)
-        td = ImageDraw.Draw(tile)
-        td.rectangle([0, 0, box + 1, box + 1], outline=255, width=1)
-        fnt = gen.font(fpath, max(8, int(box * rng.uniform(0.7, 0.9))))
-        td.text(((box + 2) / 2, (box + 2) / 2), ch, font=fnt, fill=255, anchor="mm")
-        tile = tile.rotate(rng.uniform(-40, 40), resample=Image.BILINEAR, expand=True)
-        y = rng.uniform(-0.1, 1.0) * max(1, H - tile.size[1])
+        c = col if same else bright_color(rng, sat, val)
+        tile = _boxed_tile(rng, ch, fpath, box, hollow)
+        if strip:
+            y = (H - tile.size[1]) / 2 + rng.uniform(-0.25, 0.25) * box
+        else:
+            y = rng.uniform(-0.1, 1.0) * max(1, H - tile.size[1])
         img.paste(c, (int(x), int(y)), tile)
-        x += box * rng.uniform(1.0, 1.7)
+        x += box * (rng.uniform(1.1, 2.0) if strip else rng.uniform(1.0, 1.7))
     return text, gen.finish(img, rng, 0.4)
+
+
+def _boxed_tile(rng, ch, fpath, box, hollow):
+    """One character and its square outline, turned, as a coverage mask."""
+    tile = Image.new("L", (box + 2, box + 2), 0)
+    td = ImageDraw.Draw(tile)
+    td.rectangle([0, 0, box + 1, box + 1], outline=255, width=1)
+    fnt = gen.font(fpath, max(8, int(box * rng.uniform(0.7, 0.9))))
+    if hollow:  # the glyph's outline only
+        glyph = Image.new("L", tile.size, 0)
+        ImageDraw.Draw(glyph).text(((box + 2) / 2, (box + 2) / 2), ch, font=fnt, fill=255, anchor="mm",
+                                   stroke_width=1, stroke_fill=255)
+        inner = Image.new("L", tile.size, 0)
+        ImageDraw.Draw(inner).text(((box + 2) / 2, (box + 2) / 2), ch, font=fnt, fill=255, anchor="mm")
+        tile = ImageChops.lighter(tile, ImageChops.subtract(glyph, inner.filter(ImageFilter.MinFilter(3))))
+    else:
+        td.text(((box + 2) / 2, (box + 2) / 2), ch, font=fnt, fill=255, anchor="mm")
+    return tile.rotate(rng.uniform(-40, 40), resample=Image.BILINEAR, expand=True)
 
 
 SITE_STYLES = {
