@@ -98,8 +98,6 @@ interface Base {
   bytes: Uint8Array;
   spec: ModelSpec;
   head: Head;
-  /** Characters added as new classes (`newCharacters`), at the end of `spec.classes`. */
-  added?: string[];
 }
 
 async function loadBase(base: string | undefined): Promise<Base> {
@@ -141,7 +139,7 @@ function withNewClasses(base: Base, added: readonly string[]): Base {
   const bias = new Float32Array(K);
   bias.set(linear.bias);
   bias.fill(Math.min(...linear.bias), C);
-  return { ...base, spec: { ...base.spec, classes: [...base.spec.classes, ...added] }, head: { ...base.head, linear: { ...linear, classes: K, weight, bias } }, added: [...added] };
+  return { ...base, spec: { ...base.spec, classes: [...base.spec.classes, ...added] }, head: { ...base.head, linear: { ...linear, classes: K, weight, bias } } };
 }
 
 /** The rehearsal images the base can learn from (labels it can output); none when turned off or absent by default. */
