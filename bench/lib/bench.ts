@@ -25,6 +25,8 @@ export interface BenchArgs {
   model: string;
   /** Another of our models to compare `model` with, image by image (`--baseline`). */
   baseline?: string;
+  /** The arithmetic model ours (and base) run beside the text model (`--math-model`); the shipped one by default. */
+  mathModel?: string;
   ddddocr: boolean;
   threads: number;
   dev: string;
@@ -33,11 +35,12 @@ export interface BenchArgs {
   lengthHint: boolean;
 }
 
-const USAGE = `Usage: npm run bench:ocr -- [--limit N] [--only NAME] [--model PATH] [--baseline PATH] [--no-ddddocr] [--no-length-hint] [--threads N] [--regen-holdout]
+const USAGE = `Usage: npm run bench:ocr -- [--limit N] [--only NAME] [--model PATH] [--baseline PATH] [--math-model PATH] [--no-ddddocr] [--no-length-hint] [--threads N] [--regen-holdout]
   --limit N        images per dataset (default: all)
   --only NAME      only datasets whose name contains NAME (e.g. captcha_images_v2, holdout/)
   --model PATH     our model (default: models/captcha-ocr.onnx)
   --baseline PATH  another of our models ("base"), compared with --model image by image (McNemar's exact test)
+  --math-model PATH the arithmetic model ours and base run (default: models/captcha-math.onnx)
   --no-ddddocr     skip the ddddocr baseline
   --no-length-hint skip the rows "+len" (each model again, told the dataset's answer length range)
   --threads N      onnxruntime intra-op threads (default: 1)
@@ -66,6 +69,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (k === '--only') a.only = v();
     else if (k === '--model') a.model = resolve(v());
     else if (k === '--baseline') a.baseline = resolve(v());
+    else if (k === '--math-model') a.mathModel = resolve(v());
     else if (k === '--no-ddddocr') a.ddddocr = false;
     else if (k === '--no-length-hint') a.lengthHint = false;
     else if (k === '--threads') a.threads = Number(v());
@@ -167,21 +171,22 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (!existsSync(args.dev)) notes.push(`validation data not found at ${args.dev} (set CAPTCHA_DEV_DATA)`);
   if (args.only) datasets = datasets.filter((d) => d.name.includes(args.only!));
   const models: { name: string; path: string; solver: LocalSolver; hinted?: boolean; ranged?: boolean; batched?: boolean }[] = [];
+  const math = args.mathModel ? { math: args.mathModel } : {};
   if (existsSync(args.model)) {
-    const ours = new LocalSolver({ model: args.model, threads: args.threads });
+    const ours = new LocalSolver({ model: args.model, threads: args.threads, ...math });
     models.push({ name: 'ours', path: args.model, solver: ours });
-    notes.push('ours (and base) also run the arithmetic model models/captcha-math.onnx, as LocalSolver does by default: an arithmetic captcha is answered with its value; ddddocr runs alone');
+    notes.push(`ours (and base) also run the arithmetic model ${args.mathModel ?? 'models/captcha-math.onnx'}, as LocalSolver does by default: an arithmetic captcha is answered with its value; ddddocr runs alone`);
     const look = (await ours.load()).secondLook;
     if (look) {
       // the same model reading each image once, to show what the second look adds (and costs)
-      models.push({ name: 'ours-1look', path: args.model, solver: new LocalSolver({ model: args.model, threads: args.threads, secondLook: false }) });
+      models.push({ name: 'ours-1look', path: args.model, solver: new LocalSolver({ model: args.model, threads: args.threads, secondLook: false, ...math }) });
       const views = [...look.widthScales.map((s) => `x${s}`), ...(look.crops ?? []).map((c) => `x${c.widthScale} cropped ${c.crop}`), ...(look.views ?? []).map((v) => `x${v.widthScale}${v.crop ? ` cropped ${v.crop}` : ''} ${v.filter}`)];
       notes.push(`ours reads again (${views.join(', ')}) when its confidence is below ${look.below} and keeps the ${look.combine === 'sum' ? 'text with the most summed confidence' : 'most confident reading'} (the sidecar's secondLook); ours-1look reads once`);
     }
   } else notes.push(`our model is missing (${args.model}): only the baseline runs`);
   if (args.baseline) {
     if (!existsSync(args.baseline)) throw new Error(`--baseline ${args.baseline}: no such file`);
-    models.push({ name: 'base', path: args.baseline, solver: new LocalSolver({ model: args.baseline, threads: args.threads }) });
+    models.push({ name: 'base', path: args.baseline, solver: new LocalSolver({ model: args.baseline, threads: args.threads, ...math }) });
   }
   if (args.ddddocr) {
     for (const [name, file] of [['ddddocr', 'common_old'], ['ddddocr-beta', 'common']] as const) {
