@@ -55,9 +55,10 @@ export interface LocalSolverOptions {
   /**
    * Arithmetic captchas ("3+5=?", "7x2=?"): a second, small model (`models/captcha-math.onnx`) reads each image too,
    * and when it reads an expression confidently enough ({@link MATH_MIN_CONFIDENCE}: 0.5 for `3+5=?`, 0.8 for `3+5=`,
-   * 0.97 for `3+5` when the text model is unsure of the image too), the answer is its value (`text: "8"`,
-   * `expression: "3+5=?"`). It was trained to read nothing on other captchas. `true` uses the shipped math model (skipped, with a note in the call log, when the
-   * file is absent); a path uses that model; `false` never reads arithmetic.
+   * 0.9 for `3+5` when the text model is unsure of the image too), the answer is its value (`text: "8"`,
+   * `expression: "3+5=?"`). It was trained to read nothing on other captchas. `true` uses the shipped math model
+   * (skipped, with a note in the call log, when the file is absent); a path uses that model; `false` never reads
+   * arithmetic.
    * @default true
    */
   math?: boolean | string;
@@ -91,7 +92,7 @@ export const DEFAULT_BATCH = 8;
  * the same image too ({@link UNTOLD_MATH_TEXT_BELOW}): a text captcha the math model misreads is one the text model
  * reads well.
  */
-export const MATH_MIN_CONFIDENCE = { '=?': 0.5, '=': 0.8, none: 0.97 } as const;
+export const MATH_MIN_CONFIDENCE = { '=?': 0.5, '=': 0.8, none: 0.9 } as const;
 
 /** An expression with no `=` is taken only when the text model's first reading is below this confidence. */
 export const UNTOLD_MATH_TEXT_BELOW = 0.5;
