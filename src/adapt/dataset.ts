@@ -22,6 +22,8 @@ export interface GraySample {
   name: string;
   gray: GrayImage;
   text: string;
+  /** The encoded image, as given. */
+  image: Uint8Array;
 }
 
 /** Fewer labelled images than this are refused. */
@@ -127,7 +129,7 @@ export async function decodeAll(items: readonly LabelledImage[], where: string):
     try {
       const rgba = await decodeToRgba(it.image);
       if (rgba.width < 1 || rgba.height < 1) throw new Error('no pixels');
-      out.push({ name: it.name, gray: flattenToGray(rgba), text: it.text });
+      out.push({ name: it.name, gray: flattenToGray(rgba), text: it.text, image: it.image });
     } catch {
       bad.push(it.name);
     }

@@ -15,6 +15,7 @@ import { ortMatMul } from './matmul.js';
 import { paramsFrom } from './network.js';
 import { readOnnxGraph } from './onnx-proto.js';
 import { trainHead, type EpochReport, type TrainSample } from './train.js';
+import { settleSecondLook } from './second-look.js';
 import { checkOut, writeAdapted, type AdaptSummary } from './write.js';
 
 export { AdaptError, isAdaptError, type AdaptErrorReason } from './errors.js';
@@ -66,6 +67,11 @@ export type AdaptProgress =
 export interface AdaptResult extends AdaptSummary {
   /** The model folder written. */
   out: string;
+  /**
+   * Whether the adapted model reads unsure images again (the base's second look): kept only when it read more of
+   * the validation images right than one look did (the sidecar's `adaptedFrom.secondLook` says how many).
+   */
+  secondLook: boolean;
   elapsedMs: number;
 }
 
@@ -217,5 +223,6 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptResult> {
   options.onProgress?.({ phase: 'write', out });
   const summary = { images: samples.length, trainImages: split.train.length, valImages: split.val.length, rehearsalImages: rehearsal.length, newCharacters: added, before: result.before, after: result.after, epochs: result.epochsRun };
   await writeAdapted(out, base, base.head.convs.slice(first), base.head.linear, result.params, summary);
-  return { out, ...summary, elapsedMs: Date.now() - started };
+  const secondLook = await settleSecondLook(out, split.val);
+  return { out, ...summary, secondLook, elapsedMs: Date.now() - started };
 }

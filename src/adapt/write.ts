@@ -44,7 +44,7 @@ export interface AdaptSummary {
 
 const pct = (x: number) => Math.round(x * 1000) / 10;
 
-async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
+export async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, data);
   await rename(tmp, file);

@@ -79,6 +79,7 @@ function summary(r: AdaptResult): string {
     ...(r.newCharacters.length > 0 ? [`learned new characters: ${r.newCharacters.join(' ')}`] : []),
     `validation accuracy before: ${pct(r.before.accuracy)} (ignoring case ${pct(r.before.accuracyIgnoreCase)})`,
     `validation accuracy after:  ${pct(r.after.accuracy)} (ignoring case ${pct(r.after.accuracyIgnoreCase)})`,
+    `second look (reading unsure images again): ${r.secondLook ? 'kept, it read more validation images right' : 'off, it read no more validation images right'}`,
     `wrote ${r.out} (use it with --model ${r.out})`,
     '',
   ].join('\n');

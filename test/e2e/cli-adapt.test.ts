@@ -69,6 +69,7 @@ describe('image-captcha adapt', () => {
     expect(run.stderr).toMatch(/epoch 2\/2 {2}loss \d+\.\d{3} {2}val \d+\.\d%/);
     expect(run.stdout).toMatch(/validation accuracy before: \d+\.\d%[^\n]*\nvalidation accuracy after: {2}\d+\.\d%/);
     expect(run.stdout).toMatch(/adapted on 54 images \(with \d+ rehearsal images of other styles\)/);
+    expect(run.stdout).toMatch(/second look \(reading unsure images again\): (kept|off), it read/);
     expect(JSON.parse(readFileSync(join(out, 'captcha-ocr.json'), 'utf8')).adaptedFrom.trainImages).toBe(54);
     const image = join(data, readFileSync(join(data, 'labels.tsv'), 'utf8').split('\n')[1]!.split('\t')[0]!);
     const ocr = await runCli(['ocr', '--model', out, '--json', image]);
