@@ -6,6 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { parseArithmetic } from '../solvers/offline/math.js';
 import { defaultModelPath, loadModelSpec, resolveModelPath, type ModelSpec } from '../solvers/offline/model.js';
 import { decodeAll, checkLabels, labelClasses, readLabelledFolder, splitValidation, type GraySample, type LabelledImage } from './dataset.js';
 import { AdaptError } from './errors.js';
@@ -221,7 +222,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptResult> {
     onEpoch: (r) => options.onProgress?.({ phase: 'train', ...r }),
   }).finally(() => mm.close());
   options.onProgress?.({ phase: 'write', out });
-  const summary = { images: samples.length, trainImages: split.train.length, valImages: split.val.length, rehearsalImages: rehearsal.length, newCharacters: added, before: result.before, after: result.after, epochs: result.epochsRun };
+  const summary = { images: samples.length, trainImages: split.train.length, valImages: split.val.length, rehearsalImages: rehearsal.length, newCharacters: added, readsArithmetic: samples.every((x) => parseArithmetic(x.text) !== undefined), before: result.before, after: result.after, epochs: result.epochsRun };
   await writeAdapted(out, base, base.head.convs.slice(first), base.head.linear, result.params, summary);
   const secondLook = await settleSecondLook(out, split.val);
   return { out, ...summary, secondLook, elapsedMs: Date.now() - started };

@@ -35,6 +35,11 @@ export interface AdaptSummary {
   rehearsalImages: number;
   /** Label characters learned as new output classes (`newCharacters`); empty: none. */
   newCharacters: string[];
+  /**
+   * Every label is an arithmetic expression (`12+20`): the adapted model answers a reading that is one with its value
+   * (the sidecar's `readsArithmetic`).
+   */
+  readsArithmetic: boolean;
   /** The base model on the validation images (one look, no second look). */
   before: Score;
   /** The adapted model on the same images. */
@@ -73,6 +78,8 @@ export async function writeAdapted(out: string, base: { path: string; bytes: Uin
   if (added.length > 0) model = resizeInitializers(model, new Map([[linear.weightName, { dims: [inFeatures, classes], values: w }], [linear.biasName, { dims: [classes], values: b }]]));
   const sidecar = JSON.parse(await readFile(sidecarPath(base.path), 'utf8')) as Record<string, unknown>;
   if (added.length > 0) sidecar['charset'] = withCharacters(sidecar['charset'], added);
+  if (summary.readsArithmetic) sidecar['readsArithmetic'] = true;
+  else delete sidecar['readsArithmetic'];
   sidecar['adaptedFrom'] = {
     model: base.path,
     at: new Date().toISOString(),

@@ -82,6 +82,11 @@ describe('adaptModel on a new style', () => {
     expect(sidecar.secondLook !== undefined).toBe(result.secondLook);
   });
 
+  it('a model of codes, not sums, does not read arithmetic', () => {
+    expect(result.readsArithmetic).toBe(false);
+    expect(JSON.parse(readFileSync(join(out, 'captcha-ocr.json'), 'utf8')).readsArithmetic).toBeUndefined();
+  });
+
   it('mixed the shipped rehearsal pack in', () => {
     const rows = readFileSync(join(defaultRehearsalDir(), 'labels.tsv'), 'utf8').trim().split('\n').length - 1;
     expect(rows).toBeGreaterThanOrEqual(200);
@@ -116,8 +121,10 @@ describe('adaptModel with newCharacters on sums (a "+" the shipped model cannot 
 
   it('learns "+" as a new class, written into the sidecar\'s charset', () => {
     expect(result.newCharacters).toEqual(['+']);
-    const sidecar = JSON.parse(readFileSync(join(out, 'captcha-ocr.json'), 'utf8')) as { charset: string; adaptedFrom: { newCharacters: string } };
+    const sidecar = JSON.parse(readFileSync(join(out, 'captcha-ocr.json'), 'utf8')) as { charset: string; readsArithmetic?: boolean; adaptedFrom: { newCharacters: string } };
     expect(sidecar.charset.endsWith('+')).toBe(true);
+    expect(result.readsArithmetic).toBe(true);
+    expect(sidecar.readsArithmetic).toBe(true);
     expect(sidecar.adaptedFrom.newCharacters).toBe('+');
   });
 

@@ -109,12 +109,11 @@ export function mathConfidenceNeeded(text: string, textConfidence = 1): number {
 }
 
 /**
- * A text model's reading that is an arithmetic expression, answered with its value (`expression` keeps the
- * reading). Only a model that can spell an operator reads one: the shipped text model cannot, a model adapted with
- * `newCharacters` on sums (`12+20`) can.
+ * The reading of a text model that reads expressions (`spec.readsArithmetic`: adapted with `newCharacters` on sums
+ * such as `12+20`), answered with its value (`expression` keeps the reading); any other reading as it is.
  */
-function textArithmetic(r: RecognizeResult): RecognizeResult {
-  const parsed = /[-+*×÷/=]/.test(r.text) ? parseArithmetic(r.text) : undefined;
+function textArithmetic(r: RecognizeResult, spec: ModelSpec): RecognizeResult {
+  const parsed = spec.readsArithmetic ? parseArithmetic(r.text) : undefined;
   return parsed ? { ...r, text: String(parsed.value), expression: r.text } : r;
 }
 
@@ -509,7 +508,7 @@ export class LocalSolver implements Solver {
     }
     const look = this.secondLook === true ? spec.secondLook : this.secondLook || undefined;
     // told the image is arithmetic, the text reading is only what is returned when no expression was read
-    if (!look || hints.arithmetic || first.confidence >= look.below) return textArithmetic({ text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1, ...animation });
+    if (!look || hints.arithmetic || first.confidence >= look.below) return textArithmetic({ text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1, ...animation }, spec);
     const readings: Reading[] = [{ widthScale: 1, text: first.text, confidence: first.confidence }];
     const views: { widthScale: number; crop?: number; filter?: ViewFilter }[] = [...look.widthScales.map((widthScale) => ({ widthScale })), ...(look.crops ?? []), ...(look.views ?? [])];
     // every view is prepared first, then all wait for the model together: views of one width share a run
@@ -531,7 +530,7 @@ export class LocalSolver implements Solver {
     const combine = look.combine ?? 'max';
     const best = combineReadings(readings, combine);
     deadline.note(`second look (confidence ${first.confidence.toFixed(3)} < ${look.below}, ${combine}): kept "${best.text}" read at x${best.widthScale}${best.crop ? ` cropped ${best.crop}` : ''}${best.filter ? ` filtered (${best.filter})` : ''}, confidence ${best.confidence.toFixed(3)} from ${readings.length} readings`);
-    return textArithmetic({ text: best.text, confidence: best.confidence, elapsedMs: Date.now() - started, widthScale: best.widthScale, ...(best.crop ? { crop: best.crop } : {}), ...(best.filter ? { filter: best.filter } : {}), ...animation, readings });
+    return textArithmetic({ text: best.text, confidence: best.confidence, elapsedMs: Date.now() - started, widthScale: best.widthScale, ...(best.crop ? { crop: best.crop } : {}), ...(best.filter ? { filter: best.filter } : {}), ...animation, readings }, spec);
   }
 
   /**

@@ -53,6 +53,11 @@ export interface ModelSpec {
    * through a filter, and the readings are combined as `combine` says. Absent: one look only.
    */
   secondLook?: SecondLook;
+  /**
+   * The model reads arithmetic expressions (`12+20`) as its text: a reading that is one is answered with its value.
+   * Set by `adaptModel` when every label it learned from is an expression. Absent: false.
+   */
+  readsArithmetic?: boolean;
 }
 
 /** See `ModelSpec.secondLook`. */
@@ -330,5 +335,6 @@ export function parseModelSpec(raw: unknown, where = 'sidecar'): ModelSpec {
     layout: layout as 'NTC' | 'TNC',
     resize: 'bilinear',
     ...(secondLook ? { secondLook } : {}),
+    ...(o['readsArithmetic'] === true ? { readsArithmetic: true } : {}),
   };
 }
