@@ -15,7 +15,7 @@ import { findHead, type Head } from './head.js';
 import { ortMatMul } from './matmul.js';
 import { paramsFrom } from './network.js';
 import { readOnnxGraph } from './onnx-proto.js';
-import { trainHead, type EpochReport, type TrainSample } from './train.js';
+import { rng, trainHead, type EpochReport, type TrainSample } from './train.js';
 import { settleSecondLook } from './second-look.js';
 import { checkOut, writeAdapted, type AdaptSummary } from './write.js';
 
@@ -134,11 +134,8 @@ function withNewClasses(base: Base, added: readonly string[]): Base {
   const { linear } = base.head;
   const C = linear.classes, K = C + added.length;
   const weight = new Float32Array(linear.inFeatures * K);
-  let seed = 12345;
-  const small = () => {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    return (seed / 2 ** 32 - 0.5) * 0.02;
-  };
+  const random = rng(12345);
+  const small = () => (random() - 0.5) * 0.02;
   for (let i = 0; i < linear.inFeatures; i++) {
     weight.set(linear.weight.subarray(i * C, (i + 1) * C), i * K);
     for (let k = C; k < K; k++) weight[i * K + k] = small();

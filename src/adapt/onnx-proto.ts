@@ -2,8 +2,8 @@
  * Just enough of the ONNX protobuf to adapt a model: read a ModelProto's graph (nodes, initializers, outputs),
  * overwrite initializer weights in place, and add graph outputs. No dependency: the protobuf wire format is
  * varints and length-prefixed fields. Field numbers from onnx/onnx.proto:
- * ModelProto.graph 7; GraphProto node 1, initializer 5, output 12, value_info 13; NodeProto input 1, output 2, name 3,
- * op_type 4, attribute 5; AttributeProto name 1, i 3, ints 8; TensorProto dims 1, data_type 2, float_data 4,
+ * ModelProto.graph 7; GraphProto node 1, initializer 5, output 12, value_info 13; NodeProto input 1, output 2,
+ * name 3, op_type 4, attribute 5; AttributeProto name 1, i 3, ints 8; TensorProto dims 1, data_type 2, float_data 4,
  * name 8, raw_data 9; ValueInfoProto name 1, type 2; TypeProto tensor_type 1; TypeProto.Tensor elem_type 1.
  */
 

@@ -59,7 +59,8 @@ export interface TrainOptions {
 
 const DEFAULTS = { batchSize: 16, learningRate: 1e-3, patience: 8, seed: 7, clipNorm: 5, pullBack: 10, dropout: 0.2, ema: 0.95, rehearsalShare: 0.5 } as const;
 
-function rng(seed: number): () => number {
+/** A seeded generator of numbers in [0, 1) (a linear congruential one: small, fast, reproducible). */
+export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
