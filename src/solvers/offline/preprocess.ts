@@ -1,7 +1,7 @@
 /**
  * Image → model input, matching the trainer's PIL pipeline pixel for pixel:
- * decode (sharp, or our BMP reader) → RGBA → alpha flattened onto white → grayscale (ITU-R 601 luma,
- * PIL's fixed-point `L` conversion) → resized to the model height keeping aspect, with PIL's
+ * decode (sharp, or our BMP reader, or for plain PNGs our fast path) → RGBA → alpha flattened onto white →
+ * grayscale (ITU-R 601 luma, PIL's fixed-point `L` conversion) → resized to the model height keeping aspect, with PIL's
  * bilinear filter (support scaled by the downscale factor, horizontal pass first, 8-bit
  * fixed-point coefficients, rounding as PIL does) → width clamped → right-padded with white → normalised.
  *
@@ -13,6 +13,7 @@ import { InvalidImageError } from '../../core/errors.js';
 import { animationStill, type AnimationInfo } from '../../core/animation.js';
 import { sniffImageFormat, toImageBytes } from '../../core/image.js';
 import { decodeBmp, type RawRgba } from './bmp.js';
+import { decodePngFast } from './png.js';
 import type { ModelSpec } from './model.js';
 
 export type { RawRgba } from './bmp.js';
@@ -66,6 +67,8 @@ export function imageBytes(image: Buffer | Uint8Array | string): Buffer {
 export async function decodeToRgba(bytes: Uint8Array, maxPixels = DEFAULT_MAX_INPUT_PIXELS): Promise<RawRgba & { animation?: AnimationInfo }> {
   const format = sniffImageFormat(bytes);
   if (format === 'bmp') return decodeBmp(bytes, maxPixels);
+  const png = format === 'png' ? decodePngFast(bytes, maxPixels) : undefined;
+  if (png) return png;
   if (format === undefined) {
     throw invalid(`the bytes are not an image (${bytes.length} bytes, starting ${Buffer.from(bytes.subarray(0, 8)).toString('hex')})`, 'Pass PNG, JPEG, GIF, WebP, BMP, TIFF or SVG bytes');
   }
