@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { easyCaptchaGif } from '../../fixtures/site/generators.js';
 import { createRng, type Rng } from '../../fixtures/site/rng.js';
@@ -33,9 +33,11 @@ export interface BenchArgs {
   holdoutN: number;
   regenHoldout: boolean;
   lengthHint: boolean;
+  /** Run our models' float weights, not the int8 copies their sidecars name (`--float`). */
+  float: boolean;
 }
 
-const USAGE = `Usage: npm run bench:ocr -- [--limit N] [--only NAME] [--model PATH] [--baseline PATH] [--math-model PATH] [--no-ddddocr] [--no-length-hint] [--threads N] [--regen-holdout]
+const USAGE = `Usage: npm run bench:ocr -- [--limit N] [--only NAME] [--model PATH] [--baseline PATH] [--math-model PATH] [--no-ddddocr] [--no-length-hint] [--float] [--threads N] [--regen-holdout]
   --limit N        images per dataset (default: all)
   --only NAME      only datasets whose name contains NAME (e.g. captcha_images_v2, holdout/)
   --model PATH     our model (default: models/captcha-ocr.onnx)
@@ -43,6 +45,7 @@ const USAGE = `Usage: npm run bench:ocr -- [--limit N] [--only NAME] [--model PA
   --math-model PATH the arithmetic model ours and base run (default: models/captcha-math.onnx)
   --no-ddddocr     skip the ddddocr baseline
   --no-length-hint skip the rows "+len" (each model again, told the dataset's answer length range)
+  --float          run our models (ours, base) in float, not their int8 copies (the sidecar's "int8")
   --threads N      onnxruntime intra-op threads (default: 1)
   --regen-holdout  rebuild bench/.cache/holdout with training/make_holdout.py, and bench/.cache/page
 Env: CAPTCHA_DEV_DATA = validation data dir (default: ../shared/data/dev from the repo root)`;
@@ -57,6 +60,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     holdoutN: 300,
     regenHoldout: false,
     lengthHint: true,
+    float: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
@@ -72,6 +76,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (k === '--math-model') a.mathModel = resolve(v());
     else if (k === '--no-ddddocr') a.ddddocr = false;
     else if (k === '--no-length-hint') a.lengthHint = false;
+    else if (k === '--float') a.float = true;
     else if (k === '--threads') a.threads = Number(v());
     else if (k === '--holdout-n') a.holdoutN = Number(v());
     else if (k === '--regen-holdout') a.regenHoldout = true;
@@ -171,11 +176,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (!existsSync(args.dev)) notes.push(`validation data not found at ${args.dev} (set CAPTCHA_DEV_DATA)`);
   if (args.only) datasets = datasets.filter((d) => d.name.includes(args.only!));
   const models: { name: string; path: string; solver: LocalSolver; hinted?: boolean; ranged?: boolean; batched?: boolean }[] = [];
-  const math = args.mathModel ? { math: args.mathModel } : {};
+  const math = { ...(args.mathModel ? { math: args.mathModel } : {}), int8: !args.float };
   if (existsSync(args.model)) {
     const ours = new LocalSolver({ model: args.model, threads: args.threads, ...math });
     models.push({ name: 'ours', path: args.model, solver: ours });
     notes.push(`ours (and base) also run the arithmetic model ${args.mathModel ?? 'models/captcha-math.onnx'}, as LocalSolver does by default: an arithmetic captcha is answered with its value; ddddocr runs alone`);
+    notes.push(`ours runs ${relative(REPO, await ours.loadedFile())}${args.float ? ' (--float)' : ''}`);
     const look = (await ours.load()).secondLook;
     if (look) {
       // the same model reading each image once, to show what the second look adds (and costs)

@@ -31,6 +31,7 @@ Options:
   --math          the images are arithmetic ("12 - 4"): print the value of any expression read (sums ending in
                   =? or = get their value without it); an image where none is read prints its text reading
   --model <p>     a different ONNX model (its .json sidecar beside it)
+  --float         run the float model, not its int8 copy (about twice as slow; readings nearly always the same)
   --batch <n>     most images per model run (default 8; 1 = one image per run)
   --quiet         no progress line (it is only drawn when stderr is a terminal)
   -h, --help      this help
@@ -58,6 +59,7 @@ export async function cmdOcr(args: string[], io: Io, signal: AbortSignal, env: O
     length: { type: 'string' },
     math: { type: 'boolean' },
     model: { type: 'string' },
+    float: { type: 'boolean' },
     batch: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
@@ -79,7 +81,7 @@ export async function cmdOcr(args: string[], io: Io, signal: AbortSignal, env: O
   const inputs = await ocrInputs(positionals, env.readStdin);
   if (inputs.length === 0) throw new UsageError('ocr got no image paths (stdin was empty)');
   const { LocalSolver } = await import('../solvers/offline/local-solver.js');
-  const solver = new LocalSolver({ ...(values.model ? { model: resolve(String(values.model)) } : {}), ...(batch ? { batch } : {}) });
+  const solver = new LocalSolver({ ...(values.model ? { model: resolve(String(values.model)) } : {}), ...(batch ? { batch } : {}), ...(values.float ? { int8: false } : {}) });
   const format: OcrFormat = values.json ? 'json' : values.jsonl ? 'jsonl' : 'text';
   try {
     return await readAll(solver, inputs, read, { io, printer: rowPrinter(io, format), progress: new ProgressLine(io, inputs.length, env.tty && !values.quiet) });

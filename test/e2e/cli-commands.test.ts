@@ -143,13 +143,17 @@ describe('image-captcha CLI', () => {
     }
     files.push(files[0]!);
     const model = new LocalSolver();
+    const floatModel = new LocalSolver({ int8: false });
     const expected: string[] = [];
     const told: string[] = []; // --math: told the images are arithmetic (these are not: the text reading, one look)
+    const float: string[] = [];
     try {
       for (const f of files) expected.push((await model.recognize(readFileSync(f))).text);
       for (const f of files) told.push((await model.recognize(readFileSync(f), { arithmetic: true })).text);
+      for (const f of files) float.push((await floatModel.recognize(readFileSync(f))).text);
     } finally {
       await model.close();
+      await floatModel.close();
     }
     const plain = await runCli(['ocr', ...files]);
     expect(plain.code, plain.stderr).toBe(0);
@@ -171,6 +175,10 @@ describe('image-captcha CLI', () => {
     const math = await runCli(['ocr', '--math', '--json', ...files]);
     expect(math.code, math.stderr).toBe(0);
     expect((JSON.parse(math.stdout) as Array<{ text: string; expression?: string }>).map((r) => [r.text, r.expression])).toEqual(told.map((t) => [t, undefined]));
+    // --float: the float model, not its int8 copy
+    const floatRun = await runCli(['ocr', '--float', ...files]);
+    expect(floatRun.code, floatRun.stderr).toBe(0);
+    expect(floatRun.stdout.split('\n').slice(0, -1)).toEqual(float);
     const bad = await runCli(['ocr', '--length', '6-4', files[0]!]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--length must be N or MIN-MAX/);

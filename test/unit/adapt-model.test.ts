@@ -18,6 +18,7 @@ import { defaultRehearsalDir } from '../../src/adapt/index.js';
 import { styleImages, sumText } from '../support/adapt-style.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'adapt-model-'));
+const MODELS = join(__dirname, '..', '..', 'models');
 const fresh = styleImages(60, 2002);
 
 async function accuracy(model: string | undefined, images: readonly { image: Uint8Array; text: string }[] = fresh, ignoreCase = false): Promise<number> {
@@ -85,6 +86,17 @@ describe('adaptModel on a new style', () => {
   it('a model of codes, not sums, does not read arithmetic', () => {
     expect(result.readsArithmetic).toBe(false);
     expect(JSON.parse(readFileSync(join(out, 'captcha-ocr.json'), 'utf8')).readsArithmetic).toBeUndefined();
+  });
+
+  it("does not name the base model's int8 copy (it holds the base's weights): the adapted model runs in float", async () => {
+    expect(JSON.parse(readFileSync(join(MODELS, 'captcha-ocr.json'), 'utf8')).int8).toBe('captcha-ocr.int8.onnx');
+    expect(JSON.parse(readFileSync(join(out, 'captcha-ocr.json'), 'utf8')).int8).toBeUndefined();
+    const solver = new LocalSolver({ model: out });
+    try {
+      expect(await solver.loadedFile()).toBe(join(out, 'captcha-ocr.onnx'));
+    } finally {
+      await solver.close();
+    }
   });
 
   it('mixed the shipped rehearsal pack in', () => {

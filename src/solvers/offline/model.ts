@@ -58,6 +58,12 @@ export interface ModelSpec {
    * Set by `adaptModel` when every label it learned from is an expression. Absent: false.
    */
   readsArithmetic?: boolean;
+  /**
+   * The file name (in the model's folder) of an int8 copy of the model: the same tensors, its convolutions in
+   * int8 (`training/quantize.sh`). LocalSolver runs it instead of the float model unless told `int8: false`.
+   * Absent: the float model only.
+   */
+  int8?: string;
 }
 
 /** See `ModelSpec.secondLook`. */
@@ -336,5 +342,14 @@ export function parseModelSpec(raw: unknown, where = 'sidecar'): ModelSpec {
     resize: 'bilinear',
     ...(secondLook ? { secondLook } : {}),
     ...(o['readsArithmetic'] === true ? { readsArithmetic: true } : {}),
+    ...(o['int8'] !== undefined ? { int8: int8File(o['int8'], bad) } : {}),
   };
+}
+
+/** The sidecar's `int8`: a plain `.onnx` file name (no folder: the file sits beside the model). */
+function int8File(value: unknown, bad: (what: string) => never): string {
+  if (typeof value !== 'string' || !/^[^/\\]+\.onnx$/.test(value) || value.startsWith('.')) {
+    return bad(`has "int8" = ${JSON.stringify(value)}; expected the file name of the int8 model beside it (e.g. "captcha-ocr.int8.onnx")`);
+  }
+  return value;
 }
