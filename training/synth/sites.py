@@ -19,6 +19,7 @@ import (gen.py imports this module last).
 from __future__ import annotations
 
 import colorsys
+import os
 import random
 
 import numpy as np
@@ -200,7 +201,7 @@ def style_outline3d(rng):
         return text, _thin_pen(rng, text, fonts, W, H)
     if kind < 0.8:
         text = gen.random_text(rng, rng.choice(["upper_digits", "upper_digits", "upper"]), len(text))
-        return text, _blocks3d(rng, text, W, H)
+        return text, (_blocks3d_tilted if rng.random() < 0.5 else _blocks3d)(rng, text, W, H)
     size = fit_size(H, 0.6, 0.9, rng)
     mask, *_ = text_mask(rng, text, gen.BOLDISH, size, W, H, angle=(-20, 20), spacing=(0.75, 1.0), yjit=0.15,
                          shear=rng.uniform(-0.3, 0.3))
@@ -255,6 +256,76 @@ def _blocks3d(rng, text, W, H):
         img.paste(0, (0, 0), ImageChops.multiply(spk, face))
     out = img.resize((W, H), Image.BILINEAR)
     if rng.random() < 0.6:  # palette GIF look: hard thresholded pixels
+        t = rng.randint(110, 170)
+        out = out.point(lambda v: 0 if v < t else 255)
+    return out.convert("RGB")
+
+
+_SERIF_BOLD = ("C059", "NimbusRoman", "P052", "Caladea", "Serif", "Mono", "Italic", "Oblique", "Slab")
+
+
+def _heavy_sans() -> list[str]:
+    picked = [f for f in gen.BOLDISH if any(k in os.path.basename(f) for k in ("Black", "Heavy", "Bold"))
+              and not any(k in os.path.basename(f) for k in _SERIF_BOLD)]
+    return picked or gen.BOLDISH
+
+
+def _tilted_block(rng, ch, fpath, size, depth, direction, g):
+    """One glyph as a 3-D block seen at an angle: the glyph turned, then a perspective warp (one side nearer);
+    an extrusion `depth` px deep towards `direction`, textured with dark streaks and grain; a white face
+    with a thin outline and specks. Returns (L image, mask of everything drawn)."""
+    fnt = gen.font(fpath, size)
+    m = gen.glyph_mask(ch, fnt, rng.uniform(-25, 25), 0, False, rng.uniform(-0.2, 0.2), (rng.uniform(0.85, 1.15), 1.0))
+    m = m.filter(ImageFilter.MaxFilter(rng.choice([1, 3, 3])))
+    pad = depth + 4
+    tile = Image.new("L", (m.size[0] + 2 * pad, m.size[1] + 2 * pad), 0)
+    tile.paste(m, (pad, pad))
+    w, h = tile.size
+    # the source quad's corners pushed outwards by up to 15%: the glyph shrinks unevenly, never leaves the tile
+    j = lambda: rng.uniform(0, 0.15)  # noqa: E731
+    quad = [-w * j(), -h * j(), -w * j(), h * (1 + j()), w * (1 + j()), h * (1 + j()), w * (1 + j()), -h * j()]
+    face = tile.transform((w, h), Image.QUAD, quad, Image.BILINEAR).point(lambda v: 255 if v > 110 else 0)
+    dx, dy = direction
+    side = Image.new("L", (w, h), 0)
+    for k in range(depth, 0, -1):
+        side.paste(255, (int(round(k * dx)), int(round(k * dy))), face)
+    streak = g.random((h, 1)) * g.random((1, w)) if rng.random() < 0.5 else g.random((h, w))
+    light = (streak < rng.uniform(0.02, 0.2)) | (g.random((h, w)) < rng.uniform(0.1, 0.3))
+    tex = np.where(light, 255, rng.randint(0, 60)).astype(np.uint8)
+    img = Image.new("L", (w, h), 255)
+    img.paste(Image.fromarray(tex), (0, 0), side)
+    img.paste(255, (0, 0), face)
+    edge = ImageChops.subtract(face, face.filter(ImageFilter.MinFilter(rng.choice([5, 5, 7]))))
+    img.paste(0, (0, 0), edge)
+    specks = Image.fromarray(((g.random((h, w)) < rng.uniform(0.0, 0.05)) * 255).astype(np.uint8))
+    img.paste(0, (0, 0), ImageChops.multiply(specks, face))
+    return img, ImageChops.lighter(face, side)
+
+
+def _blocks3d_tilted(rng, text, W, H):
+    """Heavy sans glyphs, each its own tilted 3-D block (`_tilted_block`), extruded the same way, overlapping;
+    drawn at 2x, reduced, usually thresholded to two colours as a palette GIF is."""
+    S = 2
+    g = np.random.default_rng(rng.getrandbits(32))
+    size = fit_size(H, 0.7, 0.95, rng) * S
+    fonts = _heavy_sans()
+    fpath = rng.choice(fonts)
+    ang = rng.choice([2.3, 2.6, 2.0, 1.9, 0.9]) + rng.uniform(-0.3, 0.3)
+    direction = (np.cos(ang), np.sin(ang))
+    depth = int(size * rng.uniform(0.1, 0.22))
+    tiles = [_tilted_block(rng, ch, fpath, int(size * rng.uniform(0.9, 1.1)), depth, direction, g) for ch in text]
+    pad = depth + 4
+    widths = [t.size[0] - 2 * pad for t, _ in tiles]
+    step = rng.uniform(0.6, 0.85)
+    total = int(sum(widths) * step + 2 * pad)
+    canvas = Image.new("L", (max(W * S, total), H * S), 255)
+    x = (canvas.size[0] - total) * rng.uniform(0.2, 0.8)
+    for (img, cover), w in zip(tiles, widths):
+        y = (H * S - img.size[1]) / 2 + rng.uniform(-0.1, 0.1) * H * S
+        canvas.paste(img, (int(x), int(y)), cover)
+        x += w * step
+    out = canvas.resize((W, H), Image.BILINEAR)
+    if rng.random() < 0.7:
         t = rng.randint(110, 170)
         out = out.point(lambda v: 0 if v < t else 255)
     return out.convert("RGB")
