@@ -147,3 +147,19 @@ describe('decodePngFast (PNG fast path)', () => {
     expect([rgba.width, rgba.height, rgba.data.length]).toEqual([4, 4, 64]);
   });
 });
+
+describe('decodePngFast on a stream that inflates past its rows', () => {
+  it('stops inflating and leaves the file to sharp', () => {
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(4, 0);
+    ihdr.writeUInt32BE(4, 4);
+    ihdr[8] = 8;
+    ihdr[9] = 0;
+    // 4x4 gray needs 20 bytes; the stream holds 64 MB of zeros
+    const bomb = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(64 << 20))), chunk('IEND', new Uint8Array()),
+    ]);
+    expect(decodePngFast(bomb, LIMIT)).toBeUndefined();
+  });
+});

@@ -36,9 +36,12 @@ export function decodePngFast(buf: Uint8Array, maxPixels: number): RawRgba | und
   if (!chunks) return undefined;
   const { width, height } = chunks.header;
   if (width * height > maxPixels) return undefined;
+  const { depth, colorType } = chunks.header;
+  const expected = height * (Math.ceil((width * CHANNELS[colorType]! * depth) / 8) + 1);
   let raw: Buffer;
   try {
-    raw = inflateSync(concat(chunks.idat));
+    // a stream that inflates past the rows the header announces (a zip bomb) fails here and goes to sharp
+    raw = inflateSync(concat(chunks.idat), { maxOutputLength: expected + 1024 });
   } catch {
     return undefined;
   }
