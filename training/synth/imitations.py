@@ -12,7 +12,8 @@ Sources read (public repositories):
 - CodeIgniter 2/3 (PHP, system/helpers/captcha_helper.php create_captcha): `codeigniter`;
 - Laravel mews/captcha (PHP, mewebstudio/captcha: src/Captcha.php, config/captcha.php): `mews`;
 - cool-php-captcha (PHP, josecl/cool-php-captcha: captcha.php SimpleCaptcha): `coolphp`;
-- simple-php-captcha (PHP, claviska's, read in manayop/simple-php-captcha): `simplephp`.
+- simple-php-captcha (PHP, claviska's, read in manayop/simple-php-captcha): `simplephp`;
+- Python `captcha` (lepture/captcha: src/captcha/image.py ImageCaptcha): `pycaptcha_lib`.
 
 Each style reproduces the generator's canvas sizes, character sets, drawing order, noise and colours; fonts are the
 nearest Debian / @fontsource font where the generator ships its own (Arial -> Liberation Sans, Courier -> Nimbus Mono,
@@ -905,6 +906,77 @@ def style_simplephp(rng):
     return text, img
 
 
+# ---------------------------------------------------------------- Python captcha (lepture/captcha ImageCaptcha)
+PY_MONO = _by_name("DejaVuSansMono.ttf", "LiberationMono-Regular.ttf", "NotoSansMono-Regular.ttf")  # ~DroidSansMono
+
+
+def _py_glyph(rng, ch, fnt, color):
+    """One character as ImageCaptcha draws it: the text at a small random offset on a transparent tile, cropped to
+    its ink, turned -30..30 degrees (tile expanded), then squeezed back into the unturned text's box through a
+    random quadrilateral (its warp: up to w*0.2+0.1 px across, h*0.1+0.2 px down). RGBA."""
+    probe = ImageDraw.Draw(Image.new("L", (1, 1)))
+    _, _, w, h = probe.multiline_textbbox((1, 1), ch, font=fnt)
+    w, h = max(1, int(w)), max(1, int(h))
+    dx1, dy1 = rng.randint(0, 4), rng.randint(0, 6)
+    tile = Image.new("RGBA", (w + dx1, h + dy1))
+    ImageDraw.Draw(tile).text((dx1, dy1), ch, font=fnt, fill=color)
+    box = tile.getbbox()
+    if box:
+        tile = tile.crop(box)
+    tile = tile.rotate(rng.uniform(-30, 30), Image.BILINEAR, expand=True)
+    # the generator's warp ranges are w*U*(0.3-0.1)+0.1 and h*U*(0.3-0.2)+0.2 (its parentheses as written)
+    dx2, dy2 = w * rng.random() * 0.2 + 0.1, h * rng.random() * 0.1 + 0.2
+    x1, y1 = int(rng.uniform(-dx2, dx2)), int(rng.uniform(-dy2, dy2))
+    x2, y2 = int(rng.uniform(-dx2, dx2)), int(rng.uniform(-dy2, dy2))
+    w2, h2 = w + abs(x1) + abs(x2), h + abs(y1) + abs(y2)
+    quad = (x1, y1, -x1, h2 - y2, w2 + x2, h2 + y2, w2 - x2, -y1)
+    return tile.resize((w2, h2)).transform((w, h), Image.QUAD, quad)
+
+
+def style_pycaptcha_lib(rng):
+    """Python `captcha`'s ImageCaptcha (default 160x60, font sizes 42/50/56, DroidSansMono or the user's fonts): a
+    blank glyph (a space) before each character half the time; glyphs overlap by up to a quarter of their mean
+    width; text wider than the canvas widens it, then the picture is squeezed back to 160 px. Each glyph is pasted
+    through its luminance x 1.97 as mask, so dark text colours come out faint. 30 dots (3 px strokes) and one arc
+    in the text colour, then PIL's SMOOTH filter."""
+    W, H = (160, 60) if rng.random() < 0.7 else rng.choice([(200, 60), (170, 60), (280, 90), (120, 40)])
+    sizes = [int(s * H / 60) for s in (42, 50, 56)]
+    fonts = PY_MONO if rng.random() < 0.6 else gen.FONTS
+    n = rng.choice([4, 4, 5, 6]) if rng.random() < 0.8 else rng.randint(3, 8)
+    text = gen.random_text(rng, rng.choice(["digits", "all", "upper_digits", "lower_digits"]), n)
+    bg = tuple(rng.randint(238, 255) for _ in range(3))
+    color = tuple(rng.randint(10, 200) for _ in range(3)) + (rng.randint(220, 255),)
+    pieces = []
+    for ch in text:
+        for c in ((" ", ch) if rng.random() > 0.5 else (ch,)):
+            fnt = gen.font(rng.choice(fonts), rng.choice(sizes))
+            pieces.append(_py_glyph(rng, c, fnt, color))
+    text_w = sum(p.size[0] for p in pieces)
+    width = max(text_w, W)
+    img = Image.new("RGB", (width, H), bg)
+    average = int(text_w / len(text))
+    overlap, x = int(0.25 * average), int(average * 0.1)
+    lut = [min(255, int(i * 1.97)) for i in range(256)]
+    for p in pieces:
+        mask = p.convert("L").point(lut)
+        img.paste(p.convert("RGB"), (x, int((H - p.size[1]) / 2)), mask)
+        x += p.size[0] - rng.randint(0, overlap)
+    if width > W:
+        img = img.resize((W, H))
+    d = ImageDraw.Draw(img)
+    rgb = color[:3]
+    for _ in range(30):
+        px, py = rng.randint(0, W), rng.randint(0, H)
+        d.line(((px, py), (px - 1, py - 1)), fill=rgb, width=3)
+    x1 = rng.randint(0, W // 5)
+    x2 = rng.randint(0, W - W // 5) + W // 5
+    y1 = rng.randint(0, H - 2 * (H // 5)) + H // 5
+    y2 = rng.randint(0, H - y1 - H // 5) + y1
+    d.arc([x1, y1, x2, y2], rng.randint(0, 20), rng.randint(160, 200), fill=rgb)
+    img = img.filter(ImageFilter.SMOOTH)
+    return text, gen.jpeg(img, rng, rng.randint(60, 95)) if rng.random() < 0.2 else img
+
+
 IMITATION_STYLES = {
     "b64_string": (style_b64_string, 0.8),
     "dotdigits": (style_dotdigits, 0.6),
@@ -919,4 +991,5 @@ IMITATION_STYLES = {
     "mews": (style_mews, 0.8),
     "coolphp": (style_coolphp, 0.7),
     "simplephp": (style_simplephp, 0.5),
+    "pycaptcha_lib": (style_pycaptcha_lib, 1.0),
 }
