@@ -79,6 +79,27 @@ def bright_color(rng: random.Random, s=(0.6, 1.0), v=(0.75, 1.0)):
     return int(r * 255), int(g * 255), int(b * 255)
 
 
+def _luma(c) -> float:
+    return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
+
+
+def _luma_max(img: Image.Image) -> float:
+    """The brightest luma of `img` (the 99th percentile, so a few noise pixels do not count)."""
+    return float(np.percentile(np.asarray(img.convert("L")), 99))
+
+
+def _bright_in_gray(rng: random.Random, floor: float, tries: int = 30):
+    """A bright, saturated colour whose luma is at least `floor` (drawn again until it is; the lightest of the
+    tries when none is)."""
+    best = bright_color(rng)
+    for _ in range(tries):
+        if _luma(best) >= floor:
+            return best
+        c = bright_color(rng)
+        best = c if _luma(c) > _luma(best) else best
+    return best
+
+
 def text_mask(rng, text, fonts, size, W, H, **kw):
     """The glyphs' coverage on a W x H canvas, placed like gen.compose places them; returns (mask, pieces, ox, oy, th)."""
     pieces, tw, th = gen.layout(rng, text, fonts, size, **kw)
@@ -106,8 +127,10 @@ def style_darkcolor(rng):
                                 spacing=(0.85, 1.2), yjit=0.15)
     ox, oy = max(0.0, (W - tw) * rng.uniform(0.1, 0.9)), (H - th) * rng.uniform(0.3, 0.7)
     same = rng.random() < 0.3
-    base = bright_color(rng)
-    gen.draw_pieces(bg, pieces, ox, oy, [base if same else bright_color(rng) for _ in text], th)
+    # bright in gray too (the model reads luma): a saturated blue on a dark ground vanishes there
+    lit = lambda: _bright_in_gray(rng, _luma_max(bg) + 60)  # noqa: E731
+    base = lit()
+    gen.draw_pieces(bg, pieces, ox, oy, [base if same else lit() for _ in text], th)
     d = ImageDraw.Draw(bg)
     for _ in range(rng.choice([2, 2, 3, 3, 4])):
         pts = gen.bezier_pts(rng, W, H, 20) if rng.random() < 0.5 else [(rng.uniform(0, W * 0.2), rng.uniform(0, H)),
