@@ -13,7 +13,9 @@ Sources read (public repositories):
 - Laravel mews/captcha (PHP, mewebstudio/captcha: src/Captcha.php, config/captcha.php): `mews`;
 - cool-php-captcha (PHP, josecl/cool-php-captcha: captcha.php SimpleCaptcha): `coolphp`;
 - simple-php-captcha (PHP, claviska's, read in manayop/simple-php-captcha): `simplephp`;
-- Python `captcha` (lepture/captcha: src/captcha/image.py ImageCaptcha): `pycaptcha_lib`.
+- Python `captcha` (lepture/captcha: src/captcha/image.py ImageCaptcha): `pycaptcha_lib`;
+- django-simple-captcha (mbi/django-simple-captcha: captcha/views.py captcha_image, helpers.py, conf/settings.py):
+  `django_simple`.
 
 Each style reproduces the generator's canvas sizes, character sets, drawing order, noise and colours; fonts are the
 nearest Debian / @fontsource font where the generator ships its own (Arial -> Liberation Sans, Courier -> Nimbus Mono,
@@ -977,6 +979,59 @@ def style_pycaptcha_lib(rng):
     return text, gen.jpeg(img, rng, rng.randint(60, 95)) if rng.random() < 0.2 else img
 
 
+# ---------------------------------------------------------------- django-simple-captcha (captcha_image view)
+def style_django_simple(rng):
+    """django-simple-captcha's image view with its defaults (Vera 22 -> DejaVu Sans, four letters upper-cased,
+    #001100 on white): each letter drawn as " X " on its own tile, turned -35..34 degrees inside the tile (corners
+    cut off), cropped to its ink and pasted 4 px from the top, 2 px after the previous one; the canvas twice the
+    text's width and 1.4 times its height, cut after the last letter; an arc and two long lines, dots on a tenth of
+    the pixels, all in the text colour, then SMOOTH. Sometimes as sites configure it: letters and digits, other
+    lengths, sizes, colours, the 2x image, a fixed image size, no noise."""
+    fonts = JAVA_SANS if rng.random() < 0.7 else gen.FONTS
+    scale = 2 if rng.random() < 0.15 else 1
+    fnt = gen.font(rng.choice(fonts), (22 if rng.random() < 0.6 else rng.randint(18, 36)) * scale)
+    n = 4 if rng.random() < 0.7 else rng.randint(4, 8)
+    text = gen.random_text(rng, "upper" if rng.random() < 0.7 else "upper_digits", n)
+    fg = (0x00, 0x11, 0x00) if rng.random() < 0.6 else gen.dark_color(rng, 120)
+    bg = (255, 255, 255) if rng.random() < 0.8 else gen.light_color(rng, 215)
+    left, top, right, bottom = fnt.getbbox(text)
+    fixed = rng.random() < 0.2
+    size = ((right - left) * 2, int((bottom - top) * 1.4))
+    if fixed:
+        size = (max(size[0] // 2 + 30, rng.randint(100, 160)) * scale, max(size[1], rng.randint(30, 50) * scale))
+    img = Image.new("RGB", size, bg)
+    x = 2
+    for ch in text:
+        _, _, cw, ch_h = fnt.getbbox(f" {ch} ")
+        tile = Image.new("L", (max(1, cw), max(1, ch_h)), 0)
+        ImageDraw.Draw(tile).text((0, 0), f" {ch} ", font=fnt, fill=255)
+        tile = tile.rotate(rng.randrange(-35, 35), resample=Image.BICUBIC, expand=False)
+        box = tile.getbbox()
+        if box:
+            tile = tile.crop(box)
+        mask = Image.new("L", size, 0)
+        mask.paste(tile, (x, 4))
+        img = Image.composite(Image.new("RGB", size, fg), img, mask)
+        x += 2 + tile.size[0]
+    if fixed:
+        out = Image.new("RGB", size, bg)
+        out.paste(img, (int((size[0] - x) / 2), int((size[1] - tile.size[1]) / 2 - 4)))
+        img = out
+    else:
+        img = img.crop((0, 0, min(size[0], x + 1), size[1]))
+    W, H = img.size
+    d = ImageDraw.Draw(img)
+    if rng.random() < 0.9:
+        d.arc([-20, -20, W, 20], 0, 295, fill=fg)
+        d.line([-20, 20, W + 20, H - 20], fill=fg)
+        d.line([-20, 0, W + 20, H], fill=fg)
+        a = np.asarray(img).copy()
+        ys, xs = np.random.default_rng(rng.getrandbits(32)).integers(0, [H, W], size=(int(W * H * 0.1), 2)).T
+        a[ys, xs] = fg
+        img = Image.fromarray(a)
+    return text, img.filter(ImageFilter.SMOOTH)
+
+
 IMITATION_STYLES = {
     "b64_string": (style_b64_string, 0.8),
     "dotdigits": (style_dotdigits, 0.6),
@@ -992,4 +1047,5 @@ IMITATION_STYLES = {
     "coolphp": (style_coolphp, 0.7),
     "simplephp": (style_simplephp, 0.5),
     "pycaptcha_lib": (style_pycaptcha_lib, 1.0),
+    "django_simple": (style_django_simple, 1.0),
 }
