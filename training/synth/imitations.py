@@ -15,7 +15,9 @@ Sources read (public repositories):
 - simple-php-captcha (PHP, claviska's, read in manayop/simple-php-captcha): `simplephp`;
 - Python `captcha` (lepture/captcha: src/captcha/image.py ImageCaptcha): `pycaptcha_lib`;
 - django-simple-captcha (mbi/django-simple-captcha: captcha/views.py captcha_image, helpers.py, conf/settings.py):
-  `django_simple`.
+  `django_simple`;
+- Gregwar/Captcha (PHP, Gregwar/Captcha: src/Gregwar/Captcha/CaptchaBuilder.php, PhraseBuilder.php):
+  `gregwar_builder`.
 
 Each style reproduces the generator's canvas sizes, character sets, drawing order, noise and colours; fonts are the
 nearest Debian / @fontsource font where the generator ships its own (Arial -> Liberation Sans, Courier -> Nimbus Mono,
@@ -1032,6 +1034,88 @@ def style_django_simple(rng):
     return text, img.filter(ImageFilter.SMOOTH)
 
 
+# ---------------------------------------------------------------- Gregwar/Captcha (CaptchaBuilder::build)
+def _gregwar_line(rng, d, W, H, color):
+    """CaptchaBuilder::drawLine: half the time across (left half to right half), else down; 1-3 px."""
+    if rng.random() < 0.5:
+        pts = (rng.randint(0, W // 2), rng.randint(0, H), rng.randint(W // 2, W), rng.randint(0, H))
+    else:
+        pts = (rng.randint(0, W), rng.randint(0, H // 2), rng.randint(0, W), rng.randint(H // 2, H))
+    d.line(pts, fill=color, width=rng.randint(1, 3))
+
+
+def _gregwar_distort(rng, img, bg):
+    """CaptchaBuilder::distort: a radial ripple about a random point (r -> r + 4 sin(r/30)) and a vertical sine
+    (amplitude 1.1-1.43 px, period 2*pi/0.2 px), read back bilinearly; what falls outside is the background."""
+    W, H = img.size
+    cx, cy, phase, scale = rng.randint(0, W), rng.randint(0, H), rng.randint(0, 10), 1.1 + rng.randint(0, 10000) / 30000
+    ys, xs = np.mgrid[0:H, 0:W].astype(np.float64)
+    vx, vy = xs - cx, ys - cy
+    vn = np.hypot(vx, vy)
+    k = np.where(vn > 0, (vn + 4 * np.sin(vn / 30)) / np.where(vn > 0, vn, 1), 1.0)
+    nx, ny = cx + vx * k, cy + vy * k
+    ny = ny + scale * np.sin(phase + nx * 0.2)
+    padded = Image.new("RGB", (W + 2, H + 2), bg)
+    padded.paste(img, (1, 1))
+    return gen.remap(padded, np.clip(nx + 1, 0, W + 1), np.clip(ny + 1, 0, H + 1))
+
+
+def _gd_contrast(a, c):
+    """GD's IMG_FILTER_CONTRAST: ((v/255 - 0.5) * ((100 - c)/100)^2 + 0.5) * 255, clamped."""
+    k = ((100 - c) / 100.0) ** 2
+    return np.clip(((a / 255.0 - 0.5) * k + 0.5) * 255.0, 0, 255)
+
+
+def _gregwar_post(rng, img):
+    """CaptchaBuilder::postEffect (default colours): negate half the time, edge-detect one time in 11, contrast
+    -50..10, colourise one time in 6."""
+    a = np.asarray(img, np.float64)
+    if rng.randint(0, 1) == 0:
+        a = 255 - a
+    if rng.randint(0, 10) == 0:
+        edge = Image.fromarray(a.astype(np.uint8)).filter(ImageFilter.Kernel((3, 3), [-1, 0, -1, 0, 4, 0, -1, 0, -1], 1, 127))
+        a = np.asarray(edge, np.float64)
+    a = _gd_contrast(a, rng.randint(-50, 10))
+    if rng.randint(0, 5) == 0:
+        a = np.clip(a + np.array([rng.randint(-80, 50) for _ in range(3)]), 0, 255)
+    return Image.fromarray(a.astype(np.uint8))
+
+
+def style_gregwar_builder(rng):
+    """Gregwar/Captcha's CaptchaBuilder::build with its defaults: 150x40, five characters of
+    `abcdefghijklmnpqrstuvwxyz123456789` (PhraseBuilder), a light background, 2-3 lines behind the text (black: the
+    builder reads its unset line colour as 0), the phrase at width/length - 1..4 points, each letter turned -8..8
+    degrees and moved -5..5 px up or down, in one colour (0-150 a channel), 2-3 lines in the text colour over it,
+    the ripple distortion, then the post effects; JPEG 90. One of six bundled fonts -> any of ours."""
+    W, H = (150, 40) if rng.random() < 0.75 else rng.choice([(120, 40), (180, 50), (200, 60), (100, 30)])
+    n = 5 if rng.random() < 0.7 else rng.randint(4, 7)
+    pool = "abcdefghijklmnpqrstuvwxyz123456789" if rng.random() < 0.8 else gen.CHARSET
+    text = "".join(rng.choice(pool) for _ in range(n))
+    bg = tuple(rng.randint(200, 255) for _ in range(3))
+    img = Image.new("RGB", (W, H), bg)
+    d = ImageDraw.Draw(img)
+    square = W * H
+    for _ in range(rng.randint(square // 3000, square // 2000)):
+        _gregwar_line(rng, d, W, H, (0, 0, 0))
+    fpath = rng.choice(gen.FONTS)
+    size = W / n - rng.randint(0, 3) - 1
+    fnt = gen.font(fpath, max(8, int(round(size * GD_PT))))
+    left, top, right, bottom = fnt.getbbox(text)
+    x = (W - (right - left)) / 2
+    y = (H - (bottom - top)) / 2 + size  # the baseline, as the builder places it (its point size added as pixels)
+    col = tuple(rng.randint(0, 150) for _ in range(3))
+    for ch in text:
+        l, _, r, _ = fnt.getbbox(ch)
+        paste_text(img, ch, fnt, x, y + rng.randint(-5, 5), col, angle=rng.randint(-8, 8))
+        x += r - l
+    d = ImageDraw.Draw(img)
+    for _ in range(rng.randint(square // 3000, square // 2000)):
+        _gregwar_line(rng, d, W, H, col)
+    img = _gregwar_distort(rng, img, bg)
+    img = _gregwar_post(rng, img)
+    return text, gen.jpeg(img, rng, 90)
+
+
 IMITATION_STYLES = {
     "b64_string": (style_b64_string, 0.8),
     "dotdigits": (style_dotdigits, 0.6),
@@ -1048,4 +1132,5 @@ IMITATION_STYLES = {
     "simplephp": (style_simplephp, 0.5),
     "pycaptcha_lib": (style_pycaptcha_lib, 1.0),
     "django_simple": (style_django_simple, 1.0),
+    "gregwar_builder": (style_gregwar_builder, 1.0),
 }
