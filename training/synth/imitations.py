@@ -17,7 +17,8 @@ Sources read (public repositories):
 - django-simple-captcha (mbi/django-simple-captcha: captcha/views.py captcha_image, helpers.py, conf/settings.py):
   `django_simple`;
 - Gregwar/Captcha (PHP, Gregwar/Captcha: src/Gregwar/Captcha/CaptchaBuilder.php, PhraseBuilder.php):
-  `gregwar_builder`.
+  `gregwar_builder`;
+- rucaptcha (Ruby gem with a Rust core, huacnlee/rucaptcha: ext/rucaptcha/src/captcha.rs): `rucaptcha`.
 
 Each style reproduces the generator's canvas sizes, character sets, drawing order, noise and colours; fonts are the
 nearest Debian / @fontsource font where the generator ships its own (Arial -> Liberation Sans, Courier -> Nimbus Mono,
@@ -1116,6 +1117,64 @@ def style_gregwar_builder(rng):
     return text, gen.jpeg(img, rng, 90)
 
 
+# ---------------------------------------------------------------- rucaptcha (ext/rucaptcha/src/captcha.rs)
+RUCAPTCHA_CHARS = "23456789ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz"
+RUCAPTCHA_COLORS = [(197, 166, 3), (187, 87, 5), (176, 7, 7), (186, 9, 56), (204, 11, 143), (124, 10, 190),
+                    (87, 0, 200), (61, 86, 168), (63, 166, 126), (69, 187, 48), (105, 208, 3), (160, 208, 3),
+                    (216, 219, 2), (50, 50, 50)]
+RUCAPTCHA_FONTS = _by_prefix("handlee-latin", "patrick-hand-latin", "indie-flower-latin", "kalam-latin", "schoolbell-latin")
+
+
+def _ru_colors(rng, n):
+    start = rng.randint(0, len(RUCAPTCHA_COLORS))
+    return [RUCAPTCHA_COLORS[(start + i) % len(RUCAPTCHA_COLORS)] for i in range(n)]
+
+
+def style_rucaptcha(rng):
+    """rucaptcha's CaptchaBuilder with its defaults: 220x70 white, four of its 54 characters, 45 px type (55 for
+    up to three, 32 for six or more) squeezed to xscale = 36-45 px wide and h - 0..14 px tall, the i-th letter at
+    x = 10 + i*(w-20)/n, y = h/3 - 15, each drawn 1-4 times a few px apart (a smeared, bolder stroke) in colours
+    that follow its palette from a random start; behind the text one cubic curve and one filled disc (r 10-20) per
+    letter in a second run of the palette. Handlee / Fuzzy Bubbles -> our handwritten fonts. Sometimes its
+    `noise` option (gaussian noise)."""
+    W, H = (220, 70) if rng.random() < 0.8 else rng.choice([(160, 50), (200, 60), (240, 80)])
+    n = 4 if rng.random() < 0.75 else rng.randint(3, 6)
+    text = "".join(rng.choice(RUCAPTCHA_CHARS) for _ in range(n))
+    img = Image.new("RGB", (W, H), (255, 255, 255))
+    d = ImageDraw.Draw(img)
+    scale = 55 if n <= 3 else 45 if n <= 5 else 32
+    colors, line_colors = _ru_colors(rng, n), _ru_colors(rng, n)
+    xscale = scale - rng.randint(0, int(scale * 0.2))
+    yscale = H - rng.randint(0, int(H * 0.2))
+    for lc in line_colors:
+        y1 = 5 + rng.randint(0, H // 2 - 5)
+        ctrl = [(rng.uniform(W / 6, W * 3 / 4), rng.uniform(5, H - 5)), (rng.uniform(W / 12, W * 3 / 12), rng.uniform(5, H - 5))]
+        p0, p3 = (5.0, y1), (W - 5.0, 5 + rng.randint(0, H - 10))
+        pts = [((1 - t) ** 3 * p0[0] + 3 * (1 - t) ** 2 * t * ctrl[0][0] + 3 * (1 - t) * t ** 2 * ctrl[1][0] + t ** 3 * p3[0],
+                (1 - t) ** 3 * p0[1] + 3 * (1 - t) ** 2 * t * ctrl[0][1] + 3 * (1 - t) * t ** 2 * ctrl[1][1] + t ** 3 * p3[1])
+               for t in np.linspace(0, 1, 60)]
+        d.line(pts, fill=lc, width=1)
+        r = 10 + rng.randint(0, 10)
+        cx, cy = rng.randint(0, W - 25), rng.randint(0, H - 15)
+        d.ellipse([cx - r, cy - r, cx + r, cy + r], fill=lc)
+    fnt = gen.font(rng.choice(RUCAPTCHA_FONTS), int(yscale))
+    step, y = (W - 20) // n, H // 3 - 15
+    for i, (ch, col) in enumerate(zip(text, colors)):
+        _, _, r, b = fnt.getbbox(ch)
+        tile = Image.new("L", (max(1, r), max(1, b)), 0)
+        ImageDraw.Draw(tile).text((0, 0), ch, font=fnt, fill=255)
+        tile = tile.resize((max(1, int(tile.size[0] * xscale / yscale)), tile.size[1]), Image.BILINEAR)
+        # the ink kept on the canvas (our fonts sit lower in their box than its two): a cut-off j reads as i
+        top = min(y, H - 2 - tile.size[1])
+        for j in range(rng.randint(0, 3) + 1):
+            off = j * rng.randint(0, 2)
+            img.paste(col, (10 + off + i * step, top), tile)
+    if rng.random() < 0.2:
+        a = np.asarray(img, np.float32) + np.random.default_rng(rng.getrandbits(32)).normal(4, 40, (H, W, 1))
+        img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    return text, img
+
+
 IMITATION_STYLES = {
     "b64_string": (style_b64_string, 0.8),
     "dotdigits": (style_dotdigits, 0.6),
@@ -1133,4 +1192,5 @@ IMITATION_STYLES = {
     "pycaptcha_lib": (style_pycaptcha_lib, 1.0),
     "django_simple": (style_django_simple, 1.0),
     "gregwar_builder": (style_gregwar_builder, 1.0),
+    "rucaptcha": (style_rucaptcha, 0.8),
 }
