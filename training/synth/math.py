@@ -80,7 +80,7 @@ def npm_math() -> list[tuple[str, str]]:
 
 
 # the styles whose text comes from gen.random_text (all of them), minus the 72x24 WordPress one
-MATH_STYLES = [s for s in gen.STYLES if s != "wp"]
+MATH_STYLES = [s for s in gen.STYLES if s not in ("wp", "rucaptcha")]  # these two never draw random_text()
 
 
 def sample_math(rng: random.Random, negatives: float = 0.35):
