@@ -169,18 +169,23 @@ export function initializerValues(model: Uint8Array, t: OnnxInitializer): Float3
   return new Float32Array(model.slice(t.dataStart, t.dataEnd).buffer);
 }
 
+/** TensorProto.DataType of the typed arrays {@link patchInitializers} writes: float32 1, int8 3, int32 6. */
+function dataTypeOf(values: Float32Array | Int8Array | Int32Array): number {
+  return values instanceof Float32Array ? 1 : values instanceof Int8Array ? 3 : 6;
+}
+
 /**
- * A copy of `model` with the given initializers' values replaced (same names, same sizes: the graph and every
- * other byte stay as they were). {@link resizeInitializers} changes their shapes.
+ * A copy of `model` with the given initializers' values replaced (same names, same types, same sizes: the graph
+ * and every other byte stay as they were): float32, int8 or int32. {@link resizeInitializers} changes their shapes.
  */
-export function patchInitializers(model: Uint8Array, weights: ReadonlyMap<string, Float32Array>): Uint8Array {
+export function patchInitializers(model: Uint8Array, weights: ReadonlyMap<string, Float32Array | Int8Array | Int32Array>): Uint8Array {
   const graph = readOnnxGraph(model);
   const out = model.slice();
   for (const [name, values] of weights) {
     const t = graph.initializers.get(name);
     if (!t) throw new OnnxFormatError(`the model has no initializer "${name}"`);
-    if (t.dataType !== 1 || t.dataEnd - t.dataStart !== values.byteLength) {
-      throw new OnnxFormatError(`initializer "${name}" holds ${t.dataEnd - t.dataStart} bytes, not the ${values.byteLength} given`);
+    if (t.dataType !== dataTypeOf(values) || t.dataStart < 0 || t.dataEnd - t.dataStart !== values.byteLength) {
+      throw new OnnxFormatError(`initializer "${name}" holds ${t.dataEnd - t.dataStart} bytes of type ${t.dataType}, not the ${values.byteLength} of type ${dataTypeOf(values)} given`);
     }
     out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), t.dataStart);
   }

@@ -11,8 +11,8 @@ import type { GraySample } from './dataset.js';
 import { SIDECAR_FILE, writeAtomic } from './write.js';
 
 /** How many of `samples` the model folder `out` reads as labelled (a look-alike letter in either script). */
-async function countRight(out: string, samples: readonly GraySample[], secondLook: boolean): Promise<number> {
-  const solver = new LocalSolver({ model: out, secondLook, math: false });
+export async function countRight(out: string, samples: readonly GraySample[], secondLook: boolean, int8 = true): Promise<number> {
+  const solver = new LocalSolver({ model: out, secondLook, math: false, int8 });
   try {
     let right = 0;
     for (const s of samples) {

@@ -80,7 +80,7 @@ export async function writeAdapted(out: string, base: { path: string; bytes: Uin
   if (added.length > 0) sidecar['charset'] = withCharacters(sidecar['charset'], added);
   if (summary.readsArithmetic) sidecar['readsArithmetic'] = true;
   else delete sidecar['readsArithmetic'];
-  // the base's int8 copy holds the base's weights, not these: the adapted model runs in float
+  // the base's int8 copy holds the base's weights, not these: settleInt8 names the adapted model's own
   delete sidecar['int8'];
   sidecar['adaptedFrom'] = {
     model: base.path,

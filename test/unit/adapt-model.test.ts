@@ -21,8 +21,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'adapt-model-'));
 const MODELS = join(__dirname, '..', '..', 'models');
 const fresh = styleImages(60, 2002);
 
-async function accuracy(model: string | undefined, images: readonly { image: Uint8Array; text: string }[] = fresh, ignoreCase = false): Promise<number> {
-  const solver = new LocalSolver({ ...(model ? { model } : {}), math: false, secondLook: false });
+async function accuracy(model: string | undefined, images: readonly { image: Uint8Array; text: string }[] = fresh, ignoreCase = false, int8 = true): Promise<number> {
+  const solver = new LocalSolver({ ...(model ? { model } : {}), math: false, secondLook: false, int8 });
   const same = (a: string, b: string) => (ignoreCase ? a.toLowerCase() === b.toLowerCase() : a === b);
   try {
     let ok = 0;
@@ -88,16 +88,26 @@ describe('adaptModel on a new style', () => {
     expect(JSON.parse(readFileSync(join(out, 'captcha-ocr.json'), 'utf8')).readsArithmetic).toBeUndefined();
   });
 
-  it("does not name the base model's int8 copy (it holds the base's weights): the adapted model runs in float", async () => {
-    expect(JSON.parse(readFileSync(join(MODELS, 'captcha-ocr.json'), 'utf8')).int8).toBe('captcha-ocr.int8.onnx');
-    expect(JSON.parse(readFileSync(join(out, 'captcha-ocr.json'), 'utf8')).int8).toBeUndefined();
+  it("writes its own int8 copy (the base's, with the trained head quantized in) and keeps it only when it reads as well", async () => {
+    const sidecar = JSON.parse(readFileSync(join(out, 'captcha-ocr.json'), 'utf8')) as { int8?: string; adaptedFrom: { int8: string } };
+    const [, verdict, withIt, n, float] = /^(kept|dropped): (\d+) of (\d+) validation images right with it \(one look\), (\d+) in float$/.exec(sidecar.adaptedFrom.int8) ?? [];
+    expect(verdict).toBe(result.int8 ? 'kept' : 'dropped');
+    expect(Number(n)).toBe(result.valImages);
+    expect(Number(withIt) >= Number(float) - 1).toBe(result.int8);
+    // on this style the copy reads as the float model does (measured: kept)
+    expect(result.int8).toBe(true);
+    expect(sidecar.int8).toBe('captcha-ocr.int8.onnx');
+    expect(readFileSync(join(out, 'captcha-ocr.int8.onnx')).equals(readFileSync(join(MODELS, 'captcha-ocr.int8.onnx')))).toBe(false);
     const solver = new LocalSolver({ model: out });
     try {
-      expect(await solver.loadedFile()).toBe(join(out, 'captcha-ocr.onnx'));
+      expect(await solver.loadedFile()).toBe(join(out, 'captcha-ocr.int8.onnx'));
     } finally {
       await solver.close();
     }
-  });
+    // the fresh images of the style, read by the int8 copy and by the float model
+    const [int8Reads, floatReads] = [await accuracy(out), await accuracy(out, fresh, false, false)];
+    expect(Math.abs(int8Reads - floatReads)).toBeLessThanOrEqual(0.05);
+  }, 60_000);
 
   it('mixed the shipped rehearsal pack in', () => {
     const rows = readFileSync(join(defaultRehearsalDir(), 'labels.tsv'), 'utf8').trim().split('\n').length - 1;
