@@ -438,7 +438,7 @@ def style_boxed(rng):
     # edges, in pale greyish colours, hollow glyphs and many faint curves
     strip = rng.random() < 0.5
     H = rng.randint(26, 34) if strip else rng.randint(28, 44)
-    box = int(H * (rng.uniform(0.7, 0.95) if strip else rng.uniform(0.42, 0.6)))
+    box = int(H * (rng.uniform(0.6, 0.95) if strip else rng.uniform(0.42, 0.68)))
     W = max(rng.randint(130, 200), int(len(text) * box * (1.6 if strip else 1.5)) + 10)
     img = Image.new("RGB", (W, H), (255, 255, 255) if rng.random() < 0.8 else gen.light_color(rng, 230))
     d = ImageDraw.Draw(img)
@@ -450,21 +450,28 @@ def style_boxed(rng):
     sat, val = ((0.1, 0.5), (0.35, 0.7)) if strip else ((0.3, 0.8), (0.4, 0.8))
     col = bright_color(rng, sat, val)
     hollow = strip and rng.random() < 0.4
+    filled = not hollow and rng.random() < 0.5  # a pale tint of the glyph's colour inside each box
     x = (rng.uniform(-0.25, 0.3) * box) if strip else rng.uniform(0.02, 0.25) * (W - len(text) * box * 1.3)
     for ch in text:
         c = col if same else bright_color(rng, sat, val)
-        tile = _boxed_tile(rng, ch, fpath, box, hollow)
+        tile = _boxed_tile(rng, ch, fpath, box, hollow, filled)
+        if filled:
+            tile, inside = tile
         if strip:
             y = (H - tile.size[1]) / 2 + rng.uniform(-0.25, 0.25) * box
         else:
             y = rng.uniform(-0.1, 1.0) * max(1, H - tile.size[1])
+        if filled:
+            tint = tuple(int(255 - (255 - v) * rng.uniform(0.08, 0.25)) for v in c)
+            img.paste(tint, (int(x), int(y)), inside)
         img.paste(c, (int(x), int(y)), tile)
         x += box * (rng.uniform(1.1, 2.0) if strip else rng.uniform(1.0, 1.7))
     return text, gen.finish(img, rng, 0.4)
 
 
-def _boxed_tile(rng, ch, fpath, box, hollow):
-    """One character and its square outline, turned, as a coverage mask."""
+def _boxed_tile(rng, ch, fpath, box, hollow, fill=False):
+    """One character and its square outline, turned, as a coverage mask; with `fill`, also the square's inside
+    (a second mask, turned the same way) for a pale tint under the glyph."""
     tile = Image.new("L", (box + 2, box + 2), 0)
     td = ImageDraw.Draw(tile)
     td.rectangle([0, 0, box + 1, box + 1], outline=255, width=1)
@@ -478,7 +485,13 @@ def _boxed_tile(rng, ch, fpath, box, hollow):
         tile = ImageChops.lighter(tile, ImageChops.subtract(glyph, inner.filter(ImageFilter.MinFilter(3))))
     else:
         td.text(((box + 2) / 2, (box + 2) / 2), ch, font=fnt, fill=255, anchor="mm")
-    return tile.rotate(rng.uniform(-40, 40), resample=Image.BILINEAR, expand=True)
+    angle = rng.uniform(-40, 40)
+    ink = tile.rotate(angle, resample=Image.BILINEAR, expand=True)
+    if not fill:
+        return ink
+    inside = Image.new("L", tile.size, 0)
+    ImageDraw.Draw(inside).rectangle([1, 1, box, box], fill=255)
+    return ink, inside.rotate(angle, resample=Image.BILINEAR, expand=True)
 
 
 SITE_STYLES = {
