@@ -108,3 +108,27 @@ describe('the ONNX head', () => {
     expect(maxDiff).toBeLessThan(1e-3);
   });
 });
+
+describe('patchInitializers on the int8 copy', () => {
+  const int8Path = modelPath.replace(/\.onnx$/, '.int8.onnx');
+  const int8 = new Uint8Array(readFileSync(int8Path));
+
+  it('writes int8 and int32 initializers in place, and refuses a value of another type or size', async () => {
+    const graph = readOnnxGraph(int8);
+    const conv = head.convs[head.convs.length - 1]!;
+    const w = graph.initializers.get(`${conv.weightName}_int8`)!;
+    const b = graph.initializers.get(`${conv.biasName}_int32`)!;
+    expect([w.dataType, b.dataType]).toEqual([3, 6]);
+    const zeros = new Int8Array(w.dataEnd - w.dataStart);
+    const patched = patchInitializers(int8, new Map<string, Int8Array | Int32Array>([[`${conv.weightName}_int8`, zeros], [`${conv.biasName}_int32`, new Int32Array(conv.outChannels)]]));
+    expect(patched.length).toBe(int8.length);
+    expect([...patched.subarray(w.dataStart, w.dataEnd)].every((v) => v === 0)).toBe(true);
+    // the last conv now outputs zeros: every time step reads the same class
+    const logits = (await run(patched))[spec.output]!.data as Float32Array;
+    const C = spec.classes.length;
+    const first = logits.subarray(0, C).join(',');
+    for (let t = 1; t < logits.length / C; t++) expect(logits.subarray(t * C, (t + 1) * C).join(',')).toBe(first);
+    expect(() => patchInitializers(int8, new Map([[`${conv.weightName}_int8`, new Float32Array(zeros.length / 4)]]))).toThrow(/of type 3, not the .* of type 1/);
+    expect(() => patchInitializers(int8, new Map([[`${conv.weightName}_int8`, new Int8Array(3)]]))).toThrow(/holds \d+ bytes/);
+  });
+});
