@@ -197,6 +197,31 @@ async function extract(base: Base, firstTrained: number, split: Split, o: AdaptO
   }
 }
 
+/**
+ * Trains the head (`convs` on, then the linear layer) on `features`, and builds the adapted model's int8 copy from
+ * the base's while the matrix engine is still open (undefined when the base has none).
+ */
+async function trainAndQuantize(base: Base, convs: Base['head']['convs'], grown: boolean, features: Awaited<ReturnType<typeof extract>>, epochs: number, o: AdaptOptions): Promise<{ result: Awaited<ReturnType<typeof trainHead>>; int8: Uint8Array | undefined }> {
+  const mm = await ortMatMul(o.threads ?? DEFAULTS.threads);
+  try {
+    const result = await trainHead(paramsFrom(convs, base.head.linear), features.train, features.val, {
+      mm,
+      rehearsal: features.rehearsal,
+      epochs,
+      classes: base.spec.classes,
+      blank: base.spec.blank,
+      channels: features.channels,
+      ...(o.signal ? { signal: o.signal } : {}),
+      onEpoch: (r) => o.onProgress?.({ phase: 'train', ...r }),
+    });
+    const baseCopy = await baseInt8(base.path, base.spec);
+    const int8 = baseCopy && await adaptedInt8({ int8: baseCopy, convs, linear: base.head.linear, grown, params: result.params, samples: [...features.val, ...features.rehearsal], channels: features.channels, mm });
+    return { result, int8 };
+  } finally {
+    await mm.close();
+  }
+}
+
 /** Fine-tunes the base model on `data` and writes the adapted model folder `out`. */
 export async function adaptModel(options: AdaptOptions): Promise<AdaptResult> {
   const started = Date.now();
@@ -214,26 +239,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptResult> {
   const first = base.head.convs.length - Math.min(trainLayers, base.head.convs.length);
   const features = await extract(base, first, split, options);
   const convs = base.head.convs.slice(first);
-  const params = paramsFrom(convs, base.head.linear);
-  const mm = await ortMatMul(options.threads ?? DEFAULTS.threads);
-  let result: Awaited<ReturnType<typeof trainHead>>;
-  let int8: Uint8Array | undefined;
-  try {
-    result = await trainHead(params, features.train, features.val, {
-      mm,
-      rehearsal: features.rehearsal,
-      epochs,
-      classes: base.spec.classes,
-      blank: base.spec.blank,
-      channels: features.channels,
-      ...(options.signal ? { signal: options.signal } : {}),
-      onEpoch: (r) => options.onProgress?.({ phase: 'train', ...r }),
-    });
-    const baseCopy = await baseInt8(base.path, base.spec);
-    int8 = baseCopy && await adaptedInt8({ int8: baseCopy, convs, linear: base.head.linear, grown: added.length > 0, params: result.params, samples: [...features.val, ...features.rehearsal], channels: features.channels, mm });
-  } finally {
-    await mm.close();
-  }
+  const { result, int8 } = await trainAndQuantize(base, convs, added.length > 0, features, epochs, options);
   options.onProgress?.({ phase: 'write', out });
   const summary = { images: samples.length, trainImages: split.train.length, valImages: split.val.length, rehearsalImages: rehearsal.length, newCharacters: added, readsArithmetic: samples.every((x) => parseArithmetic(x.text) !== undefined), before: result.before, after: result.after, epochs: result.epochsRun };
   await writeAdapted(out, base, convs, base.head.linear, result.params, summary);
