@@ -243,7 +243,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptResult> {
   options.onProgress?.({ phase: 'write', out });
   const summary = { images: samples.length, trainImages: split.train.length, valImages: split.val.length, rehearsalImages: rehearsal.length, newCharacters: added, readsArithmetic: samples.every((x) => parseArithmetic(x.text) !== undefined), before: result.before, after: result.after, epochs: result.epochsRun };
   await writeAdapted(out, base, convs, base.head.linear, result.params, summary);
-  const keptInt8 = await settleInt8(out, int8, split.val);
-  const secondLook = await settleSecondLook(out, split.val);
-  return { out, ...summary, secondLook, int8: keptInt8, elapsedMs: Date.now() - started };
+  const settled = await settleInt8(out, int8, split.val);
+  const secondLook = await settleSecondLook(out, split.val, settled.oneLook);
+  return { out, ...summary, secondLook, int8: settled.kept, elapsedMs: Date.now() - started };
 }

@@ -16,7 +16,7 @@ import { forwardHead, makeBatch, type HeadParams } from './network.js';
 import { initializerValues, patchInitializers, readOnnxGraph, resizeInitializers } from './onnx-proto.js';
 import { countRight } from './second-look.js';
 import type { TrainSample } from './train.js';
-import { SIDECAR_FILE, writeAtomic } from './write.js';
+import { updateSidecar, writeAtomic } from './write.js';
 
 /** The int8 copy's file name in an adapted model folder. */
 export const INT8_FILE = 'captcha-ocr.int8.onnx';
@@ -121,28 +121,27 @@ export async function adaptedInt8({ int8, convs, linear, grown, params, samples,
 /**
  * Writes `copy` as `out`'s int8 copy and keeps it (named in the sidecar, so LocalSolver runs it) when it reads as
  * many validation images right as the float model, or at most one image (1%) fewer; else removes it. Says which in
- * the sidecar's `adaptedFrom.int8`. Returns whether the copy is kept.
+ * the sidecar's `adaptedFrom.int8`. Returns whether the copy is kept and, when it was measured, how many validation
+ * images the model that now runs reads right in one look (for the second look's verdict).
  */
-export async function settleInt8(out: string, copy: Uint8Array | undefined, val: readonly GraySample[]): Promise<boolean> {
-  const file = join(out, SIDECAR_FILE);
-  const sidecar = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown> & { adaptedFrom: Record<string, unknown> };
-  const save = () => writeAtomic(file, `${JSON.stringify(sidecar, null, 2)}\n`);
+export async function settleInt8(out: string, copy: Uint8Array | undefined, val: readonly GraySample[]): Promise<{ kept: boolean; oneLook?: number }> {
   if (!copy) {
-    sidecar.adaptedFrom['int8'] = 'none: the base model has no int8 copy written by training/quantize.sh; the model runs in float';
-    await save();
-    return false;
+    await updateSidecar(out, (s) => {
+      s.adaptedFrom['int8'] = 'none: the base model has no int8 copy written by training/quantize.sh; the model runs in float';
+    });
+    return { kept: false };
   }
   await writeAtomic(join(out, INT8_FILE), copy);
-  sidecar['int8'] = INT8_FILE;
-  await save();
+  await updateSidecar(out, (s) => {
+    s['int8'] = INT8_FILE;
+  });
   const withIt = await countRight(out, val, false, true);
   const float = await countRight(out, val, false, false);
-  const keep = withIt >= float - Math.max(1, Math.floor(val.length / 100));
-  sidecar.adaptedFrom['int8'] = `${keep ? 'kept' : 'dropped'}: ${withIt} of ${val.length} validation images right with it (one look), ${float} in float`;
-  if (!keep) {
-    delete sidecar['int8'];
-    await rm(join(out, INT8_FILE), { force: true });
-  }
-  await save();
-  return keep;
+  const kept = withIt >= float - Math.max(1, Math.floor(val.length / 100));
+  await updateSidecar(out, (s) => {
+    s.adaptedFrom['int8'] = `${kept ? 'kept' : 'dropped'}: ${withIt} of ${val.length} validation images right with it (one look), ${float} in float`;
+    if (!kept) delete s['int8'];
+  });
+  if (!kept) await rm(join(out, INT8_FILE), { force: true });
+  return { kept, oneLook: kept ? withIt : float };
 }

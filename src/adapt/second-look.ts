@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { LocalSolver } from '../solvers/offline/local-solver.js';
 import { charsetClasses } from '../solvers/offline/script.js';
 import type { GraySample } from './dataset.js';
-import { SIDECAR_FILE, writeAtomic } from './write.js';
+import { SIDECAR_FILE, updateSidecar } from './write.js';
 
 /** How many of `samples` the model folder `out` reads as labelled (a look-alike letter in either script). */
 export async function countRight(out: string, samples: readonly GraySample[], secondLook: boolean, int8 = true): Promise<number> {
@@ -27,17 +27,18 @@ export async function countRight(out: string, samples: readonly GraySample[], se
 
 /**
  * Reads the validation images with and without the second look and drops it from `out`'s sidecar unless it gets
- * more of them right. Returns whether the adapted model keeps it.
+ * more of them right. `oneLook`, when given, is the count without it, measured already (by `settleInt8`, on the
+ * same model). Returns whether the adapted model keeps it.
  */
-export async function settleSecondLook(out: string, val: readonly GraySample[]): Promise<boolean> {
-  const file = join(out, SIDECAR_FILE);
-  const sidecar = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown> & { adaptedFrom: Record<string, unknown> };
+export async function settleSecondLook(out: string, val: readonly GraySample[], oneLook?: number): Promise<boolean> {
+  const sidecar = JSON.parse(await readFile(join(out, SIDECAR_FILE), 'utf8')) as Record<string, unknown>;
   if (sidecar['secondLook'] === undefined) return false;
-  const once = await countRight(out, val, false);
+  const once = oneLook ?? await countRight(out, val, false);
   const again = await countRight(out, val, true);
   const keep = again > once;
-  sidecar.adaptedFrom['secondLook'] = `${keep ? 'kept' : 'dropped'}: ${again} of ${val.length} validation images right with it, ${once} without`;
-  if (!keep) delete sidecar['secondLook'];
-  await writeAtomic(file, `${JSON.stringify(sidecar, null, 2)}\n`);
+  await updateSidecar(out, (s) => {
+    s.adaptedFrom['secondLook'] = `${keep ? 'kept' : 'dropped'}: ${again} of ${val.length} validation images right with it, ${once} without`;
+    if (!keep) delete s['secondLook'];
+  });
   return keep;
 }

@@ -26,6 +26,17 @@ export async function checkOut(out: string, force: boolean): Promise<void> {
   }
 }
 
+/** An adapted model's sidecar as JSON, with the `adaptedFrom` note `writeAdapted` put in it. */
+export type AdaptedSidecar = Record<string, unknown> & { adaptedFrom: Record<string, unknown> };
+
+/** Reads `out`'s sidecar, lets `change` edit it, and writes it back atomically. */
+export async function updateSidecar(out: string, change: (sidecar: AdaptedSidecar) => void): Promise<void> {
+  const file = join(out, SIDECAR_FILE);
+  const sidecar = JSON.parse(await readFile(file, 'utf8')) as AdaptedSidecar;
+  change(sidecar);
+  await writeAtomic(file, `${JSON.stringify(sidecar, null, 2)}\n`);
+}
+
 /** What an adaptation did (in the result of `adaptModel` and the sidecar's `adaptedFrom`). */
 export interface AdaptSummary {
   images: number;
