@@ -207,6 +207,26 @@ async function loadPlaywright(): Promise<{ chromium: { launch(o: unknown): Promi
 interface MiniPage {
   goto(url: string, o: unknown): Promise<unknown>;
   screenshot(o: unknown): Promise<Buffer>;
+  waitForLoadState(state: 'load', o: { timeout: number }): Promise<void>;
+}
+
+/**
+ * The page after the solve, as the user asked for it. A submit can leave the page navigating, which makes a
+ * screenshot fail ("execution context was destroyed", "page is navigating") or time out on a busy machine: wait
+ * for the next page to load and try once more before reporting the failure (the solve's result stands either way).
+ */
+async function saveScreenshot(page: MiniPage, path: string, io: Io): Promise<void> {
+  const shoot = () => page.screenshot({ path, fullPage: true, timeout: 30_000 });
+  try {
+    await shoot();
+  } catch {
+    try {
+      await page.waitForLoadState('load', { timeout: 15_000 }).catch(() => {});
+      await shoot();
+    } catch (error) {
+      io.stderr(`image-captcha: screenshot failed: ${(error as Error).message.split('\n')[0]}\n`);
+    }
+  }
 }
 interface MiniBrowser {
   newPage(): Promise<MiniPage>;
@@ -252,9 +272,7 @@ async function solveInBrowser(run: BrowserRun, io: Io): Promise<{ result?: unkno
       return { error };
     }
   } finally {
-    if (run.screenshot && page) {
-      await page.screenshot({ path: run.screenshot, fullPage: true }).catch((e: Error) => io.stderr(`image-captcha: screenshot failed: ${e.message}\n`));
-    }
+    if (run.screenshot && page) await saveScreenshot(page, run.screenshot, io);
     run.signal.removeEventListener('abort', onAbort);
     await close();
   }

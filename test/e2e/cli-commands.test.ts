@@ -75,6 +75,7 @@ describe('image-captcha CLI', () => {
     expect(r.stderr).toMatch(/\[image-captcha [\d.]+s\] launch/);
     expect(r.stderr).toMatch(/solve/);
     expect(`${r.stdout}${r.stderr}`).not.toContain(KEY);
+    expect(existsSync(shot), r.stderr).toBe(true);
     expect(readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
     expect(readdirSync(debugDir, { recursive: true }).length).toBeGreaterThan(0);
     for (const f of readdirSync(debugDir, { recursive: true }) as string[]) {
