@@ -4,8 +4,9 @@
  * layers are trained in TypeScript with CTC; the result is the base model with those weights replaced, written as
  * a model folder (`captcha-ocr.onnx` + `captcha-ocr.json`) that `new LocalSolver({ model: out })` reads.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { isFile } from '../core/fs.js';
 import { parseArithmetic } from '../solvers/offline/math.js';
 import { defaultModelPath, loadModelSpec, resolveModelPath, type ModelSpec } from '../solvers/offline/model.js';
 import { decodeAll, checkLabels, labelClasses, readLabelledFolder, splitValidation, type GraySample, type LabelledImage } from './dataset.js';
@@ -157,7 +158,7 @@ function withNewClasses(base: Base, added: readonly string[]): Base {
 async function loadRehearsal(option: AdaptOptions['rehearsal'], spec: ModelSpec): Promise<GraySample[]> {
   if (option === false) return [];
   const dir = option === undefined ? defaultRehearsalDir() : resolve(option);
-  if (option === undefined && !(await stat(join(dir, 'labels.tsv')).then((s) => s.isFile(), () => false))) return [];
+  if (option === undefined && !(await isFile(join(dir, 'labels.tsv')))) return [];
   const items = (await readLabelledFolder(dir)).filter((it) => labelClasses(it.text, spec).every((k) => k !== undefined));
   return decodeAll(items, dir);
 }

@@ -8,6 +8,7 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { describeAnimation, type AnimationInfo } from '../../core/animation.js';
 import { Deadline, withDeadline } from '../../core/deadline.js';
+import { isFile } from '../../core/fs.js';
 import { InvalidImageError, InvalidOptionError, UnsolvableError, isCaptchaSolverError, isInvalidImageError } from '../../core/errors.js';
 import { MAX_TASK_IMAGES, type ImageToTextTask, type Solution, type SolveOptions, type Solver } from '../../core/types.js';
 import { ctcGreedyDecode, logitsViews, type CtcResult, type LogitsView } from './decode.js';
@@ -590,7 +591,7 @@ export class LocalSolver implements Solver {
     const math = this.math;
     this.mathReader ??= (async () => {
       const path = math === true ? defaultMathModelPath() : math;
-      if (math === true && !(await stat(path).then((s) => s.isFile(), () => false))) return undefined;
+      if (math === true && !(await isFile(path))) return undefined;
       return new LocalSolver({ model: path, threads: this.threads, maxInputPixels: this.maxInputPixels, secondLook: false, math: false, batch: this.batcher.maxBatch, int8: this.int8 });
     })();
     const reader = await this.mathReader;
@@ -712,7 +713,7 @@ export class LocalSolver implements Solver {
   private async sessionFile(path: string, spec: ModelSpec): Promise<{ file: string; note?: string }> {
     if (!this.int8 || !spec.int8) return { file: path };
     const file = join(dirname(path), spec.int8);
-    if (await stat(file).then((s) => s.isFile(), () => false)) return { file };
+    if (await isFile(file)) return { file };
     return { file: path, note: `the int8 copy its sidecar names is missing (${file}): running the float model` };
   }
 }
