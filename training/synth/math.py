@@ -49,7 +49,7 @@ def math_text(rng: random.Random) -> str:
 
 
 # sums drawn a symbol to a box, with no "=" (crypto sign-up forms): numbers 0-30, "+" and now and then "-"
-BOXED_SHARE = 0.15
+BOXED_SHARE = 0.25
 
 
 def boxed_sum(rng: random.Random) -> str:

@@ -25,7 +25,7 @@ import random
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from . import gen
+from . import extrude3d, gen
 
 CYR_LOWER = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
 CYR_UPPER = CYR_LOWER.upper()
@@ -224,7 +224,8 @@ def style_outline3d(rng):
         return text, _thin_pen(rng, text, fonts, W, H)
     if kind < 0.8:
         text = gen.random_text(rng, rng.choice(["upper_digits", "upper_digits", "upper"]), len(text))
-        return text, (_blocks3d_tilted if rng.random() < 0.5 else _blocks3d)(rng, text, W, H)
+        r = rng.random()
+        return text, (extrude3d.render if r < 0.5 else _blocks3d_tilted if r < 0.75 else _blocks3d)(rng, text, W, H)
     size = fit_size(H, 0.6, 0.9, rng)
     mask, *_ = text_mask(rng, text, gen.BOLDISH, size, W, H, angle=(-20, 20), spacing=(0.75, 1.0), yjit=0.15,
                          shear=rng.uniform(-0.3, 0.3))
@@ -318,8 +319,8 @@ def _tilted_block(rng, ch, fpath, size, depth, direction, g):
     img = Image.new("L", (w, h), 255)
     img.paste(Image.fromarray(tex), (0, 0), side)
     img.paste(255, (0, 0), face)
-    edge = ImageChops.subtract(face, face.filter(ImageFilter.MinFilter(rng.choice([5, 5, 7]))))
-    img.paste(0, (0, 0), edge)
+    edge = ImageChops.subtract(face, face.filter(ImageFilter.MinFilter(rng.choice([3, 3, 5, 7]))))
+    img.paste(rng.choice([0, 0, rng.randint(60, 160)]), (0, 0), edge)  # a thin, often light outline
     specks = Image.fromarray(((g.random((h, w)) < rng.uniform(0.0, 0.05)) * 255).astype(np.uint8))
     img.paste(0, (0, 0), ImageChops.multiply(specks, face))
     return img, ImageChops.lighter(face, side)
@@ -333,7 +334,8 @@ def _blocks3d_tilted(rng, text, W, H):
     size = fit_size(H, 0.7, 0.95, rng) * S
     fonts = _heavy_sans()
     fpath = rng.choice(fonts)
-    ang = rng.choice([2.3, 2.6, 2.0, 1.9, 0.9]) + rng.uniform(-0.3, 0.3)
+    # zhihu's blocks recede up and to the left (the dark sides above and left of each white face)
+    ang = rng.uniform(3.4, 4.2) if rng.random() < 0.75 else rng.choice([2.3, 2.6, 2.0, 0.9]) + rng.uniform(-0.3, 0.3)
     direction = (np.cos(ang), np.sin(ang))
     depth = int(size * rng.uniform(0.1, 0.22))
     tiles = [_tilted_block(rng, ch, fpath, int(size * rng.uniform(0.9, 1.1)), depth, direction, g) for ch in text]
@@ -421,10 +423,14 @@ def style_pastelitalic(rng):
     if tw > W - 2:
         img = img.resize((tw + 6, H))
     ox, oy = max(0.0, (img.size[0] - tw) * rng.uniform(0.1, 0.9)), (H - th) * rng.uniform(0.3, 0.7)
-    gen.draw_pieces(img, pieces, ox, oy, [bright_color(rng, (0.4, 0.9), (0.35, 0.7)) for _ in text], th)
+    # some letters (sysu's) come out pale, barely darker than the pastel background
+    pale = rng.choice([0.0, 0.15, 0.3])
+    inks = [bright_color(rng, (0.15, 0.45), (0.7, 0.88)) if rng.random() < pale else bright_color(rng, (0.4, 0.9), (0.35, 0.7))
+            for _ in text]
+    gen.draw_pieces(img, pieces, ox, oy, inks, th)
     d = ImageDraw.Draw(img)
     Wi = img.size[0]
-    for _ in range(rng.randint(1, 4)):
+    for _ in range(rng.randint(1, 6)):
         x0 = rng.uniform(0, Wi * 0.8)
         d.line([(x0, rng.uniform(0, H)), (x0 + rng.uniform(10, Wi * 0.6), rng.uniform(0, H))], fill=gen.dark_color(rng, 50), width=1)
     return text, gen.finish(img, rng, 0.4)
@@ -434,6 +440,8 @@ def style_boxed(rng):
     """Each character in its own small square box, turned at its own angle, over faint curves (crypto sign-up
     forms; their arithmetic "12+20" reads the same way)."""
     text = gen.random_text(rng, rng.choice(["digits", "all", "upper_digits"]), rng.choice([4, 5, 5]))
+    if rng.random() < 0.4:
+        return text, _boxed_row(rng, text)
     # small boxes inside the canvas, or (the narrow-strip variant) boxes nearly as tall as the canvas, cut by its
     # edges, in pale greyish colours, hollow glyphs and many faint curves
     strip = rng.random() < 0.5
@@ -467,6 +475,48 @@ def style_boxed(rng):
         img.paste(c, (int(x), int(y)), tile)
         x += box * (rng.uniform(1.1, 2.0) if strip else rng.uniform(1.0, 1.7))
     return text, gen.finish(img, rng, 0.4)
+
+
+_BOXED_INKS = ((105, 105, 215), (125, 120, 205), (150, 150, 60), (165, 160, 75), (110, 110, 110), (95, 95, 130))
+
+
+def _looping_curve(rng, W, H):
+    """A long cubic whose control points lie far outside the picture, so it sweeps and loops across it."""
+    p = [(rng.uniform(-0.3, 1.3) * W, rng.uniform(-1.0, 2.0) * H) for _ in range(4)]
+    n = 60
+    return [tuple((1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t ** 2 * c + t ** 3 * e
+                  for a, b, c, e in zip(*p)) for t in (i / n for i in range(n + 1))]
+
+
+def _boxed_row(rng, text):
+    """The crypto sign-up look (a 155x30 strip): each symbol in a small square box, 0.5-0.7 of the height, turned
+    up to 40 degrees, the boxes in a row 1.15-1.7 boxes apart from the left edge (the first one often cut by it),
+    each in one of a few inks (blue-violet, olive, grey) and often tinted inside with it; many long, pale,
+    looping curves behind and over them; JPEG."""
+    W, H = rng.choice([(155, 30), (155, 30), (150, 30), (160, 32), (140, 28), (170, 34)])
+    img = Image.new("RGB", (W, H), (255, 255, 255) if rng.random() < 0.85 else gen.light_color(rng, 240))
+    d = ImageDraw.Draw(img)
+    curve_ink = lambda: tuple(min(255, rng.randint(190, 225) + k) for k in (0, 0, rng.randint(0, 20)))  # noqa: E731
+    curves = rng.randint(6, 16)
+    behind = rng.randint(curves // 2, curves)
+    for _ in range(behind):
+        d.line(_looping_curve(rng, W, H), fill=curve_ink(), width=1)
+    fpath = rng.choice(gen.BOLDISH if rng.random() < 0.35 else gen.FONTS)
+    box = int(H * rng.uniform(0.5, 0.65))
+    x = rng.uniform(-0.35, 0.4) * box
+    for ch in text:
+        ink = rng.choice(_BOXED_INKS) if rng.random() < 0.7 else bright_color(rng, (0.2, 0.6), (0.4, 0.8))
+        ink = tuple(max(0, min(255, v + rng.randint(-15, 15))) for v in ink)
+        tile, inside = _boxed_tile(rng, ch, fpath, box, False, True)
+        y = H * rng.uniform(0.15, 0.6) - tile.size[1] / 2
+        if rng.random() < 0.5:
+            tint = tuple(int(255 - (255 - v) * rng.uniform(0.05, 0.15)) for v in ink)
+            img.paste(tint, (int(x), int(y)), inside)
+        img.paste(ink, (int(x), int(y)), tile)
+        x += box * rng.uniform(1.15, 1.7)
+    for _ in range(curves - behind):
+        d.line(_looping_curve(rng, W, H), fill=curve_ink(), width=1)
+    return gen.jpeg(img, rng, rng.randint(55, 90)) if rng.random() < 0.8 else img
 
 
 def _boxed_tile(rng, ch, fpath, box, hollow, fill=False):
