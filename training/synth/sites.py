@@ -501,31 +501,32 @@ def _boxed_row(rng, text):
     behind = rng.randint(curves // 2, curves)
     for _ in range(behind):
         d.line(_looping_curve(rng, W, H), fill=curve_ink(), width=1)
-    fpath = rng.choice(gen.BOLDISH if rng.random() < 0.35 else gen.FONTS)
+    fpath = rng.choice(gen.BOLDISH if rng.random() < 0.6 else gen.FONTS)
     box = int(H * rng.uniform(0.5, 0.65))
+    glyph = rng.uniform(1.0, 1.2)  # digits nearly filling the box, and a "+" as large as they are
     x = rng.uniform(-0.35, 0.4) * box
     for ch in text:
         ink = rng.choice(_BOXED_INKS) if rng.random() < 0.7 else bright_color(rng, (0.2, 0.6), (0.4, 0.8))
         ink = tuple(max(0, min(255, v + rng.randint(-15, 15))) for v in ink)
-        tile, inside = _boxed_tile(rng, ch, fpath, box, False, True)
-        y = H * rng.uniform(0.15, 0.6) - tile.size[1] / 2
-        if rng.random() < 0.5:
-            tint = tuple(int(255 - (255 - v) * rng.uniform(0.05, 0.15)) for v in ink)
+        tile, inside = _boxed_tile(rng, ch, fpath, box, False, True, glyph * (1.6 if ch in "+-" else 1.0))
+        y = H * rng.uniform(0.2, 0.65) - tile.size[1] / 2
+        if rng.random() < 0.4:
+            tint = tuple(int(255 - (255 - v) * rng.uniform(0.03, 0.1)) for v in ink)
             img.paste(tint, (int(x), int(y)), inside)
         img.paste(ink, (int(x), int(y)), tile)
-        x += box * rng.uniform(1.15, 1.7)
+        x += box * rng.uniform(1.2, 2.1)
     for _ in range(curves - behind):
         d.line(_looping_curve(rng, W, H), fill=curve_ink(), width=1)
     return gen.jpeg(img, rng, rng.randint(55, 90)) if rng.random() < 0.8 else img
 
 
-def _boxed_tile(rng, ch, fpath, box, hollow, fill=False):
+def _boxed_tile(rng, ch, fpath, box, hollow, fill=False, scale=1.0):
     """One character and its square outline, turned, as a coverage mask; with `fill`, also the square's inside
     (a second mask, turned the same way) for a pale tint under the glyph."""
     tile = Image.new("L", (box + 2, box + 2), 0)
     td = ImageDraw.Draw(tile)
     td.rectangle([0, 0, box + 1, box + 1], outline=255, width=1)
-    fnt = gen.font(fpath, max(8, int(box * rng.uniform(0.7, 0.9))))
+    fnt = gen.font(fpath, max(8, int(box * rng.uniform(0.7, 0.9) * scale)))
     if hollow:  # the glyph's outline only
         glyph = Image.new("L", tile.size, 0)
         ImageDraw.Draw(glyph).text(((box + 2) / 2, (box + 2) / 2), ch, font=fnt, fill=255, anchor="mm",
