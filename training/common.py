@@ -27,6 +27,8 @@ CLASS_TO_CYR = {"a": "а", "A": "а", "B": "в", "b": "в", "e": "е", "E": "е"
                 "m": "м", "H": "н", "h": "н", "o": "о", "O": "о", "p": "р", "P": "р", "c": "с", "C": "с",
                 "T": "т", "t": "т", "y": "у", "Y": "у", "x": "х", "X": "х"}
 BLANK = 0
+# Latin letters no Cyrillic letter is drawn like (r, i, l, s, ...): in a Cyrillic reading they are misreads
+LATIN_ONLY = [i + 1 for i, c in enumerate(CHARSET) if c.isascii() and c.isalpha() and c not in CLASS_TO_CYR]
 HEIGHT = 32
 MIN_WIDTH = 32
 MAX_WIDTH = 320
@@ -157,18 +159,36 @@ def model_charset(model: nn.Module) -> str:
     return CHARSET if model.fc.out_features == len(CHARSET) + 1 else LATIN
 
 
+def collapse(path) -> str:
+    """A best path (class per time step) as the reading: repeats merged, blanks dropped."""
+    s, prev = [], 0
+    for k in path:
+        if k != prev and k != BLANK:
+            s.append(CHARSET[k - 1])
+        prev = k
+    return "".join(s)
+
+
+def cyrillic_misread(path) -> bool:
+    """Whether a best path reads Cyrillic but for Latin-only letters (its r is a г, its ji an л): the runtime's
+    'auto' script then decodes it again without them (src/solvers/offline/local-solver.ts, decodeInScript)."""
+    text = collapse(path)
+    return any(c in CYRILLIC_OWN for c in text) and any(CHARSET.index(c) + 1 in LATIN_ONLY for c in text)
+
+
+def best_path(scores: np.ndarray) -> np.ndarray:
+    """The best class per time step of one image ([T, C] logits), Latin-only classes ruled out of a Cyrillic misread."""
+    best = scores.argmax(-1)
+    if cyrillic_misread(best):
+        masked = scores.copy()
+        masked[:, LATIN_ONLY] = -np.inf
+        best = masked.argmax(-1)
+    return best
+
+
 def greedy_decode(logits: torch.Tensor) -> list[str]:
     """Best path, in the model's classes (resolve_script turns a reading into text)."""
-    best = logits.argmax(-1).cpu().numpy()
-    out = []
-    for row in best:
-        s, prev = [], 0
-        for k in row:
-            if k != prev and k != BLANK:
-                s.append(CHARSET[k - 1])
-            prev = k
-        out.append("".join(s))
-    return out
+    return [collapse(best_path(row)) for row in logits.detach().cpu().numpy()]
 
 
 def ctc_step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, targets: torch.Tensor, target_lengths: torch.Tensor) -> float:

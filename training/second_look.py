@@ -148,14 +148,13 @@ def read(model, gray: Image.Image, scale: float, crop: float = 0.0, how: str = "
     width = width_for(w, h, scale)
     small = filtered_input(gray, width, how) if how else gray.resize((width, HEIGHT), Image.BILINEAR)
     a = np.asarray(small, np.float32) / 255.0
-    P = model(pad_batch([a])).softmax(-1)[0].numpy()
+    logits = model(pad_batch([a]))[0]
+    if common.cyrillic_misread(logits.argmax(-1).numpy()):  # as the runtime: those classes' logits -inf
+        logits[:, common.LATIN_ONLY] = float("-inf")
+    P = logits.softmax(-1).numpy()
     best = P.argmax(-1)
-    text, prev = [], -1
-    for k in best:
-        if k != prev and k != BLANK:
-            text.append(CHARSET[k - 1])
-        prev = k
-    return common.resolve_script("".join(text)), (confidence(P, best) if text else 0.0)
+    text = common.collapse(best)
+    return common.resolve_script(text), (confidence(P, best) if text else 0.0)
 
 
 def main():

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/core/errors.js';
 import { LocalSolver } from '../../src/solvers/offline/local-solver.js';
-import { charsetClasses, charsetScript, hasCyrillic, resolveScript } from '../../src/solvers/offline/script.js';
+import { charsetClasses, charsetScript, hasCyrillic, hasLatinOnly, latinOnlyClasses, resolveScript } from '../../src/solvers/offline/script.js';
 
 describe('script: Latin or Cyrillic per reading', () => {
   it('keeps a reading with no Cyrillic-only letter as read (auto)', () => {
@@ -31,6 +31,12 @@ describe('script: Latin or Cyrillic per reading', () => {
     expect(charsetClasses('2456789бвгджклмнпрст')).toBe('2456789бBгджKлMHпpcT');
     expect(charsetClasses('БГД')).toBe('бгд');
     expect(charsetClasses('abc123')).toBe('abc123');
+  });
+
+  it('knows the Latin letters no Cyrillic letter is drawn like', () => {
+    expect(latinOnlyClasses(['0', 'a', 'r', 'л', 'S', 'T', 'j'])).toEqual([2, 4, 6]);
+    expect(hasLatinOnly('лr5')).toBe(true);
+    expect(hasLatinOnly('лcp5TB')).toBe(false);
   });
 
   it('takes a Cyrillic-only charset as a Cyrillic captcha, and a mixed or Latin one as undecided', () => {
@@ -64,6 +70,30 @@ describe('LocalSolver: script and Cyrillic charsets with the shipped model', () 
       expect([...r.text].every((c) => 'бвгдкмнпрст'.includes(c)), r.text).toBe(true);
       // told nothing, the same image (a Latin digits captcha) reads as Latin
       expect(hasCyrillic((await solver.recognize(vector)).text)).toBe(false);
+    } finally {
+      await solver.close();
+    }
+  });
+
+  // two Cyrillic typewriter captchas drawn by training/synth/sites.py (labels лл657д and лжЛвс), which the model
+  // reads in mixed scripts (such as "nл6578": an л read as the Latin-only n)
+  const cyrillic = [1, 2].map((n) => readFileSync(join(__dirname, '..', 'support', 'images', `cyrillic-typewriter-${n}.png`)));
+
+  it('reads a Cyrillic reading again without the Latin-only letters (auto), and never gives them when told Cyrillic', async () => {
+    const solver = new LocalSolver({ secondLook: false, math: false });
+    try {
+      let mixed = 0;
+      for (const image of cyrillic) {
+        const latin = (await solver.recognize(image, { script: 'latin' })).text;
+        const auto = (await solver.recognize(image)).text;
+        const told = (await solver.recognize(image, { script: 'cyrillic' })).text;
+        if (hasCyrillic(latin) && hasLatinOnly(latin)) mixed++;
+        expect(hasCyrillic(auto), auto).toBe(true);
+        expect(hasLatinOnly(auto), auto).toBe(false);
+        expect(hasLatinOnly(told), told).toBe(false);
+      }
+      // the rule was exercised: the raw reading of at least one of them mixes the scripts
+      expect(mixed).toBeGreaterThan(0);
     } finally {
       await solver.close();
     }

@@ -13,7 +13,7 @@ import { InvalidImageError, InvalidOptionError, UnsolvableError, isCaptchaSolver
 import { MAX_TASK_IMAGES, type ImageToTextTask, type Solution, type SolveOptions, type Solver } from '../../core/types.js';
 import { ctcGreedyDecode, logitsViews, type CtcResult, type LogitsView } from './decode.js';
 import { ModelError } from './errors.js';
-import { SCRIPTS, charsetClasses, charsetScript, resolveScript, type Script } from './script.js';
+import { SCRIPTS, charsetClasses, charsetScript, hasCyrillic, hasLatinOnly, latinOnlyClasses, resolveScript, type Script } from './script.js';
 import { parseArithmetic } from './math.js';
 import { importOrt, type OrtModule } from './ort.js';
 import { InferenceBatcher } from './batcher.js';
@@ -630,11 +630,26 @@ export class LocalSolver implements Solver {
       throw new ModelError(`LocalSolver.recognize: the model output has shape [${out.dims.join(',')}] but the sidecar lists ${spec.classes.length} classes (${this.modelPath})`, { hint: 'Use the sidecar exported with this model' });
     }
     if (ruledOut) ruleOut(view, ruledOut);
-    const read = ctcGreedyDecode(view, spec.classes, spec.blank, { foldCase: !hints.caseSensitive, minLength: hints.minLength, maxLength: hints.maxLength });
+    const read = this.decodeInScript(view, spec, hints, deadline);
     const decoded = { ...read, text: resolveScript(read.text, hints.script) };
     const fit = decoded.length === 'forced' ? ', the most probable reading of the allowed length' : decoded.length === 'impossible' ? ', no reading of the allowed length' : '';
     deadline.note(`read "${decoded.text}" (confidence ${decoded.confidence.toFixed(3)}${fit})`);
     return decoded;
+  }
+
+  /**
+   * The reading of `view` in the hinted script. A Cyrillic captcha has no Latin-only letter (r, i, l, …), so
+   * those classes are ruled out of a reading told to be Cyrillic, and of an `auto` reading that came out Cyrillic
+   * with one of them in it (the model's `r` there is a `г`, its `ji` an `л`): decoded again without them.
+   */
+  private decodeInScript(view: LogitsView, spec: ModelSpec, hints: ReadHints, deadline: Deadline): CtcResult {
+    const decode = () => ctcGreedyDecode(view, spec.classes, spec.blank, { foldCase: !hints.caseSensitive, minLength: hints.minLength, maxLength: hints.maxLength });
+    if (hints.script === 'cyrillic') ruleOut(view, latinOnlyClasses(spec.classes));
+    const read = decode();
+    if (hints.script !== 'auto' || !hasCyrillic(read.text) || !hasLatinOnly(read.text)) return read;
+    ruleOut(view, latinOnlyClasses(spec.classes));
+    deadline.note(`"${read.text}" is Cyrillic but for its Latin-only letters: read again without them`);
+    return decode();
   }
 
   /** One `session.run` over `n` stacked inputs of one shape, after the runs queued before it (see `queue`). */

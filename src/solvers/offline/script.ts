@@ -4,6 +4,8 @@
  * share the class of the Latin letter they are drawn as: no model can tell Cyrillic `с` from Latin `c` by the glyph.
  * The script is chosen per reading: a reading that holds a Cyrillic-only letter is Cyrillic, and then each look-alike
  * is read as its Cyrillic letter; the caller can also say which script to read (`script`, or a Cyrillic `charset`).
+ * A Cyrillic reading never holds a Latin letter that looks like no Cyrillic one (`latinOnlyClasses`): LocalSolver
+ * decodes such a reading again without them.
  *
  * Cyrillic is read in lower case (the classes are case-folded, as the sites that use it compare case-insensitively).
  * Mirrors `training/common.py` (`CYR_TO_CLASS`, `CLASS_TO_CYR`, `resolve_script`).
@@ -27,6 +29,21 @@ const CLASS_CYRILLIC: Readonly<Record<string, string>> = {
 };
 
 const CYRILLIC = /[\u0400-\u04ff]/u;
+
+/** A Latin letter no Cyrillic letter is drawn like (r, i, l, s, …): in a Cyrillic reading, a misread. */
+function latinOnly(c: string): boolean {
+  return /^[a-z]$/iu.test(c) && !(c in CLASS_CYRILLIC);
+}
+
+/** Whether `text` holds a Latin letter no Cyrillic letter is drawn like. */
+export function hasLatinOnly(text: string): boolean {
+  return Array.from(text).some(latinOnly);
+}
+
+/** The indices of `classes` that are Latin letters no Cyrillic letter is drawn like (ruled out of a Cyrillic reading). */
+export function latinOnlyClasses(classes: readonly string[]): number[] {
+  return classes.flatMap((c, i) => (latinOnly(c) ? [i] : []));
+}
 
 /** Whether `text` holds a Cyrillic letter. */
 export function hasCyrillic(text: string): boolean {
