@@ -220,12 +220,12 @@ def style_outline3d(rng):
     text, fonts = any_text(rng, 0.05, rng.choice(["mixed", "mixed", "all", "upper"]), rng.choice([4, 4, 4, 5]))
     W, H = rng.choice([(150, 60), (120, 50), (160, 60), (130, 48)])
     kind = rng.random()
-    if kind < 0.4:
+    if kind < 0.3:
         return text, _thin_pen(rng, text, fonts, W, H)
-    if kind < 0.8:
+    if kind < 0.85:
         text = gen.random_text(rng, rng.choice(["upper_digits", "upper_digits", "upper"]), len(text))
         r = rng.random()
-        return text, (extrude3d.render if r < 0.5 else _blocks3d_tilted if r < 0.75 else _blocks3d)(rng, text, W, H)
+        return text, (extrude3d.render if r < 0.65 else _blocks3d_tilted if r < 0.85 else _blocks3d)(rng, text, W, H)
     size = fit_size(H, 0.6, 0.9, rng)
     mask, *_ = text_mask(rng, text, gen.BOLDISH, size, W, H, angle=(-20, 20), spacing=(0.75, 1.0), yjit=0.15,
                          shear=rng.uniform(-0.3, 0.3))
