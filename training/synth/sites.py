@@ -414,12 +414,14 @@ def style_pastelitalic(rng):
     text, fonts = any_text(rng, 0.05, rng.choice(["mixed", "all", "all"]), 4)
     serif_italic = [f for f in gen.SERIF if "Italic" in f or "I." in f or "Oblique" in f] or gen.SERIF
     W, H = rng.choice([(90, 32), (100, 36), (120, 40)])
-    h, s = rng.random(), rng.uniform(0.05, 0.2)
+    h, s = rng.random(), rng.uniform(0.02, 0.2)
     bg = tuple(int(c * 255) for c in colorsys.hsv_to_rgb(h, s, rng.uniform(0.9, 1.0)))
     img = Image.new("RGB", (W, H), bg)
-    size = fit_size(H, 0.6, 0.85, rng)
-    pieces, tw, th = gen.layout(rng, text, serif_italic if rng.random() < 0.7 else fonts, size, angle=(-10, 10),
-                                spacing=(0.95, 1.3), yjit=0.08)
+    size = fit_size(H, 0.6, 0.95, rng)
+    # close together, or (sysu's) large letters spread over the whole width
+    spread = (0.95, 1.3) if rng.random() < 0.5 else (1.2, 1.7)
+    pieces, tw, th = gen.layout(rng, text, serif_italic if rng.random() < 0.8 else fonts, size, angle=(-10, 10),
+                                spacing=spread, yjit=0.08)
     if tw > W - 2:
         img = img.resize((tw + 6, H))
     ox, oy = max(0.0, (img.size[0] - tw) * rng.uniform(0.1, 0.9)), (H - th) * rng.uniform(0.3, 0.7)
@@ -431,8 +433,9 @@ def style_pastelitalic(rng):
     d = ImageDraw.Draw(img)
     Wi = img.size[0]
     for _ in range(rng.randint(1, 6)):
-        x0 = rng.uniform(0, Wi * 0.8)
-        d.line([(x0, rng.uniform(0, H)), (x0 + rng.uniform(10, Wi * 0.6), rng.uniform(0, H))], fill=gen.dark_color(rng, 50), width=1)
+        x0 = rng.uniform(-0.1, 0.8) * Wi
+        reach = rng.uniform(10, Wi * 0.6) if rng.random() < 0.5 else rng.uniform(0.5, 1.0) * Wi
+        d.line([(x0, rng.uniform(0, H)), (x0 + reach, rng.uniform(0, H))], fill=gen.dark_color(rng, 50), width=1)
     return text, gen.finish(img, rng, 0.4)
 
 
