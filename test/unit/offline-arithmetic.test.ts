@@ -107,6 +107,28 @@ describe('LocalSolver: arithmetic captchas', () => {
     expect(untold.right).toBeGreaterThanOrEqual(N_SVG / 4);
   }, 60_000);
 
+  it('gives no second look to an image where the math model read an expression it would not take unasked (a sum the text model cannot read)', async () => {
+    const rng = createRng(25);
+    const textOnly = new LocalSolver({ math: false });
+    try {
+      let skipped = 0;
+      for (let i = 0; i < N_SVG; i++) {
+        const { image } = await issueStyle('svg-math', rng);
+        const plain = await solver.recognize(image!.bytes);
+        if (plain.expression !== undefined || plain.readings !== undefined) continue;
+        // without the math model, the same unsure reading is read again
+        const alone = await textOnly.recognize(image!.bytes);
+        if (alone.confidence < 0.9) {
+          expect(alone.readings?.length ?? 0).toBeGreaterThan(1);
+          skipped++;
+        }
+      }
+      expect(skipped).toBeGreaterThan(0);
+    } finally {
+      await textOnly.close();
+    }
+  }, 60_000);
+
   it('solve({ math: true }) refuses an image with no expression (UnsolvableError) and validates the flag', async () => {
     const { image } = await issueStyle('securimage', createRng(26));
     const body = image!.bytes.toString('base64');

@@ -200,6 +200,12 @@ export interface RecognizeManyOptions extends RecognizeOptions {
 }
 
 /** How one image is read: case, characters and length allowed, and whether it is known to be arithmetic. */
+/** What the math model made of an image (see `readArithmetic`). */
+interface ArithmeticReading {
+  taken?: { expression: string; value: number; confidence: number };
+  sawExpression: boolean;
+}
+
 interface ReadHints {
   caseSensitive: boolean;
   charset?: string;
@@ -524,13 +530,15 @@ export class LocalSolver implements Solver {
     const firstInput = this.inputFor(gray, 1, 0, undefined, spec, deadline);
     const first = await this.readInput(firstInput, spec, deadline, ruledOut, hints);
     const animation = rgba.animation ? { animation: rgba.animation } : {};
-    const arithmetic = await this.readArithmetic(gray, { input: firstInput, spec, confidence: first.confidence }, deadline, hints);
+    const { taken: arithmetic, sawExpression } = await this.readArithmetic(gray, { input: firstInput, spec, confidence: first.confidence }, deadline, hints);
     if (arithmetic) {
       return { text: String(arithmetic.value), confidence: arithmetic.confidence, elapsedMs: Date.now() - started, widthScale: 1, expression: arithmetic.expression, ...animation };
     }
     const look = this.secondLook === true ? spec.secondLook : this.secondLook || undefined;
-    // told the image is arithmetic, the text reading is only what is returned when no expression was read
-    if (!look || hints.arithmetic || first.confidence >= look.below) return textArithmetic({ text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1, ...animation }, spec);
+    // told the image is arithmetic, the text reading is only what is returned when no expression was read; and
+    // where the math model read an expression it was not sure enough of, the image is a sum the text model (no
+    // + - = classes) cannot read at any width: no second look
+    if (!look || hints.arithmetic || sawExpression || first.confidence >= look.below) return textArithmetic({ text: first.text, confidence: first.confidence, elapsedMs: Date.now() - started, widthScale: 1, ...animation }, spec);
     const readings: Reading[] = [{ widthScale: 1, text: first.text, confidence: first.confidence }];
     const views: { widthScale: number; crop?: number; filter?: ViewFilter }[] = [...look.widthScales.map((widthScale) => ({ widthScale })), ...(look.crops ?? []), ...(look.views ?? [])];
     // every view is prepared first, then all wait for the model together: views of one width share a run
@@ -556,13 +564,14 @@ export class LocalSolver implements Solver {
   }
 
   /**
-   * The math model's reading of `gray` when it is an arithmetic expression read confidently enough
+   * The math model's reading of `gray` (`taken`) when it is an arithmetic expression read confidently enough
    * ({@link MATH_MIN_CONFIDENCE}; any expression at any confidence when the caller says the image is arithmetic), and
-   * its value fits the caller's charset and length; undefined otherwise.
+   * its value fits the caller's charset and length; `sawExpression` when it read an expression it was not sure
+   * enough of to take.
    */
-  private async readArithmetic(gray: GrayImage, first: { input: ModelInput; spec: ModelSpec; confidence: number }, deadline: Deadline, hints: ReadHints): Promise<{ expression: string; value: number; confidence: number } | undefined> {
+  private async readArithmetic(gray: GrayImage, first: { input: ModelInput; spec: ModelSpec; confidence: number }, deadline: Deadline, hints: ReadHints): Promise<ArithmeticReading> {
     const reader = await this.arithmeticReader(deadline);
-    if (!reader) return undefined;
+    if (!reader) return { sawExpression: false };
     const { spec, note } = await deadline.race(reader.ensureLoaded());
     if (note) deadline.note(`arithmetic: ${note}`);
     // both shipped models take the same input (height, widths, mean, std): the text model's is read as it is
@@ -570,15 +579,19 @@ export class LocalSolver implements Solver {
     if (input === first.input) deadline.note('arithmetic: the math model reads the same input');
     const read = await reader.readInput(input, spec, deadline, undefined, { caseSensitive: true, minLength: 0, maxLength: 0 });
     const parsed = parseArithmetic(read.text);
-    if (!parsed || (!hints.arithmetic && read.confidence < mathConfidenceNeeded(read.text, first.confidence))) {
+    if (!parsed) {
       if (hints.arithmetic) deadline.note(`arithmetic: asked for, but the math model read no expression ("${read.text}")`);
-      return undefined;
+      return { sawExpression: false };
+    }
+    if (!hints.arithmetic && read.confidence < mathConfidenceNeeded(read.text, first.confidence)) {
+      deadline.note(`arithmetic: read ${read.text} at ${read.confidence.toFixed(3)}, not sure enough to take it`);
+      return { sawExpression: true };
     }
     const answer = String(parsed.value);
     const fits = (hints.charset === undefined || [...answer].every((c) => hints.charset!.includes(c)))
       && answer.length >= hints.minLength && (hints.maxLength === 0 || answer.length <= hints.maxLength);
     deadline.note(`arithmetic: ${read.text} = ${answer}${fits ? '' : ` (not taken: the answer must fit the charset and length asked for)`}`);
-    return fits ? { ...parsed, confidence: read.confidence } : undefined;
+    return fits ? { taken: { ...parsed, confidence: read.confidence }, sawExpression: true } : { sawExpression: false };
   }
 
   /**
