@@ -75,9 +75,10 @@ describe('LocalSolver: script and Cyrillic charsets with the shipped model', () 
     }
   });
 
-  // two Cyrillic typewriter captchas drawn by training/synth/sites.py (labels лл657д and лжЛвс), which the model
-  // reads in mixed scripts (such as "nл6578": an л read as the Latin-only n)
-  const cyrillic = [1, 2].map((n) => readFileSync(join(__dirname, '..', 'support', 'images', `cyrillic-typewriter-${n}.png`)));
+  // Cyrillic typewriter captchas drawn by training/synth/sites.py (labels лл657д, лжЛвс, НлС8г, Кр5жБЛ, цККЩп), which
+  // shipped models have read in mixed scripts (run c3: "nл6578", an л read as the Latin-only n; run c5: "HnC8г",
+  // "Kpsжбл", "цKKщn", read again as нлс8г, кр5жбл, цккщп)
+  const cyrillic = [1, 2, 3, 4, 5].map((n) => readFileSync(join(__dirname, '..', 'support', 'images', `cyrillic-typewriter-${n}.png`)));
 
   it('reads a Cyrillic reading again without the Latin-only letters (auto), and never gives them when told Cyrillic', async () => {
     const solver = new LocalSolver({ secondLook: false, math: false });
