@@ -199,13 +199,13 @@ export interface RecognizeManyOptions extends RecognizeOptions {
   onResult?: (index: number, result: PromiseSettledResult<RecognizeResult>) => void;
 }
 
-/** How one image is read: case, characters and length allowed, and whether it is known to be arithmetic. */
 /** What the math model made of an image (see `readArithmetic`). */
 interface ArithmeticReading {
   taken?: { expression: string; value: number; confidence: number };
   sawExpression: boolean;
 }
 
+/** How one image is read: case, characters and length allowed, and whether it is known to be arithmetic. */
 interface ReadHints {
   caseSensitive: boolean;
   charset?: string;
