@@ -492,10 +492,11 @@ def _looping_curve(rng, W, H):
 
 
 def _boxed_row(rng, text):
-    """The crypto sign-up look (a 155x30 strip): each symbol in a small square box, 0.5-0.7 of the height, turned
-    up to 40 degrees, the boxes in a row 1.15-1.7 boxes apart from the left edge (the first one often cut by it),
-    each in one of a few inks (blue-violet, olive, grey) and often tinted inside with it; many long, pale,
-    looping curves behind and over them; JPEG."""
+    """The crypto sign-up look (a 155x30 strip): each symbol in a small square box, 0.5-0.65 of the height, turned
+    up to 40 degrees, the glyph nearly filling it (a "+" or "-" drawn larger, as large as the digits), the boxes in a
+    row 1.2-2.1 boxes apart from the left edge (the first one often cut by it), each in one of a few inks
+    (blue-violet, olive, grey), sometimes faintly tinted inside; long, pale, looping curves behind and over them;
+    JPEG."""
     W, H = rng.choice([(155, 30), (155, 30), (150, 30), (160, 32), (140, 28), (170, 34)])
     img = Image.new("RGB", (W, H), (255, 255, 255) if rng.random() < 0.85 else gen.light_color(rng, 240))
     d = ImageDraw.Draw(img)
@@ -524,8 +525,8 @@ def _boxed_row(rng, text):
 
 
 def _boxed_tile(rng, ch, fpath, box, hollow, fill=False, scale=1.0):
-    """One character and its square outline, turned, as a coverage mask; with `fill`, also the square's inside
-    (a second mask, turned the same way) for a pale tint under the glyph."""
+    """One character and its square outline, turned, as a coverage mask (the glyph at 0.7-0.9 of the box times
+    `scale`); with `fill`, also the square's inside (a second mask, turned the same way) for a pale tint under it."""
     tile = Image.new("L", (box + 2, box + 2), 0)
     td = ImageDraw.Draw(tile)
     td.rectangle([0, 0, box + 1, box + 1], outline=255, width=1)
