@@ -162,9 +162,18 @@ async function wrongThenRight(page: Page, info: FixturePageInfo): Promise<void> 
     await input.fill(text);
     await root().locator(info.selectors.submit).first().click();
   };
-  await attempt(wrongAnswer(await ready()));
+  const shown = async () => ({ src: await root().locator(info.selectors.image).first().getAttribute('src').catch(() => null), doc: await root().evaluate(() => performance.timeOrigin).catch(() => 0) });
+  const first = await ready();
+  const before = await shown();
+  await attempt(wrongAnswer(first));
   await root().locator(info.failure).first().waitFor({ state: 'visible', timeout: 20_000 });
   expect(await root().locator(info.failure).first().innerText()).toContain(info.failureText);
+  // A page that logs in by fetch/XHR refreshes its captcha in place: the server issues the next one before the page
+  // shows it (and keeps its old id until the answer arrives), so type the answer only once the image changed, as a
+  // solver reading the page would; on a loaded machine the test typed too early (a CI run: /ruoyi's success never came).
+  if ((info.submit === 'fetch' || info.submit === 'xhr') && before.src !== null) {
+    await expect.poll(async () => { const now = await shown(); return now.src !== before.src || now.doc !== before.doc; }, { timeout: 20_000 }).toBe(true);
+  }
   await attempt(await ready());
   await root().locator(info.success).first().waitFor({ state: 'visible', timeout: 20_000 });
   expect(await root().locator(info.success).first().innerText()).toContain(info.successText);
