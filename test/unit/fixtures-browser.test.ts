@@ -162,7 +162,7 @@ async function wrongThenRight(page: Page, info: FixturePageInfo): Promise<void> 
     await input.fill(text);
     await root().locator(info.selectors.submit).first().click();
   };
-  const shown = async () => ({ src: await root().locator(info.selectors.image).first().getAttribute('src').catch(() => null), doc: await root().evaluate(() => performance.timeOrigin).catch(() => 0) });
+  const shown = async () => ({ src: await root().locator(info.selectors.image).first().getAttribute('src', { timeout: 2_000 }).catch(() => null), doc: await root().evaluate(() => performance.timeOrigin).catch(() => 0) });
   const first = await ready();
   const before = await shown();
   await attempt(wrongAnswer(first));
