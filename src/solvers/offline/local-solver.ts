@@ -524,9 +524,11 @@ export class LocalSolver implements Solver {
     deadline.note(`decoded ${gray.width}x${gray.height}${rgba.animation ? `, ${describeAnimation(rgba.animation)}` : ''}`);
     const { spec, note } = await deadline.race(this.ensureLoaded());
     if (note) deadline.note(note);
-    const ruledOut = charset === undefined ? undefined : classesOutside(spec, charsetClasses(charset), hints.caseSensitive);
     // the script is settled once: the caller's, else a Cyrillic charset's, else the solver's
     hints = { ...hints, script: hints.script ?? (charsetScript(charset) === 'cyrillic' ? 'cyrillic' : this.script) };
+    // outside the charset, and (a captcha told to be Cyrillic has none) the Latin letters no Cyrillic one looks like
+    const outside = charset === undefined ? [] : classesOutside(spec, charsetClasses(charset), hints.caseSensitive);
+    const ruledOut = hints.script === 'cyrillic' ? [...outside, ...latinOnlyClasses(spec.classes)] : charset === undefined ? undefined : outside;
     const firstInput = this.inputFor(gray, 1, 0, undefined, spec, deadline);
     const first = await this.readInput(firstInput, spec, deadline, ruledOut, hints);
     const animation = rgba.animation ? { animation: rgba.animation } : {};
@@ -651,13 +653,12 @@ export class LocalSolver implements Solver {
   }
 
   /**
-   * The reading of `view` in the hinted script. A Cyrillic captcha has no Latin-only letter (r, i, l, …), so
-   * those classes are ruled out of a reading told to be Cyrillic, and of an `auto` reading that came out Cyrillic
-   * with one of them in it (the model's `r` there is a `г`, its `ji` an `л`): decoded again without them.
+   * The reading of `view` in the hinted script. A Cyrillic captcha has no Latin-only letter (r, i, l, …): a reading
+   * told to be Cyrillic never had them (`recognizeWith` rules them out), and an `auto` reading that came out
+   * Cyrillic with one of them in it (the model's `r` there is a `г`, its `ji` an `л`) is decoded again without them.
    */
   private decodeInScript(view: LogitsView, spec: ModelSpec, hints: ReadHints, deadline: Deadline): CtcResult {
     const decode = () => ctcGreedyDecode(view, spec.classes, spec.blank, { foldCase: !hints.caseSensitive, minLength: hints.minLength, maxLength: hints.maxLength });
-    if (hints.script === 'cyrillic') ruleOut(view, latinOnlyClasses(spec.classes));
     const read = decode();
     if (hints.script !== 'auto' || !hasCyrillic(read.text) || !hasLatinOnly(read.text)) return read;
     ruleOut(view, latinOnlyClasses(spec.classes));
