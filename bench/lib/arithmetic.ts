@@ -3,12 +3,12 @@
  * be taken as arithmetic without the caller saying so. For each set: how many images the math model reads as an
  * expression with no `=`, how many of those the rule in `mathConfidenceNeeded` takes (it also asks how sure the text
  * model is), and how many would be taken at other thresholds of the math model's confidence, alone and when the text
- * model's first reading is below `--text-below` (default 0.5); on sets whose labels are expressions, how many taken
+ * model's first reading is below `--text-below` (default `UNTOLD_MATH_TEXT_BELOW`); on sets whose labels are expressions, how many taken
  * values are right. Prints; asserts nothing.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LocalSolver, mathConfidenceNeeded, parseArithmetic } from '../../src/solvers/offline/index.js';
+import { LocalSolver, mathConfidenceNeeded, parseArithmetic, UNTOLD_MATH_TEXT_BELOW } from '../../src/solvers/offline/index.js';
 import { limitSamples, listDatasets, type Dataset } from './datasets.js';
 import { REPO } from './bench.js';
 
@@ -71,7 +71,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
   const limit = Number(flag('--limit') ?? 0);
   const model = flag('--model') ?? join(REPO, 'models', 'captcha-math.onnx');
-  const textBelow = Number(flag('--text-below') ?? 0.5);
+  const textBelow = Number(flag('--text-below') ?? UNTOLD_MATH_TEXT_BELOW);
   const dev = process.env.CAPTCHA_DEV_DATA ?? join(REPO, '..', 'shared', 'data', 'dev');
   const sets = [...listDatasets(dev, 'dev/'), ...listDatasets(join(REPO, 'bench', '.cache', 'page'), 'page/'), ...listDatasets(join(REPO, 'bench', '.cache', 'holdout'), 'holdout/')];
   // the math model alone, read as a text model: its raw reading and confidence; the text model's first reading

@@ -8,6 +8,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { svgCaptchaPng } from '../../fixtures/site/generators.js';
 import { createRng } from '../../fixtures/site/rng.js';
 import { issueStyle, type StyleName } from '../../fixtures/site/styles.js';
 import { InvalidOptionError, UnsolvableError } from '../../src/core/errors.js';
@@ -24,7 +25,7 @@ const MATH_FLOOR = 0.7;
 const N_MATH = 50;
 /**
  * svg-captcha's math mode ("7-3"), read when told the images are arithmetic. The math model trained on that generator's
- * other draws (training/gen_npm.mjs --only math): run m6 reads 39/40 here, 21 of them untold (run m2 40/40, and
+ * other draws (training/gen_npm.mjs --only math): run m6 reads 39/40 here (run m2 40/40, and
  * 120/120 at the same seed; svg-captcha
  * places its glyphs and noise with its own randomness); run m1, which never saw it, 2 of 300 (bench page/svg-math).
  */
@@ -102,9 +103,10 @@ describe('LocalSolver: arithmetic captchas', () => {
     }
     expect(right / N_SVG, misses.join('; ')).toBeGreaterThanOrEqual(SVG_FLOOR);
     // untold, an expression without "=" is taken only when the math model is sure and the text model is not
-    // (mathConfidenceNeeded): every one taken must be right, and a good share of them is taken
+    // (mathConfidenceNeeded): every one taken must be right, and most of them are taken (m6 with text model c5:
+    // 161 of 200 at this seed, all right; svg-captcha places glyphs and noise with its own randomness)
     expect(untold.wrong).toEqual([]);
-    expect(untold.right).toBeGreaterThanOrEqual(N_SVG / 4);
+    expect(untold.right).toBeGreaterThanOrEqual(N_SVG / 2);
   }, 60_000);
 
   it('gives no second look to an image where the math model read an expression it would not take unasked (a sum the text model cannot read)', async () => {
@@ -113,11 +115,14 @@ describe('LocalSolver: arithmetic captchas', () => {
     try {
       let skipped = 0;
       for (let i = 0; i < N_SVG; i++) {
-        const { image } = await issueStyle('svg-math', rng);
-        const plain = await solver.recognize(image!.bytes);
+        // svg-captcha sums under 8 noise lines (the fixture draws 1): the math model still reads most as an expression,
+        // but about a third below the confidence it needs to take one unasked (12 of 40 when measured)
+        const shown = `${rng.int(1, 9)}${rng.pick(['+', '-'])}${rng.int(1, 9)}`;
+        const image = await svgCaptchaPng(shown, { noise: 8, color: true, background: '#f6f6f0' });
+        const plain = await solver.recognize(image.bytes);
         if (plain.expression !== undefined || plain.readings !== undefined) continue;
         // without the math model, the same unsure reading is read again
-        const alone = await textOnly.recognize(image!.bytes);
+        const alone = await textOnly.recognize(image.bytes);
         if (alone.confidence < 0.9) {
           expect(alone.readings?.length ?? 0).toBeGreaterThan(1);
           skipped++;
