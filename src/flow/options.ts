@@ -96,7 +96,12 @@ export interface SolveImageCaptchaOptions extends FindOptions {
    * @default 2
    */
   retries?: number;
-  /** CapSolver recognition module (`common`, `queueit`, …). Queue-it pages get `queueit` automatically. */
+  /**
+   * Recognition module (`common`, `queueit`, `number`, …; CapSolver's field). Queue-it pages get `queueit`
+   * automatically, and an answer input that takes digits only (`type=number`, `inputmode=numeric`, a `pattern` such
+   * as `[0-9]*`) gets `number`: the offline solver then reads digits only, CapSolver uses its number module, and the
+   * task-API clouds are sent `numeric: 1`.
+   */
   module?: string;
   /** Minimum recognition confidence 0.8–1 (CapSolver). */
   score?: number;

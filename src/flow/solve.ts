@@ -49,6 +49,17 @@ function inputMaxLength(o: SolveImageCaptchaOptions, located: Located): number |
   return max !== undefined && max >= (o.minLength ?? 0) ? max : undefined;
 }
 
+/**
+ * The recognition module the flow asks for when you chose none: `queueit` on Queue-it pages, `number` (digits only)
+ * when the located answer input takes digits only (`type=number`, `inputmode=numeric`, a `pattern` of digits); not
+ * when you named the input yourself (`input`).
+ */
+function inputModule(o: SolveImageCaptchaOptions, located: Located): string | undefined {
+  if (o.module !== undefined) return o.module;
+  if (located.queueit) return 'queueit';
+  return !o.input && located.input?.digitsOnly ? 'number' : undefined;
+}
+
 function stripUndefined<T extends object>(o: T): T {
   for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
   return o;
@@ -181,7 +192,7 @@ export async function runSolve({ driver, frame: restrict, options }: RunParams):
       const task: ImageToTextTask = stripUndefined({
         body: image.body,
         websiteURL: driver.url(),
-        module: o.module ?? (located.queueit ? 'queueit' : undefined),
+        module: inputModule(o, located),
         score: o.score,
         case: o.case,
         minLength: o.minLength || undefined,

@@ -24,6 +24,11 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
     /captcha|captch|kaptcha|vcode|verif(y|ication)?[_ -]?code|seccode|securi(ty)?[_ -]?code|confirm[_ -]?code|secretcode|checkcode|authcode|yzm|randcode|wpcaptchaword|captcha_response|captcha_word|rucaptcha|solution|captchacode|osolcatchatxt|vercode|验证码|驗證碼|校验码|защитный код|код с картинки|(слово|код|текст|символы) (с|на) картинк|проверочный код|code (from|in|shown)|text (you see|in the image|from the image)|characters (you see|shown)|what code/i;
   const NOT_ANSWER = /user|login|e-?mail|\bname\b|phone|mobile|\btel\b|pass|search|query|address|\botp\b|sms|card|coupon|promo|zip|city/i;
   const SMS_BUTTON = /send (me )?(a |the |sms |e-?mail )?(code|sms|otp)|get (a |the )?code|获取|发送验证码|重新发送|resend|получить код/i;
+  /** An answer input's `pattern` that allows digits alone (`[0-9]*`, `\d{4}`, `^[0-9]{4,6}$`). */
+  const DIGITS_PATTERN = /^\^?(?:\\d|\[0-9\])(?:[*+]|\{\d+(?:,\d*)?\})?\$?$/;
+  /** The answer input takes digits only: `type=number`, `inputmode=numeric`, or a `pattern` of digits alone. */
+  const takesDigitsOnly = (el: HTMLInputElement): boolean =>
+    el.type === 'number' || el.inputMode === 'numeric' || DIGITS_PATTERN.test(el.getAttribute('pattern') ?? '');
   const PRIMARY =
     /\b(log ?in|sign ?(in|up)|submit|send|continue|verify|confirm|check|ok|next|register|post|save|enter|proceed|go|join|login)\b|登录|登 录|登陆|注册|注 册|提交|确定|确认|確定|驗證|验证|ログイン|送信|登録|войти|отправить|продолжить|anmelden|absenden|envoyer|connexion|valider|enviar|entrar|invia|accedi|not a robot/i;
   /** Submit verbs in other languages, as whole words (`\b` does not work around non-ASCII letters). */
@@ -694,6 +699,7 @@ export function scanFrame(args: ScanArgs, dom: InPageDom): ScanResult {
             selector: describe(input.el),
             reasons: input.reasons,
             ...(input.el.maxLength >= 1 && input.el.maxLength <= 32 ? { maxLength: input.el.maxLength } : {}),
+            ...(takesDigitsOnly(input.el) ? { digitsOnly: true as const } : {}),
             ...(input.ambiguous ? { ambiguous: input.ambiguous.map((a) => ({ selector: describe(a.el), score: a.score, reasons: a.reasons })) } : {}),
           }
         : undefined,

@@ -16,6 +16,11 @@ export interface ControlRef {
   /** The answer input's `maxlength` attribute (1–32), when it has one: the flow sends it as `task.maxLength`. */
   maxLength?: number;
   /**
+   * Set when the answer input takes digits only (`type=number`, `inputmode=numeric`, or a `pattern` such as `[0-9]*`
+   * or `\d{4}`): the flow then sends `task.module: 'number'` (digits only) unless you chose a module.
+   */
+  digitsOnly?: true;
+  /**
    * Answer inputs only: set when no input is clearly the best (the contenders, best first, with their score and why);
    * the flow then stops before typing with InputAmbiguousError.
    */

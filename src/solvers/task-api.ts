@@ -20,7 +20,7 @@ export interface ImageTaskOptions {
   phrase?: boolean;
   /**
    * 0 any, 1 digits only, 2 no digits (2Captcha also: 3 digits or letters only, 4 both). CapMonster takes 0/1.
-   * @default undefined (not sent)
+   * @default 1 when `module` is CapSolver's `number` (digits only), else undefined (not sent)
    */
   numeric?: number;
   /** The image is arithmetic to calculate. @default undefined (not sent) */
@@ -329,6 +329,7 @@ export class TaskApiSolver implements Solver {
     bool('case');
     bool('math');
     int('numeric', spec.maxNumeric);
+    if (out.numeric === undefined && task.module === 'number') out.numeric = 1; // CapSolver's digits-only module
     int('minLength', 1000);
     int('maxLength', 1000);
     if (typeof out.minLength === 'number' && typeof out.maxLength === 'number' && out.maxLength > 0 && out.minLength > out.maxLength) {

@@ -91,6 +91,24 @@ for (const adapter of ADAPTERS) {
       }
     }, 30_000);
 
+    it('tells an answer input that takes digits only (type=number, inputmode=numeric, a pattern of digits) from one that does not', async () => {
+      const hp = await env.browser.newPage();
+      try {
+        const cases: Array<[string, boolean]> = [
+          ['type="number"', true], ['inputmode="numeric"', true], ['pattern="[0-9]*"', true], ['pattern="\\d{4}"', true],
+          ['pattern="^[0-9]{4,6}$"', true], ['pattern="[0-9a-z]*"', false], ['inputmode="text"', false], ['', false],
+        ];
+        for (const [attrs, digits] of cases) {
+          await hp.setContent(trapPage.replace('<input id="answer" name="code"', `<input id="answer" name="code" ${attrs}`));
+          const [c] = await findImageCaptchas(hp.page, { locateTimeout: 500 });
+          expect(c?.input?.selector, attrs).toBe('#answer');
+          expect(c?.input?.digitsOnly, attrs).toBe(digits ? true : undefined);
+        }
+      } finally {
+        await hp.close();
+      }
+    }, 30_000);
+
     it('solves by typing with key events and submitting the real button (not the refresh-as-submit)', async () => {
       const hp = await env.browser.newPage();
       try {

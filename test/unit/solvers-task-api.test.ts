@@ -75,6 +75,16 @@ describe.each(providers)('$label', ({ label, name, env, report, make }) => {
     expect(task).toEqual(expected);
   });
 
+  it("sends CapSolver's digits-only module `number` as numeric: 1, unless numeric is set", async () => {
+    speakTaskApi(server, { apiKey: KEY, processingPolls: 0 });
+    const solver = make();
+    await solver.solve({ body, module: 'number' });
+    await solver.solve({ body, module: 'number', numeric: 0 });
+    await solver.solve({ body, module: 'common' });
+    const sent = server.requestsTo('/createTask').map((r) => (r.json.task as { numeric?: number }).numeric);
+    expect(sent).toEqual([1, 0, undefined]);
+  });
+
   it('validates hints before sending', async () => {
     speakTaskApi(server, { apiKey: KEY });
     const solver = make();
