@@ -227,17 +227,17 @@ def main():
     n_params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
 
-    def end_ts():
-        if not args.end_time:
-            return None
-        hh, mm = map(int, args.end_time.split(":"))
-        now = time.time()
-        day = now - now % 86400
-        return day + hh * 3600 + mm * 60
+    def next_utc(hhmm: str, after: float) -> float:
+        """The first UTC `HH:MM` after `after`: 00:30 said at 22:48 is the next day's."""
+        hh, mm = map(int, hhmm.split(":"))
+        e = after - after % 86400 + hh * 3600 + mm * 60
+        return e if e > after else e + 86400
+
+    end_at = next_utc(args.end_time, time.time()) if args.end_time else None  # fixed once, at launch
 
     def progress(step, t0):
         p = step / max(1, args.steps)
-        e = end_ts()
+        e = end_at
         if e is not None and e > t0:
             p = max(p, (time.time() - t0) / (e - t0))
         return min(1.0, p)
