@@ -492,8 +492,9 @@ def _looping_curve(rng, W, H):
 
 
 def _boxed_row(rng, text):
-    """The crypto sign-up look (a 155x30 strip): each symbol in a small square box, 0.5-0.65 of the height, turned
-    up to 40 degrees, the glyph nearly filling it (a "+" or "-" drawn larger, as large as the digits), the boxes in a
+    """The crypto sign-up look (a 155x30 strip): each symbol in a small square box, 0.52-0.72 of the height, turned
+    up to 40 degrees, the glyph filling most of it, in a regular or a bold weight (a "+" or "-" drawn
+    a little larger, about as large as the digits), the boxes in a
     row 1.2-2.1 boxes apart from the left edge (the first one often cut by it), each in one of a few inks
     (blue-violet, olive, grey), sometimes faintly tinted inside; long, pale, looping curves behind and over them;
     JPEG."""
@@ -505,14 +506,14 @@ def _boxed_row(rng, text):
     behind = rng.randint(curves // 2, curves)
     for _ in range(behind):
         d.line(_looping_curve(rng, W, H), fill=curve_ink(), width=1)
-    fpath = rng.choice(gen.BOLDISH if rng.random() < 0.6 else gen.FONTS)
-    box = int(H * rng.uniform(0.5, 0.65))
-    glyph = rng.uniform(1.0, 1.2)  # digits nearly filling the box, and a "+" as large as they are
+    fpath = rng.choice(gen.BOLDISH if rng.random() < 0.5 else gen.FONTS)
+    box = int(H * rng.uniform(0.52, 0.72))
+    glyph = rng.uniform(0.95, 1.2)  # digits filling most of the box, and a "+" about as large as they are
     x = rng.uniform(-0.35, 0.4) * box
     for ch in text:
         ink = rng.choice(_BOXED_INKS) if rng.random() < 0.7 else bright_color(rng, (0.2, 0.6), (0.4, 0.8))
         ink = tuple(max(0, min(255, v + rng.randint(-15, 15))) for v in ink)
-        tile, inside = _boxed_tile(rng, ch, fpath, box, False, True, glyph * (1.6 if ch in "+-" else 1.0))
+        tile, inside = _boxed_tile(rng, ch, fpath, box, False, True, glyph * (rng.uniform(1.1, 1.45) if ch in "+-" else 1.0))
         y = H * rng.uniform(0.2, 0.65) - tile.size[1] / 2
         if rng.random() < 0.4:
             tint = tuple(int(255 - (255 - v) * rng.uniform(0.03, 0.1)) for v in ink)
