@@ -596,7 +596,8 @@ export class LocalSolver implements Solver {
       return { sawExpression: true };
     }
     const answer = String(parsed.value);
-    const fits = (hints.charset === undefined || [...answer].every((c) => hints.charset!.includes(c)))
+    // a negative value's sign is typed too, also into a digits-only field (`module: 'number'`, `type=number`)
+    const fits = (hints.charset === undefined || [...answer.replace(/^-/, '')].every((c) => hints.charset!.includes(c)))
       && answer.length >= hints.minLength && (hints.maxLength === 0 || answer.length <= hints.maxLength);
     deadline.note(`arithmetic: ${read.text} = ${answer}${fits ? '' : ` (not taken: the answer must fit the charset and length asked for)`}`);
     return fits ? { taken: { ...parsed, confidence: read.confidence }, sawExpression: true } : { sawExpression: false };
