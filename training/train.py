@@ -237,9 +237,8 @@ def main():
 
     def progress(step, t0):
         p = step / max(1, args.steps)
-        e = end_at
-        if e is not None and e > t0:
-            p = max(p, (time.time() - t0) / (e - t0))
+        if end_at is not None and end_at > t0:
+            p = max(p, (time.time() - t0) / (end_at - t0))
         return min(1.0, p)
 
     def lr_at(step, p):

@@ -493,11 +493,10 @@ def _looping_curve(rng, W, H):
 
 def _boxed_row(rng, text):
     """The crypto sign-up look (a 155x30 strip): each symbol in a small square box, 0.52-0.72 of the height, turned
-    up to 40 degrees, the glyph filling most of it, in a regular or a bold weight (a "+" or "-" drawn
-    a little larger, about as large as the digits), the boxes in a
-    row 1.2-2.1 boxes apart from the left edge (the first one often cut by it), each in one of a few inks
-    (blue-violet, olive, grey), sometimes faintly tinted inside; long, pale, looping curves behind and over them;
-    JPEG."""
+    up to 40 degrees, the glyph filling most of it, in a regular or a bold weight (a "+" or "-" drawn a little
+    larger, about as large as the digits), the boxes in a row 1.2-2.1 boxes apart from the left edge (the first one
+    often cut by it), each in one of a few inks (blue-violet, olive, grey), sometimes faintly tinted inside; long,
+    pale, looping curves behind and over them; JPEG."""
     W, H = rng.choice([(155, 30), (155, 30), (150, 30), (160, 32), (140, 28), (170, 34)])
     img = Image.new("RGB", (W, H), (255, 255, 255) if rng.random() < 0.85 else gen.light_color(rng, 240))
     d = ImageDraw.Draw(img)

@@ -533,8 +533,10 @@ export class LocalSolver implements Solver {
     // the script is settled once: the caller's, else a Cyrillic charset's, else the solver's
     hints = { ...hints, script: hints.script ?? (charsetScript(charset) === 'cyrillic' ? 'cyrillic' : this.script) };
     // outside the charset, and (a captcha told to be Cyrillic has none) the Latin letters no Cyrillic one looks like
-    const outside = charset === undefined ? [] : classesOutside(spec, charsetClasses(charset), hints.caseSensitive);
-    const ruledOut = hints.script === 'cyrillic' ? [...outside, ...latinOnlyClasses(spec.classes)] : charset === undefined ? undefined : outside;
+    const ruledOut = [
+      ...(charset === undefined ? [] : classesOutside(spec, charsetClasses(charset), hints.caseSensitive)),
+      ...(hints.script === 'cyrillic' ? latinOnlyClasses(spec.classes) : []),
+    ];
     const firstInput = this.inputFor(gray, 1, 0, undefined, spec, deadline);
     const first = await this.readInput(firstInput, spec, deadline, ruledOut, hints);
     const animation = rgba.animation ? { animation: rgba.animation } : {};
@@ -585,7 +587,7 @@ export class LocalSolver implements Solver {
     // both shipped models take the same input (height, widths, mean, std): the text model's is read as it is
     const input = sameInput(spec, first.spec) ? first.input : reader.inputFor(gray, 1, 0, undefined, spec, deadline);
     if (input === first.input) deadline.note('arithmetic: the math model reads the same input');
-    const read = await reader.readInput(input, spec, deadline, undefined, { caseSensitive: true, minLength: 0, maxLength: 0 });
+    const read = await reader.readInput(input, spec, deadline, [], { caseSensitive: true, minLength: 0, maxLength: 0 });
     const parsed = parseArithmetic(read.text);
     if (!parsed) {
       if (hints.arithmetic) deadline.note(`arithmetic: asked for, but the math model read no expression ("${read.text}")`);
@@ -629,7 +631,7 @@ export class LocalSolver implements Solver {
   }
 
   /** One reading of a prepared model input: infer (queued), decode. */
-  private async readInput(input: ModelInput, spec: ModelSpec, deadline: Deadline, ruledOut: number[] | undefined, hints: ReadHints): Promise<CtcResult> {
+  private async readInput(input: ModelInput, spec: ModelSpec, deadline: Deadline, ruledOut: readonly number[], hints: ReadHints): Promise<CtcResult> {
     let result: ModelRun;
     let index: number;
     try {
@@ -651,7 +653,7 @@ export class LocalSolver implements Solver {
     if (!view || view.classes !== spec.classes.length) {
       throw new ModelError(`LocalSolver.recognize: the model output has shape [${out.dims.join(',')}] but the sidecar lists ${spec.classes.length} classes (${this.modelPath})`, { hint: 'Use the sidecar exported with this model' });
     }
-    if (ruledOut) ruleOut(view, ruledOut);
+    if (ruledOut.length > 0) ruleOut(view, ruledOut);
     const read = this.decodeInScript(view, spec, hints, deadline);
     const decoded = { ...read, text: resolveScript(read.text, hints.script) };
     const fit = decoded.length === 'forced' ? ', the most probable reading of the allowed length' : decoded.length === 'impossible' ? ', no reading of the allowed length' : '';
