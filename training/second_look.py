@@ -5,12 +5,12 @@ LocalSolver reads an image once; when that reading's confidence is below `below`
 under a few other views: stretched to each of `widthScales` times its width, and for each entry of `crops`
 with `crop` of its height cut off the top and the bottom (then stretched `widthScale` times). It then combines
 the readings (`combine`: "max" keeps the most confident reading, "sum" the text whose readings' confidences add
-up to the most). Each entry of `views` is one more reading through a filter (`filter`: "thin" or "median", see
+up to the most). Each entry of `views` is one more reading through a filter (`filter`: "thin", "thick" or "median", see
 `filtered_input`) at `widthScale` (and `crop`, when present).
 
 This script reads the selection sets under every candidate view (one image at a time, each padded to its own
 multiple of 8, as the runtime does), tries every threshold, every set of 1-5 views and both ways to combine;
-then, to the best of those, adds 1-3 filtered views (every threshold and both ways again). It keeps the cheapest
+then, to each of the best 40 of those, adds 1-3 filtered views (every threshold and both ways again). It keeps the cheapest
 (fewest extra inferences) of all those looks within `--tolerance` of the best mean exact-match accuracy over the
 selection sets. `--select real` (the default): the first `--n-dev` images of each real dev set (validation
 images: a decode setting is chosen on them, never trained on); `--select synthetic`: synthetic validation images
@@ -45,9 +45,10 @@ CROP_SCALES = (0.9, 1.0, 1.15)
 VIEWS = [(0.0, sc) for sc in CANDIDATE_SCALES] + [(c, sc) for c in CANDIDATE_CROPS for sc in CROP_SCALES]
 MAX_VIEWS = 5
 # filtered views, (crop, widthScale, filter), tried as additions to the best look of VIEWS alone
-FILTERS = ("thin", "median")
+FILTERS = ("thin", "thick", "median")
 FILTER_VIEWS = [(0.0, sc, f) for f in FILTERS for sc in (0.85, 1.0, 1.15)]
 MAX_FILTER_VIEWS = 3
+PLAIN_BASES = 40
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 COMBINE = ("max", "sum")
 
@@ -106,18 +107,20 @@ def crop_rows(gray: Image.Image, crop: float) -> Image.Image:
 
 
 def rank3x3(a: np.ndarray, how: str) -> np.ndarray:
-    """preprocess.ts `rank3x3`: each pixel of a uint8 image replaced by the lightest ("thin") or the median
-    ("median") of its 3x3 neighbourhood, the edges repeated outwards."""
+    """preprocess.ts `rank3x3`: each pixel of a uint8 image replaced by the lightest ("thin"), the darkest
+    ("thick") or the median ("median") of its 3x3 neighbourhood, the edges repeated outwards."""
     h, w = a.shape
     p = np.pad(a, 1, mode="edge")
     stack = np.stack([p[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)])
-    return (stack.max(0) if how == "thin" else np.sort(stack, 0)[4]).astype(np.uint8)
+    picked = stack.max(0) if how == "thin" else stack.min(0) if how == "thick" else np.sort(stack, 0)[4]
+    return picked.astype(np.uint8)
 
 
 def filtered_input(gray: Image.Image, width: int, how: str) -> Image.Image:
     """preprocess.ts `toModelInput(..., filter)`: resized to twice the input size, filtered (`rank3x3`), resized
     down to the input size. At twice the size the filter is gentle and the same for every source resolution:
-    "thin" wipes thin lines and thins dark strokes, "median" removes specks and single-pixel lines."""
+    "thin" wipes thin lines and thins dark strokes, "thick" makes faint outlines and grainy fills solid, "median"
+    removes specks and single-pixel lines."""
     big = np.asarray(gray.resize((2 * width, 2 * HEIGHT), Image.BILINEAR))
     return Image.fromarray(rank3x3(big, how)).resize((width, HEIGHT), Image.BILINEAR)
 
@@ -261,13 +264,16 @@ def main():
              if affordable(vs) for thr in THRESHOLDS for how in COMBINE]
     print(f"scoring {len(looks)} looks ...", flush=True)
     scores = {look: score(look) for look in looks}
-    plain_best = max(looks, key=scores.get)
-    # stage 2: the best look so far plus 1-3 filtered views, at every threshold and both ways to combine
-    filtered = [(thr, plain_best[1] + add, how) for k in range(1, MAX_FILTER_VIEWS + 1)
-                for add in itertools.combinations(range(len(VIEWS), len(ALL)), k) if affordable(plain_best[1] + add)
+    # stage 2: each of the best PLAIN_BASES sets of plain views (the best alone may leave no budget for a filter)
+    # plus 1-3 filtered views, at every threshold and both ways to combine
+    bases = list(dict.fromkeys(look[1] for look in sorted(looks, key=scores.get, reverse=True)))[:PLAIN_BASES]
+    filtered = [(thr, base + add, how) for base in bases for k in range(1, MAX_FILTER_VIEWS + 1)
+                for add in itertools.combinations(range(len(VIEWS), len(ALL)), k) if affordable(base + add)
                 for thr in THRESHOLDS for how in COMBINE]
-    print(f"scoring {len(filtered)} looks with filtered views added to {plain_best[1]} ...", flush=True)
+    print(f"scoring {len(filtered)} looks with filtered views added to the best {len(bases)} plain ones ...", flush=True)
     scores.update({look: score(look) for look in filtered})
+    for look in sorted(filtered, key=scores.get, reverse=True)[:3]:
+        print(f"  with filters: below {look[0]}, views {[ALL[k] for k in look[1]]}, {look[2]}: {scores[look]:.4f}")
     looks += filtered
     ranked = sorted(looks, key=scores.get, reverse=True)
 

@@ -15,12 +15,14 @@ import json
 import math
 import os
 import random
+import re
 import signal
 import sys
 import time
 
 import numpy as np
 import torch
+from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
@@ -82,6 +84,8 @@ def val_set(n: int, seed: int = 999):
 
 @torch.no_grad()
 def evaluate(model, vs) -> dict:
+    """Exact readings of synthetic expressions, and how often a non-math captcha reads as anything. Leaves the
+    model in eval mode."""
     model.eval()
     pos_ok = pos = neg = neg_fp = 0
     for i in range(0, len(vs), 64):
@@ -94,8 +98,44 @@ def evaluate(model, vs) -> dict:
             else:
                 neg += 1
                 neg_fp += p != ""
-    model.train()
     return {"math_exact": pos_ok / max(1, pos), "nonmath_read_something": neg_fp / max(1, neg), "n": len(vs)}
+
+
+_EXPR = re.compile(r"^(-?\d+)([-+*x×/÷])(-?\d+)=?\??$")
+
+
+def value(text: str) -> int | None:
+    """The answer a reading or label stands for: an integer as is, "a op b" (an optional "=?" after) worked out."""
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    m = _EXPR.match(text)
+    if not m:
+        return None
+    a, op, b = int(m.group(1)), m.group(2), int(m.group(3))
+    if op in "/÷":
+        return a // b if b and a % b == 0 else None
+    return a + b if op == "+" else a - b if op == "-" else a * b
+
+
+def answer_sets(specs: list[str]) -> dict[str, list]:
+    """`name=DIR` (DIR/labels.tsv: an answer or an expression per image) -> {name: [(array, answer)]}."""
+    out = {}
+    for spec in specs:
+        name, _, d = spec.partition("=")
+        out[name] = [(common.to_array(Image.open(path)), value(label)) for path, label in common.load_labelled_dir(d)]
+    return out
+
+
+@torch.no_grad()
+def evaluate_answers(model, items) -> float:
+    """The share of images whose reading works out to the labelled answer."""
+    model.eval()
+    ok = 0
+    for i in range(0, len(items), 64):
+        chunk = items[i:i + 64]
+        preds = decode(model(common.pad_batch([a for a, _ in chunk])))
+        ok += sum(value(p) == want for p, (_, want) in zip(preds, chunk))
+    return ok / max(1, len(items))
 
 
 def export(run_dir: str, out_dir: str) -> None:
@@ -131,6 +171,11 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--init", default="", help="start from these weights (fresh optimiser and schedule), e.g. the "
                     "shipped model rebuilt by `from_onnx.py --math`")
+    ap.add_argument("--freeze-bn", action="store_true", help="keep BatchNorm's running statistics as initialised (a "
+                    "fine-tune on a new mix then cannot shift how every other style is normalised)")
+    ap.add_argument("--eval-dir", action="append", default=[], metavar="NAME=DIR",
+                    help="also score answers on DIR/labels.tsv at every eval (repeatable), e.g. "
+                    "svg=bench/.cache/page/svg-math")
     ap.add_argument("--export", action="store_true")
     ap.add_argument("--out", default=os.path.join(common.REPO, "models"))
     args = ap.parse_args()
@@ -156,6 +201,7 @@ def main() -> None:
         log(f"initialised from {args.init}")
     log(f"params={sum(p.numel() for p in model.parameters())} charset={CHARSET!r}")
     vs = val_set(600)
+    answers = answer_sets(args.eval_dir)
     dl = torch.utils.data.DataLoader(Batches(args.batch, args.seed * 100003 + step), batch_size=None, num_workers=args.workers,
                                      **({"persistent_workers": True, "prefetch_factor": 4} if args.workers else {}))
     stop = {"flag": False}
@@ -168,9 +214,16 @@ def main() -> None:
         torch.save(ck, last + ".tmp")
         os.replace(last + ".tmp", last)
 
+    def train_mode():
+        model.train()
+        if args.freeze_bn:
+            for mod in model.modules():
+                if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
+                    mod.eval()
+
     budget = args.minutes * 60
     t_start, t_ck, t_ev, loss_avg = time.time() - spent, time.time(), time.time(), None
-    model.train()
+    train_mode()
     for x, tg, tl in dl:
         spent = time.time() - t_start
         p = min(1.0, spent / budget)
@@ -186,6 +239,8 @@ def main() -> None:
         done = p >= 1.0 or stop["flag"]
         if time.time() - t_ev > 300 or done:
             r = evaluate(model, vs)
+            r.update({name: round(evaluate_answers(model, items), 4) for name, items in answers.items()})
+            train_mode()
             log(f"EVAL step {step} samples {samples} " + json.dumps(r))
             t_ev = time.time()
             save({"eval": r})

@@ -15,7 +15,7 @@ import {
   toModelInput,
   type ModelSpec,
 } from '../../src/solvers/offline/index.js';
-import { imageBytes } from '../../src/solvers/offline/preprocess.js';
+import { imageBytes, type ViewFilter } from '../../src/solvers/offline/preprocess.js';
 
 const SPEC: Pick<ModelSpec, 'height' | 'minWidth' | 'maxWidth' | 'widthMultiple' | 'mean' | 'std'> = {
   height: 32, minWidth: 32, maxWidth: 320, widthMultiple: 8, mean: 0.5, std: 0.5,
@@ -151,6 +151,14 @@ describe('rank3x3 and filtered views (a second look through a filter)', () => {
     expect(rows(rank3x3(bar, 'median'))).toEqual([W, W, D, D, D, W, W]); // keeps its width
   });
 
+  it("'thick' keeps the darkest: a one-pixel line grows to three rows, a light hole in a dark bar closes", () => {
+    const line = gray(Array.from({ length: 25 }, (_, i) => (Math.floor(i / 5) === 2 ? D : W)), 5, 5);
+    const column = (img: { data: Uint8Array }, n: number) => Array.from({ length: n }, (_, y) => img.data[y * 5 + 2]);
+    expect(column(rank3x3(line, 'thick'), 5)).toEqual([W, D, D, D, W]);
+    const holed = gray(Array.from({ length: 25 }, (_, i) => (i === 12 ? W : D)), 5, 5);
+    expect(Array.from(rank3x3(holed, 'thick').data)).toEqual(Array(25).fill(D));
+  });
+
   it('matches a plain sort of each 3x3 window on random images', () => {
     let seed = 7;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) >> 16) & 255;
@@ -161,6 +169,7 @@ describe('rank3x3 and filtered views (a second look through a filter)', () => {
       const want = (k: number) => Array.from({ length: w * h }, (_, i) => win(i % w, Math.floor(i / w))[k]);
       expect(Array.from(rank3x3(img, 'median').data), `median ${w}x${h}`).toEqual(want(4));
       expect(Array.from(rank3x3(img, 'thin').data), `thin ${w}x${h}`).toEqual(want(8));
+      expect(Array.from(rank3x3(img, 'thick').data), `thick ${w}x${h}`).toEqual(want(0));
     }
   });
 
@@ -175,7 +184,7 @@ describe('rank3x3 and filtered views (a second look through a filter)', () => {
   it("toModelInput(..., filter) gives the trainer's filtered_input() for the test vectors (training/testdata/views.json)", async () => {
     const dir = join(__dirname, '..', '..', 'training', 'testdata');
     const { cases } = JSON.parse(readFileSync(join(dir, 'views.json'), 'utf8')) as {
-      cases: { file: string; filter: 'thin' | 'median'; widthScale: number; width: number; sum: number; weighted: number }[];
+      cases: { file: string; filter: ViewFilter; widthScale: number; width: number; sum: number; weighted: number }[];
     };
     expect(cases.length).toBeGreaterThanOrEqual(4);
     for (const c of cases) {

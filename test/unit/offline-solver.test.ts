@@ -393,11 +393,11 @@ describe.skipIf(!MODEL)('LocalSolver with a model', () => {
 
   it('second look with filter views: each reads the image through its filter, after the widths and the crops', async () => {
     const png = await textPng('x7k2p', 200, 50);
-    const look = { below: 1, widthScales: [0.9], crops: [{ crop: 0.1, widthScale: 1 }], views: [{ widthScale: 1, filter: 'thin' as const }, { widthScale: 1.15, filter: 'median' as const }], combine: 'sum' as const };
+    const look = { below: 1, widthScales: [0.9], crops: [{ crop: 0.1, widthScale: 1 }], views: [{ widthScale: 1, filter: 'thin' as const }, { widthScale: 1.15, filter: 'median' as const }, { widthScale: 0.85, filter: 'thick' as const }], combine: 'sum' as const };
     const filtering = new LocalSolver({ model: MODEL, secondLook: look });
     try {
       const r = await filtering.recognize(png);
-      expect(r.readings?.map((x) => [x.widthScale, x.crop, x.filter])).toEqual([[1, undefined, undefined], [0.9, undefined, undefined], [1, 0.1, undefined], [1, undefined, 'thin'], [1.15, undefined, 'median']]);
+      expect(r.readings?.map((x) => [x.widthScale, x.crop, x.filter])).toEqual([[1, undefined, undefined], [0.9, undefined, undefined], [1, 0.1, undefined], [1, undefined, 'thin'], [1.15, undefined, 'median'], [0.85, undefined, 'thick']]);
       expect(r.text.toLowerCase()).toBe('x7k2p');
       // every view, filtered or not, read some text (an empty reading has confidence 0)
       for (const x of r.readings!) expect(x.confidence).toBeGreaterThan(0);

@@ -51,9 +51,11 @@ class _Camera:
         return img.transform(out, Image.PERSPECTIVE, _perspective_coeffs(src, self.corners(z)), Image.BILINEAR)
 
 
-def block(rng, ch: str, fpath: str, size: int, recede: tuple[float, float], g) -> tuple[Image.Image, Image.Image]:
-    """One glyph block: returns (L image, coverage mask), the tile just large enough to hold it."""
-    mask = gen.glyph_mask(ch, gen.font(fpath, size))
+def block(rng, ch: str, fpath: str, size: int, recede: tuple[float, float], g,
+          shear: float = 0.0) -> tuple[Image.Image, Image.Image]:
+    """One glyph block (its face sheared by `shear`): returns (L image, coverage mask), the tile just large enough
+    to hold it."""
+    mask = gen.glyph_mask(ch, gen.font(fpath, size), shear=shear)
     mask = mask.filter(ImageFilter.MaxFilter(rng.choice([1, 3, 3, 5])))  # heavier than the font
     w, h = mask.size
     yaw, pitch = recede[0] * rng.uniform(0.6, 1.3), recede[1] * rng.uniform(0.5, 1.4)
@@ -68,7 +70,7 @@ def block(rng, ch: str, fpath: str, size: int, recede: tuple[float, float], g) -
     streaks = rng.random() < 0.3
     tw, th = (w, h) if streaks else out
     grain = rng.choice([1, 2, 2, 3])
-    dark = g.random((th // grain + 1, tw // grain + 1)) >= rng.uniform(0.05, 0.3)
+    dark = g.random((th // grain + 1, tw // grain + 1)) >= rng.uniform(0.05, 0.55)  # zhihu's: often half light
     tex = Image.fromarray(np.where(dark, rng.randint(0, 50), 255).astype(np.uint8)).resize((tw, th), Image.NEAREST)
     img, side = Image.new("L", out, 255), Image.new("L", out, 0)
     step = max(1.0, depth / 12)
@@ -83,7 +85,7 @@ def block(rng, ch: str, fpath: str, size: int, recede: tuple[float, float], g) -
         img.paste(tex, (0, 0), side)
     face = cam.warp(mask, 0, out).point(lambda v: 255 if v > 110 else 0)
     img.paste(255, (0, 0), face)
-    edge = ImageChops.subtract(face, face.filter(ImageFilter.MinFilter(rng.choice([3, 5, 5]))))
+    edge = ImageChops.subtract(face, face.filter(ImageFilter.MinFilter(rng.choice([3, 3, 5]))))
     img.paste(rng.choice([0, rng.randint(30, 120), rng.randint(30, 120)]), (0, 0), edge)
     specks = Image.fromarray(((g.random((out[1], out[0])) < rng.uniform(0.0, 0.04)) * 255).astype(np.uint8))
     img.paste(0, (0, 0), ImageChops.multiply(specks, face))
@@ -97,6 +99,15 @@ def heavy_sans() -> list[str]:
     return picked or gen.BOLDISH
 
 
+def _fit(tile: tuple[Image.Image, Image.Image], height: int) -> tuple[Image.Image, Image.Image]:
+    """A block no taller than the canvas (shrunk whole, never cut off)."""
+    img, cover = tile
+    if img.size[1] <= height:
+        return tile
+    size = (max(1, img.size[0] * height // img.size[1]), height)
+    return img.resize(size, Image.BILINEAR), cover.resize(size, Image.BILINEAR)
+
+
 def render(rng, text: str, W: int, H: int) -> Image.Image:
     """The whole captcha: glyph blocks side by side, later ones over earlier ones, 16 grays (or 2, or smooth)."""
     S = 2
@@ -107,9 +118,11 @@ def render(rng, text: str, W: int, H: int) -> Image.Image:
         recede = (-math.radians(rng.uniform(18, 45)), math.radians(rng.uniform(5, 25)))
     else:
         recede = (math.radians(rng.uniform(-35, 35)), math.radians(rng.uniform(-25, 25)))
-    size = int(H * S * rng.uniform(0.75, 1.0))
-    tiles = [block(rng, ch, fpath, int(size * rng.uniform(0.9, 1.1)), recede, g) for ch in text]
-    step = rng.uniform(0.62, 0.85)
+    if rng.random() < 0.5:  # zhihu's: tall leaning glyphs, each well over the one before
+        size, step, shear = int(H * S * rng.uniform(0.85, 1.0)), rng.uniform(0.55, 0.75), rng.uniform(-0.35, 0.35)
+    else:
+        size, step, shear = int(H * S * rng.uniform(0.75, 1.0)), rng.uniform(0.62, 0.85), 0.0
+    tiles = [_fit(block(rng, ch, fpath, int(size * rng.uniform(0.9, 1.1)), recede, g, shear), H * S) for ch in text]
     widths = [t.size[0] for t, _ in tiles]
     total = int(sum(widths[:-1]) * step + widths[-1])
     canvas = Image.new("L", (max(W * S, total + 8), H * S), 255)

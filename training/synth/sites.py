@@ -19,6 +19,7 @@ import (gen.py imports this module last).
 from __future__ import annotations
 
 import colorsys
+import math
 import os
 import random
 
@@ -74,6 +75,14 @@ def any_text(rng: random.Random, cyrillic: float = 0.25, kind: str | None = None
     return gen.random_text(rng, kind, n), gen.FONTS
 
 
+def within(preferred: list[str], fonts: list[str]) -> list[str]:
+    """The `preferred` fonts among `fonts` (any_text's list: those that draw the text), else `fonts`."""
+    if fonts is gen.FONTS:
+        return preferred
+    ok = set(fonts)
+    return [f for f in preferred if f in ok] or fonts
+
+
 def bright_color(rng: random.Random, s=(0.6, 1.0), v=(0.75, 1.0)):
     r, g, b = colorsys.hsv_to_rgb(rng.random(), rng.uniform(*s), rng.uniform(*v))
     return int(r * 255), int(g * 255), int(b * 255)
@@ -123,7 +132,8 @@ def style_darkcolor(rng):
     if rng.random() < 0.3:
         bg = gen.pixel_noise(bg, rng, rng.uniform(5, 25))
     size = fit_size(H, 0.55, 0.85, rng)
-    pieces, tw, th = gen.layout(rng, text, gen.BOLDISH if rng.random() < 0.5 else fonts, size, angle=(-25, 25),
+    typefaces = within(gen.BOLDISH, fonts) if rng.random() < 0.5 else fonts
+    pieces, tw, th = gen.layout(rng, text, typefaces, size, angle=(-25, 25),
                                 spacing=(0.85, 1.2), yjit=0.15)
     ox, oy = max(0.0, (W - tw) * rng.uniform(0.1, 0.9)), (H - th) * rng.uniform(0.3, 0.7)
     same = rng.random() < 0.3
@@ -153,7 +163,8 @@ def style_hatch(rng):
         for x in range(-int(abs(slope)) - H, W + int(abs(slope)) + H, step + rng.randint(0, 3)):
             d.line([(x + slope, 0), (x, H)], fill=gen.rand_color(rng, 80, 210), width=1)
     size = fit_size(H, 0.6, 0.9, rng)
-    pieces, tw, th = gen.layout(rng, text, gen.BOLDISH if rng.random() < 0.6 else fonts, size, angle=(-20, 20),
+    typefaces = within(gen.BOLDISH, fonts) if rng.random() < 0.6 else fonts
+    pieces, tw, th = gen.layout(rng, text, typefaces, size, angle=(-20, 20),
                                 spacing=(0.85, 1.15), yjit=0.12)
     ox, oy = max(0.0, (W - tw) * rng.uniform(0.1, 0.9)), (H - th) * rng.uniform(0.3, 0.7)
     gen.draw_pieces(img, pieces, ox, oy, [gen.rand_color(rng, 0, 170) for _ in text], th)
@@ -163,10 +174,32 @@ def style_hatch(rng):
 
 
 def style_grainarc(rng):
+    """Dark glyphs and one thick arc, XOR'd where they cross, on coarse grain (JPEG or not); half of them after
+    THSR's: regular sans capitals spread over the width, the arc a shallow curve through their upper half."""
     text, fonts = any_text(rng, 0.05, rng.choice(["upper", "upper_digits", "upper_digits", "all"]), rng.choice([4, 4, 5]))
     W, H = rng.randint(100, 160), rng.randint(40, 58)
+    ink = _arc_through(rng, text, fonts, W, H) if rng.random() < 0.5 else _arc_anywhere(rng, text, fonts, W, H)
+    g = np.random.default_rng(rng.getrandbits(32))
+    base = g.normal(rng.uniform(170, 220), rng.uniform(20, 45), (H, W))
+    a = np.where(np.asarray(ink, bool), g.normal(rng.uniform(10, 50), 15, (H, W)), base)
+    if rng.random() < 0.6:  # salt and pepper specks over everything
+        a = np.where(g.random((H, W)) < rng.uniform(0.01, 0.05), g.choice([0, 255], (H, W)), a)
+    img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8), "L").convert("RGB")
+    if rng.random() < 0.5:
+        img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.8)))
+    return text, gen.jpeg(img, rng, rng.randint(40, 90)) if rng.random() < 0.6 else img
+
+
+def _xor_ink(rng, mask, arc, xor: float):
+    """The 1-bit ink of glyphs and arc: XOR'd (where they cross, the arc cuts the glyph) or OR'd."""
+    m, a = (x.point(lambda v: 255 if v > 110 else 0).convert("1") for x in (mask, arc))
+    return ImageChops.logical_xor(m, a) if rng.random() < xor else ImageChops.logical_or(m, a)
+
+
+def _arc_anywhere(rng, text, fonts, W, H):
     size = fit_size(H, 0.7, 1.0, rng)
-    mask, *_ = text_mask(rng, text, gen.BOLDISH if rng.random() < 0.7 else fonts, size, W, H, angle=(-12, 12),
+    typefaces = within(gen.BOLDISH, fonts) if rng.random() < 0.7 else fonts
+    mask, *_ = text_mask(rng, text, typefaces, size, W, H, angle=(-12, 12),
                          spacing=(0.72, 0.95), yjit=0.08, xscale=(0.7, 1.0))
     arc = Image.new("L", (W, H), 0)
     d = ImageDraw.Draw(arc)
@@ -174,16 +207,37 @@ def style_grainarc(rng):
     x1, y1 = x0 + rng.uniform(1.0, 1.8) * W, y0 + rng.uniform(0.8, 3.0) * H
     start = rng.choice([rng.uniform(180, 240), rng.uniform(0, 40)])
     d.arc([x0, y0, x1, y1], start, start + rng.uniform(100, 160), fill=255, width=rng.randint(2, 6))
-    ink = ImageChops.logical_xor(mask.point(lambda v: 255 if v > 110 else 0).convert("1"),
-                                 arc.point(lambda v: 255 if v > 110 else 0).convert("1")) if rng.random() < 0.7 \
-        else ImageChops.lighter(mask, arc).point(lambda v: 255 if v > 110 else 0).convert("1")
-    g = np.random.default_rng(rng.getrandbits(32))
-    base = g.normal(rng.uniform(170, 220), rng.uniform(20, 45), (H, W))
-    a = np.where(np.asarray(ink, bool), g.normal(rng.uniform(10, 50), 15, (H, W)), base)
-    img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8), "L").convert("RGB")
-    if rng.random() < 0.5:
-        img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.8)))
-    return text, gen.jpeg(img, rng, rng.randint(40, 90)) if rng.random() < 0.6 else img
+    return _xor_ink(rng, mask, arc, 0.7)
+
+
+def _upright_sans() -> list[str]:
+    return [f for f in gen.FONTS if "Sans" in os.path.basename(f)
+            and not any(k in os.path.basename(f) for k in ("Italic", "Oblique", "Mono"))] or gen.FONTS
+
+
+def _arc_through(rng, text, fonts, W, H):
+    """Upright sans glyphs, tall and spaced out over the width; one thick arc of a large circle crosses the whole
+    picture through the glyphs' upper half (bulging up or down), XOR'd with them (THSR's booking captcha)."""
+    fonts = within(_upright_sans() if rng.random() < 0.8 else gen.BOLDISH, fonts)
+    size = fit_size(H, 0.75, 1.0, rng)
+    for _ in range(4):  # shrink until the text fits the width
+        mask, _, _, oy, th = text_mask(rng, text, fonts, size, W, H, angle=(-8, 8), spacing=(0.95, 1.25),
+                                        yjit=0.06, xscale=(0.85, 1.15))
+        if mask.getbbox() and mask.getbbox()[2] < W - 1:
+            break
+        size = int(size * 0.88)
+    r, cx = rng.uniform(1.5, 4.0) * W, rng.uniform(-0.2, 1.2) * W  # the flattest point may lie off the picture
+    mid = oy + th * rng.uniform(0.05, 0.5)  # where the arc crosses the picture's middle column
+    drop = r - math.sqrt(r * r - (W / 2 - cx) ** 2)
+    arc = Image.new("L", (W, H), 0)
+    d = ImageDraw.Draw(arc)
+    if rng.random() < 0.6:  # bulging up: the circle's centre below
+        top = mid - drop
+        d.arc([cx - r, top, cx + r, top + 2 * r], 180, 360, fill=255, width=rng.randint(3, 6))
+    else:
+        top = mid + drop
+        d.arc([cx - r, top - 2 * r, cx + r, top], 0, 180, fill=255, width=rng.randint(3, 6))
+    return _xor_ink(rng, mask, arc, 0.85)
 
 
 def style_typewriter(rng):
@@ -227,8 +281,8 @@ def style_outline3d(rng):
         r = rng.random()
         return text, (extrude3d.render if r < 0.65 else _blocks3d_tilted if r < 0.85 else _blocks3d)(rng, text, W, H)
     size = fit_size(H, 0.6, 0.9, rng)
-    mask, *_ = text_mask(rng, text, gen.BOLDISH, size, W, H, angle=(-20, 20), spacing=(0.75, 1.0), yjit=0.15,
-                         shear=rng.uniform(-0.3, 0.3))
+    mask, *_ = text_mask(rng, text, within(gen.BOLDISH, fonts), size, W, H, angle=(-20, 20), spacing=(0.75, 1.0),
+                         yjit=0.15, shear=rng.uniform(-0.3, 0.3))
     img = Image.new("L", (W, H), 255)
     depth, (ux, uy) = rng.randint(2, 5), rng.choice([(1, 1), (-1, 1), (1, -1), (2, 1)])
     for k in range(depth, 0, -1):  # extrusion: dark copies behind the face
@@ -374,7 +428,8 @@ def style_tiny(rng):
     W, H = rng.randint(52, 80), rng.randint(18, 26)
     img = Image.new("RGB", (W, H), (255, 255, 255) if rng.random() < 0.7 else gen.light_color(rng, 200))
     size = fit_size(H, 0.6, 0.85, rng)
-    pieces, tw, th = gen.layout(rng, text, gen.BOLDISH if rng.random() < 0.5 else fonts, size, angle=(-8, 8),
+    typefaces = within(gen.BOLDISH, fonts) if rng.random() < 0.5 else fonts
+    pieces, tw, th = gen.layout(rng, text, typefaces, size, angle=(-8, 8),
                                 spacing=(0.9, 1.15), yjit=0.06)
     if tw > W - 2:
         W = tw + 4
@@ -413,6 +468,10 @@ def style_widesparse(rng):
 def style_pastelitalic(rng):
     text, fonts = any_text(rng, 0.05, rng.choice(["mixed", "all", "all"]), 4)
     serif_italic = [f for f in gen.SERIF if "Italic" in f or "I." in f or "Oblique" in f] or gen.SERIF
+    if rng.random() < 0.6:  # sysu's is a regular-weight italic, as Times is
+        serif_italic = [f for f in serif_italic if "Bold" not in f and "BI" not in os.path.basename(f)] or serif_italic
+    if not text.isascii():  # a Cyrillic text: only the italics that draw it (else the missing-glyph box)
+        serif_italic = within(serif_italic, fonts)
     W, H = rng.choice([(90, 32), (100, 36), (120, 40)])
     h, s = rng.random(), rng.uniform(0.02, 0.2)
     bg = tuple(int(c * 255) for c in colorsys.hsv_to_rgb(h, s, rng.uniform(0.9, 1.0)))

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, parse as parsePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelError } from './errors.js';
-import type { ViewFilter } from './preprocess.js';
+import { VIEW_FILTERS, type ViewFilter } from './preprocess.js';
 
 /** The package whose root holds `models/`. */
 const PACKAGE_NAME = 'image-captcha-solver';
@@ -97,7 +97,7 @@ export interface CropView {
 
 /**
  * See `SecondLook.views`: the image (cut down by `crop` as a `CropView` is, when given) resized to twice the
- * model's input size at `widthScale`, filtered (`ViewFilter`: `'thin'` or `'median'` over 3x3 pixels) and
+ * model's input size at `widthScale`, filtered (`ViewFilter`: `'thin'`, `'thick'` or `'median'` over 3x3 pixels) and
  * resized down to the input size.
  */
 export interface FilterView {
@@ -167,10 +167,10 @@ export function secondLookProblem(value: unknown): string | undefined {
   const filterView = (f: unknown): boolean => {
     const v = typeof f === 'object' && f !== null ? (f as Record<string, unknown>) : {};
     const crop = v['crop'];
-    return (crop === undefined || (typeof crop === 'number' && crop >= 0 && crop <= 0.3)) && scale(v['widthScale']) && (v['filter'] === 'thin' || v['filter'] === 'median');
+    return (crop === undefined || (typeof crop === 'number' && crop >= 0 && crop <= 0.3)) && scale(v['widthScale']) && VIEW_FILTERS.includes(v['filter'] as ViewFilter);
   };
   if (views !== undefined && (!Array.isArray(views) || views.length > 8 || !views.every(filterView))) {
-    return 'whose "views" is not a list of 0–8 { widthScale: 0.25–4, filter: "thin" | "median", crop?: 0–0.3 }';
+    return 'whose "views" is not a list of 0–8 { widthScale: 0.25–4, filter: "thin" | "thick" | "median", crop?: 0–0.3 }';
   }
   if (scales.length + (crops?.length ?? 0) + (views?.length ?? 0) === 0) return 'with no extra reading (empty "widthScales", no "crops" and no "views")';
   const combine = l?.['combine'];

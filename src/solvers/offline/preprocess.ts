@@ -237,36 +237,23 @@ export function cropRows(gray: GrayImage, crop: number): GrayImage {
 /**
  * A filter for one view of the second look (`SecondLook.views`), applied at twice the model's input size:
  * `'thin'` replaces each pixel by the lightest of its 3x3 neighbourhood (dark strokes get thinner, thin noise
- * lines vanish); `'median'` by the median (specks and single-pixel lines vanish, strokes keep their width).
+ * lines vanish); `'thick'` by the darkest (faint outlines and grainy fills become solid strokes, as in 3-D block
+ * letters); `'median'` by the median (specks and single-pixel lines vanish, strokes keep their width).
  */
-export type ViewFilter = 'thin' | 'median';
+export type ViewFilter = 'thin' | 'thick' | 'median';
+
+/** Every `ViewFilter`, for validating a model sidecar. */
+export const VIEW_FILTERS: readonly ViewFilter[] = ['thin', 'thick', 'median'];
 
 /**
- * Each pixel replaced by the lightest (`'thin'`, a grayscale dilation of the light background) or the median
- * (`'median'`) of its 3x3 neighbourhood, the edge pixels repeated outwards (numpy's `pad(mode="edge")`).
+ * Each pixel replaced by the lightest (`'thin'`, a grayscale dilation of the light background), the darkest
+ * (`'thick'`, an erosion) or the median (`'median'`) of its 3x3 neighbourhood, the edge pixels repeated outwards
+ * (numpy's `pad(mode="edge")`).
  */
 export function rank3x3(src: GrayImage, filter: ViewFilter): GrayImage {
+  if (filter !== 'median') return extreme3x3(src, filter === 'thin' ? Math.max : Math.min);
   const { width: w, height: h, data } = src;
   const out = new Uint8Array(w * h);
-  if (filter === 'thin') {
-    // the max is separable: across each row, then down each column
-    const across = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++) {
-      const r = y * w;
-      for (let x = 0; x < w; x++) {
-        const a = data[r + Math.max(0, x - 1)]!, b = data[r + x]!, c = data[r + Math.min(w - 1, x + 1)]!;
-        across[r + x] = a > b ? (a > c ? a : c) : b > c ? b : c;
-      }
-    }
-    for (let y = 0; y < h; y++) {
-      const up = Math.max(0, y - 1) * w, r = y * w, down = Math.min(h - 1, y + 1) * w;
-      for (let x = 0; x < w; x++) {
-        const a = across[up + x]!, b = across[r + x]!, c = across[down + x]!;
-        out[r + x] = a > b ? (a > c ? a : c) : b > c ? b : c;
-      }
-    }
-    return { data: out, width: w, height: h };
-  }
   for (let y = 0; y < h; y++) {
     const r0 = Math.max(0, y - 1) * w, r1 = y * w, r2 = Math.min(h - 1, y + 1) * w;
     for (let x = 0; x < w; x++) {
@@ -297,6 +284,23 @@ export function rank3x3(src: GrayImage, filter: ViewFilter): GrayImage {
       if (p4 > p2) { t = p4; p4 = p2; p2 = t; }
       out[r1 + x] = p4;
     }
+  }
+  return { data: out, width: w, height: h };
+}
+
+/** The lightest (`pick` = Math.max) or darkest (Math.min) of each 3x3 neighbourhood: separable, across each row,
+ * then down each column. */
+function extreme3x3(src: GrayImage, pick: (a: number, b: number, c: number) => number): GrayImage {
+  const { width: w, height: h, data } = src;
+  const across = new Uint8Array(w * h);
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const r = y * w;
+    for (let x = 0; x < w; x++) across[r + x] = pick(data[r + Math.max(0, x - 1)]!, data[r + x]!, data[r + Math.min(w - 1, x + 1)]!);
+  }
+  for (let y = 0; y < h; y++) {
+    const up = Math.max(0, y - 1) * w, r = y * w, down = Math.min(h - 1, y + 1) * w;
+    for (let x = 0; x < w; x++) out[r + x] = pick(across[up + x]!, across[r + x]!, across[down + x]!);
   }
   return { data: out, width: w, height: h };
 }
