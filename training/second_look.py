@@ -173,7 +173,7 @@ def main():
     ap.add_argument("--select", choices=("real", "synthetic"), default="real",
                     help="choose on the real dev sets' first --n-dev images, or on synthetic + seed-2 hold-out images")
     ap.add_argument("--n-dev", type=int, default=200)
-    ap.add_argument("--budget", type=float, default=5.5,
+    ap.add_argument("--budget", type=float, default=4.0,
                     help="most model work the second look may add to an unsure image, in first looks (view_cost); "
                          "bounds the latency of the images read again, which are most of the hard sets")
     a = ap.parse_args()
